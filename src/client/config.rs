@@ -1,0 +1,127 @@
+//! Everything the client needs to reach one cloud, once configuration has
+//! been resolved (see [`crate::config`] for where each value comes from).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::sign::SignatureAlgorithm;
+
+/// How requests are authenticated.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// API key and secret key: every request is signed.
+    ApiKey {
+        /// The user's API key (sent as `apiKey`).
+        api_key: String,
+        /// The secret key that signs requests; never sent, never printed.
+        secret_key: String,
+    },
+    /// Username and password: a `login` opens a session; later calls carry
+    /// the session cookie and `sessionkey`.
+    Password {
+        /// Login name.
+        username: String,
+        /// Password, sent only in the `login` POST body; never printed.
+        password: String,
+        /// Domain path such as `/` or `/customers/acme`.
+        domain: String,
+    },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ApiKey { .. } => f.write_str("ApiKey { api_key: <redacted>, secret_key: <redacted> }"),
+            Self::Password { username, domain, .. } => f
+                .debug_struct("Password")
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .field("domain", domain)
+                .finish(),
+        }
+    }
+}
+
+/// HTTP method used for API calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpMethod {
+    /// Parameters in an `application/x-www-form-urlencoded` body: large
+    /// userdata fits and nothing secret lands in access logs.
+    #[default]
+    Post,
+    /// Parameters in the query string, for old or proxied servers.
+    Get,
+}
+
+impl std::str::FromStr for HttpMethod {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().as_str() {
+            "post" => Ok(Self::Post),
+            "get" => Ok(Self::Get),
+            _ => Err(format!("unknown method `{text}` (expected `post` or `get`)")),
+        }
+    }
+}
+
+/// TLS settings. Certificates are verified unless `insecure` is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// Skip certificate verification (`--insecure`). Off by default.
+    pub insecure: bool,
+    /// Extra PEM bundle of trusted certificate authorities.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// The fully resolved settings of one client.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The API endpoint, e.g. `https://cloud.example.com/client/api`.
+    pub endpoint: String,
+    /// How requests are authenticated.
+    pub credentials: Credentials,
+    /// HMAC used to sign requests.
+    pub signature_algorithm: SignatureAlgorithm,
+    /// POST (default) or GET.
+    pub method: HttpMethod,
+    /// How long a whole request may take.
+    pub timeout: Duration,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+    /// How far ahead `expires` is set; `None` sends no `signatureVersion`/`expires`.
+    pub expires: Option<Duration>,
+    /// TLS settings.
+    pub tls: TlsConfig,
+    /// Client-side cap on requests per second; `None` means no cap.
+    pub max_requests_per_second: Option<f64>,
+    /// 0: quiet; 1: one line per request and response; 2: bodies too.
+    pub verbosity: u8,
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults for everything but endpoint and credentials.
+    pub fn new(endpoint: impl Into<String>, credentials: Credentials) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            credentials,
+            signature_algorithm: SignatureAlgorithm::Sha1,
+            method: HttpMethod::Post,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            expires: Some(DEFAULT_EXPIRES),
+            tls: TlsConfig::default(),
+            max_requests_per_second: None,
+            verbosity: 0,
+        }
+    }
+}
+
+/// Default time limit of one request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time limit of connecting.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default validity window of a signed request (`expires`).
+pub const DEFAULT_EXPIRES: Duration = Duration::from_secs(600);

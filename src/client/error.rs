@@ -1,0 +1,199 @@
+//! What can go wrong talking to a cloud, as typed errors whose `Display` is
+//! the one readable message a user sees.
+
+use std::fmt;
+
+use super::params::ParamError;
+
+/// An error answer of the API: `{"<command>response": {"errorcode": …}}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The command that was called, as the user spelled it.
+    pub command: String,
+    /// The HTTP status of the answer (the server sets it to `errorcode`).
+    pub http_status: u16,
+    /// CloudStack's `errorcode` (431 parameter error, 530 internal error, …).
+    pub errorcode: i64,
+    /// CloudStack's `cserrorcode` (exception class), absent on some paths.
+    pub cserrorcode: Option<i64>,
+    /// The server's explanation.
+    pub errortext: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} failed: {} (HTTP {}, errorcode {}",
+            self.command, self.errortext, self.http_status, self.errorcode
+        )?;
+        if let Some(cserrorcode) = self.cserrorcode {
+            write!(f, ", cserrorcode {cserrorcode}")?;
+        }
+        f.write_str(")")?;
+        if self.errorcode == 401 || self.http_status == 401 {
+            f.write_str(
+                "\n  hint: the server could not verify the request. Usual causes: a wrong API key \
+                 or secret key; this machine's clock is off (signed requests carry `expires`, and \
+                 the server allows no skew: check with `date -u`); API key access disabled for the \
+                 user or account; or the command is not allowed for the user's role",
+            )?;
+        }
+        if self.errorcode == 429 {
+            f.write_str(
+                "\n  hint: the server throttles API calls (api.throttling); lower the rate with \
+                 `max_requests_per_second` in the profile",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// How a request failed below the API level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    /// The host name does not resolve.
+    Dns,
+    /// Nothing answered at the address (refused, unreachable).
+    Connect,
+    /// The TLS handshake failed, usually an untrusted certificate.
+    Tls,
+    /// The connect or request time limit passed.
+    Timeout,
+    /// Anything else (connection reset, bad HTTP, …).
+    Other,
+}
+
+/// Everything a call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with a CloudStack error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The server answered something that is not JSON, e.g. a proxy's error page.
+    #[error(
+        "{command}: the server answered HTTP {status} with {content_type} instead of JSON: \
+         {first_line}\n  hint: is {endpoint} the API endpoint (it usually ends in /client/api)?"
+    )]
+    NotJson {
+        /// The command that was called.
+        command: String,
+        /// The endpoint that answered.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// The answer's `Content-Type`, or `no content type`.
+        content_type: String,
+        /// The first non-empty line of the body, shortened.
+        first_line: String,
+    },
+    /// The answer claimed JSON but did not parse (truncated, say).
+    #[error("{command}: the server's answer (HTTP {status}) is not valid JSON: {message}")]
+    InvalidJson {
+        /// The command that was called.
+        command: String,
+        /// HTTP status.
+        status: u16,
+        /// The parser's description, with line and column.
+        message: String,
+    },
+    /// Valid JSON without the `<command>response` key.
+    #[error("{command}: the answer has no `{expected}` key (keys: {found})")]
+    MissingResponse {
+        /// The command that was called.
+        command: String,
+        /// The key that was expected.
+        expected: String,
+        /// The keys that were there.
+        found: String,
+    },
+    /// The request did not get an HTTP answer.
+    #[error("{command}: {message}{}", transport_hint(*kind))]
+    Transport {
+        /// The command that was called.
+        command: String,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// A readable description, naming the endpoint.
+        message: String,
+    },
+    /// Parameters that cannot be sent.
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    /// A parameter that csctl sets itself was given by the caller.
+    #[error("parameter `{0}` is set by csctl and cannot be given")]
+    Reserved(String),
+    /// The endpoint setting is not an http(s) URL.
+    #[error("the endpoint `{0}` is not an http:// or https:// URL")]
+    BadEndpoint(String),
+    /// The TLS settings cannot be used (unreadable CA bundle, …).
+    #[error("TLS set-up failed: {0}")]
+    TlsSetup(String),
+    /// A state-changing call failed in a way that leaves its effect unknown.
+    #[error(
+        "{command} may or may not have been applied: {source}\n  hint: it was not retried, since \
+         it changes state; check with the matching list command (e.g. listVirtualMachines or \
+         listAsyncJobs) before calling it again"
+    )]
+    MaybeApplied {
+        /// The command that was called.
+        command: String,
+        /// What happened.
+        #[source]
+        source: Box<ClientError>,
+    },
+    /// An async job ended in failure.
+    #[error("job {jobid} failed: {errortext} (errorcode {errorcode})")]
+    JobFailed {
+        /// The job's id.
+        jobid: String,
+        /// The job result's `errorcode`.
+        errorcode: i64,
+        /// The job result's `errortext`.
+        errortext: String,
+    },
+    /// A job did not end within the time allowed.
+    #[error(
+        "job {jobid} did not finish within {waited}; it may still complete: check with \
+         `csctl call queryAsyncJobResult jobid={jobid}`"
+    )]
+    JobTimeout {
+        /// The job's id.
+        jobid: String,
+        /// How long was waited, readable.
+        waited: String,
+    },
+    /// The user pressed Ctrl-C.
+    #[error("interrupted")]
+    Cancelled,
+}
+
+fn transport_hint(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Tls => {
+            "\n  hint: if the server uses a private or self-signed certificate, trust its CA with \
+             --ca-bundle FILE (or `ca_bundle` in the profile); --insecure skips verification \
+             (not recommended)"
+        }
+        TransportKind::Dns => "\n  hint: check the host name in the endpoint",
+        TransportKind::Connect => "\n  hint: check the endpoint's host and port, and that the server is running",
+        TransportKind::Timeout => "\n  hint: raise the limit with --timeout SECONDS if the server is just slow",
+        TransportKind::Other => "",
+    }
+}
+
+impl ClientError {
+    /// Whether the server certainly did not act on the request, so that
+    /// sending it again cannot do anything twice.
+    pub fn is_rejected_before_processing(&self) -> bool {
+        match self {
+            Self::Api(error) => error.errorcode == 429,
+            Self::Transport { kind, .. } => {
+                matches!(kind, TransportKind::Dns | TransportKind::Connect | TransportKind::Tls)
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! The HTTP client: builds each request (signed, or carrying a session),
+//! sends it, and decodes the answer.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use reqwest::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use serde_json::Value;
+
+use super::config::{ClientConfig, Credentials, HttpMethod};
+use super::error::{ClientError, TransportKind};
+use super::params::Params;
+use super::response::{self, RawAnswer};
+use super::sign::{self, java_url_encode};
+use super::trace::Tracer;
+
+/// Parameters csctl sets on every request; callers may not give them.
+const RESERVED: &[&str] = &[
+    "command",
+    "apikey",
+    "response",
+    "signature",
+    "signatureversion",
+    "expires",
+    "sessionkey",
+];
+
+/// A CloudStack API client. Cheap to clone: clones share one connection pool
+/// and one login session.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ClientConfig,
+    tracer: Tracer,
+    session: tokio::sync::Mutex<Option<Session>>,
+}
+
+/// A logged-in session (password credentials).
+#[derive(Clone)]
+struct Session {
+    sessionkey: String,
+    cookie: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("endpoint", &self.inner.config.endpoint).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds a client. Fails on an endpoint that is not an http(s) URL or
+    /// TLS settings that cannot be used.
+    pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        let url = reqwest::Url::parse(&config.endpoint)
+            .map_err(|_| ClientError::BadEndpoint(config.endpoint.clone()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(ClientError::BadEndpoint(config.endpoint.clone()));
+        }
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")));
+        if config.tls.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if let Some(path) = &config.tls.ca_bundle {
+            let pem = std::fs::read(path).map_err(|error| {
+                ClientError::TlsSetup(format!("cannot read CA bundle {}: {error}", path.display()))
+            })?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+                ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display()))
+            })?;
+            if certificates.is_empty() {
+                return Err(ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display())));
+            }
+            builder = builder.tls_certs_merge(certificates);
+        }
+        let http = builder
+            .build()
+            .map_err(|error| ClientError::TlsSetup(error_chain(&error)))?;
+        let scrub = match &config.credentials {
+            Credentials::ApiKey { secret_key, .. } => vec![secret_key.clone()],
+            Credentials::Password { password, .. } => vec![password.clone()],
+        };
+        let tracer = Tracer::new(config.verbosity, scrub);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                tracer,
+                session: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The request log.
+    pub fn tracer(&self) -> &Tracer {
+        &self.inner.tracer
+    }
+
+    /// Calls `command` once and returns the unwrapped response object
+    /// (what sits under `<command>response`).
+    pub async fn call(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
+        check_reserved(params)?;
+        match &self.inner.config.credentials {
+            Credentials::ApiKey { .. } => {
+                let pairs = self.signed_pairs(command, params)?;
+                self.send(command, &pairs, None).await
+            }
+            Credentials::Password { .. } => self.call_in_session(command, params).await,
+        }
+    }
+
+    /// The exact parameters a signed request carries, `signature` last.
+    /// Needs API-key credentials.
+    pub fn signed_pairs(&self, command: &str, params: &Params) -> Result<Vec<(String, String)>, ClientError> {
+        check_reserved(params)?;
+        let Credentials::ApiKey { api_key, secret_key } = &self.inner.config.credentials else {
+            return Err(ClientError::Reserved(
+                "signature (signing needs an API key and secret key, not a password login)".into(),
+            ));
+        };
+        let mut pairs = Vec::with_capacity(params.len() + 6);
+        pairs.push(("command".to_string(), command.to_string()));
+        pairs.extend(params.pairs().iter().cloned());
+        pairs.push(("response".into(), "json".into()));
+        pairs.push(("apiKey".into(), api_key.clone()));
+        if let Some(window) = self.inner.config.expires {
+            let expires = chrono::Utc::now() + window;
+            pairs.push(("signatureVersion".into(), "3".into()));
+            pairs.push(("expires".into(), sign::format_expires(expires)));
+        }
+        let signature = sign::sign(&pairs, secret_key, self.inner.config.signature_algorithm);
+        pairs.push(("signature".into(), signature));
+        Ok(pairs)
+    }
+
+    async fn call_in_session(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
+        let session = self.session(false).await?;
+        match self.send_in_session(command, params, &session).await {
+            // The session may have expired: log in again, once.
+            Err(ClientError::Api(error)) if error.http_status == 401 => {
+                self.inner.tracer.note("session rejected (HTTP 401); logging in again");
+                let session = self.session(true).await?;
+                self.send_in_session(command, params, &session).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_in_session(&self, command: &str, params: &Params, session: &Session) -> Result<Value, ClientError> {
+        let mut pairs = Vec::with_capacity(params.len() + 3);
+        pairs.push(("command".to_string(), command.to_string()));
+        pairs.extend(params.pairs().iter().cloned());
+        pairs.push(("response".into(), "json".into()));
+        pairs.push(("sessionkey".into(), session.sessionkey.clone()));
+        self.send(command, &pairs, Some(&session.cookie)).await
+    }
+
+    /// The current session, logging in when there is none (or `renew`).
+    async fn session(&self, renew: bool) -> Result<Session, ClientError> {
+        let mut slot = self.inner.session.lock().await;
+        if let (Some(session), false) = (slot.as_ref(), renew) {
+            return Ok(session.clone());
+        }
+        let session = self.login().await?;
+        *slot = Some(session.clone());
+        Ok(session)
+    }
+
+    async fn login(&self) -> Result<Session, ClientError> {
+        let Credentials::Password { username, password, domain } = &self.inner.config.credentials else {
+            unreachable!("login is only used with password credentials");
+        };
+        let pairs = vec![
+            ("command".to_string(), "login".to_string()),
+            ("username".into(), username.clone()),
+            ("password".into(), password.clone()),
+            ("domain".into(), domain.clone()),
+            ("response".into(), "json".into()),
+        ];
+        let config = &self.inner.config;
+        let body = encode_form(&pairs);
+        self.inner.tracer.request("POST", &config.endpoint, &pairs);
+        let started = Instant::now();
+        // Login is always a POST: the server refuses it otherwise.
+        let answer = self
+            .inner
+            .http
+            .post(&config.endpoint)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| transport_error("login", &config.endpoint, &error))?;
+        let mut cookies = Vec::new();
+        for header in answer.headers().get_all(SET_COOKIE) {
+            if let Some(pair) = header.to_str().ok().and_then(|text| text.split(';').next()) {
+                cookies.push(pair.trim().to_string());
+            }
+        }
+        let status = answer.status().as_u16();
+        let content_type = header_text(answer.headers().get(CONTENT_TYPE));
+        let bytes = answer
+            .bytes()
+            .await
+            .map_err(|error| transport_error("login", &config.endpoint, &error))?;
+        self.inner.tracer.response(status, content_type.as_deref(), &bytes, started.elapsed());
+        let raw = RawAnswer { status, content_type: content_type.as_deref(), body: &bytes };
+        let inner = response::decode("login", &config.endpoint, raw)?;
+        let sessionkey = inner
+            .get("sessionkey")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| ClientError::MissingResponse {
+                command: "login".into(),
+                expected: "loginresponse.sessionkey".into(),
+                found: "a login answer without a session key".into(),
+            })?;
+        self.inner.tracer.note(&format!("logged in as {username}"));
+        Ok(Session { sessionkey, cookie: cookies.join("; ") })
+    }
+
+    /// Sends one request and decodes its answer.
+    async fn send(&self, command: &str, pairs: &[(String, String)], cookie: Option<&str>) -> Result<Value, ClientError> {
+        let config = &self.inner.config;
+        let encoded = encode_form(pairs);
+        let request = match config.method {
+            HttpMethod::Post => self
+                .inner
+                .http
+                .post(&config.endpoint)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(encoded),
+            HttpMethod::Get => {
+                let separator = if config.endpoint.contains('?') { '&' } else { '?' };
+                self.inner.http.get(format!("{}{separator}{encoded}", config.endpoint))
+            }
+        };
+        let request = match cookie.and_then(|text| HeaderValue::from_str(text).ok()) {
+            Some(value) => request.header(COOKIE, value),
+            None => request,
+        };
+        let method = match config.method {
+            HttpMethod::Post => "POST",
+            HttpMethod::Get => "GET",
+        };
+        self.inner.tracer.request(method, &config.endpoint, pairs);
+        let started = Instant::now();
+        let answer = request
+            .send()
+            .await
+            .map_err(|error| transport_error(command, &config.endpoint, &error))?;
+        let status = answer.status().as_u16();
+        let content_type = header_text(answer.headers().get(CONTENT_TYPE));
+        let bytes = answer
+            .bytes()
+            .await
+            .map_err(|error| transport_error(command, &config.endpoint, &error))?;
+        self.inner.tracer.response(status, content_type.as_deref(), &bytes, started.elapsed());
+        let raw = RawAnswer { status, content_type: content_type.as_deref(), body: &bytes };
+        response::decode(command, &config.endpoint, raw)
+    }
+}
+
+fn check_reserved(params: &Params) -> Result<(), ClientError> {
+    match params.pairs().iter().find(|(name, _)| RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r))) {
+        Some((name, _)) => Err(ClientError::Reserved(name.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Encodes pairs as `application/x-www-form-urlencoded` (names and values
+/// percent-encoded with Java's set, which every form decoder accepts).
+pub fn encode_form(pairs: &[(String, String)]) -> String {
+    let mut encoded = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() + 16);
+    for (index, (name, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            encoded.push('&');
+        }
+        encoded.push_str(&java_url_encode(name));
+        encoded.push('=');
+        encoded.push_str(&java_url_encode(value));
+    }
+    encoded
+}
+
+fn header_text(value: Option<&HeaderValue>) -> Option<String> {
+    value.and_then(|value| value.to_str().ok()).map(str::to_string)
+}
+
+/// Describes a failed request without its URL (a GET URL holds the API key
+/// and signature).
+fn transport_error(command: &str, endpoint: &str, error: &reqwest::Error) -> ClientError {
+    let chain = error_chain(error);
+    let lower = chain.to_ascii_lowercase();
+    let kind = if error.is_timeout() {
+        TransportKind::Timeout
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        TransportKind::Dns
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        TransportKind::Tls
+    } else if error.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    };
+    let what = match kind {
+        TransportKind::Timeout => "timed out talking to",
+        TransportKind::Dns => "cannot resolve the host of",
+        TransportKind::Tls => "TLS handshake failed with",
+        TransportKind::Connect => "cannot connect to",
+        TransportKind::Other => "request failed to",
+    };
+    ClientError::Transport {
+        command: command.to_string(),
+        kind,
+        message: format!("{what} {endpoint}: {chain}"),
+    }
+}
+
+/// The sources of an error joined by `: `, skipping reqwest's own top line
+/// (which repeats the URL).
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push("request error".into());
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_forms_with_the_signature_escaped() {
+        let pairs = vec![
+            ("tags[0].key".to_string(), "a b".to_string()),
+            ("signature".to_string(), "ab+/c=".to_string()),
+        ];
+        assert_eq!(encode_form(&pairs), "tags%5B0%5D.key=a%20b&signature=ab%2B%2Fc%3D");
+    }
+
+    #[test]
+    fn refuses_reserved_parameters() {
+        let config = ClientConfig::new(
+            "http://127.0.0.1:1/client/api",
+            Credentials::ApiKey { api_key: "k".into(), secret_key: "s".into() },
+        );
+        let client = Client::new(config).unwrap();
+        let mut params = Params::new();
+        params.insert("Signature", "x").unwrap();
+        assert!(matches!(client.signed_pairs("listZones", &params), Err(ClientError::Reserved(_))));
+    }
+
+    #[test]
+    fn refuses_endpoints_that_are_not_urls() {
+        for endpoint in ["cloud.example.com", "ftp://x/", "http://"] {
+            let config = ClientConfig::new(endpoint, Credentials::ApiKey { api_key: "k".into(), secret_key: "s".into() });
+            assert!(matches!(Client::new(config), Err(ClientError::BadEndpoint(_))), "{endpoint}");
+        }
+    }
+}

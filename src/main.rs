@@ -1,0 +1,2 @@
+//! The `csctl` binary (wiring in progress).
+fn main() {}
