@@ -1,0 +1,288 @@
+//! The settings one profile can hold, whatever file it came from, and the
+//! parsing of their values (shared by the TOML file, the INI files of other
+//! tools and the environment).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use crate::client::config::DEFAULT_EXPIRES;
+use crate::client::{HttpMethod, SignatureAlgorithm};
+
+/// A secret value: compared and cloned like a string, never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Everything a profile may set. `None` means "not set here", so the next
+/// layer (defaults) applies.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Settings {
+    #[serde(default, deserialize_with = "de_endpoint")]
+    pub endpoint: Option<String>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    pub api_key: Option<String>,
+    #[serde(default, deserialize_with = "de_secret")]
+    pub secret_key: Option<Secret>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    pub secret_command: Option<String>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "de_secret")]
+    pub password: Option<Secret>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    pub password_command: Option<String>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    pub domain: Option<String>,
+    #[serde(default, deserialize_with = "de_parsed")]
+    pub signature_algorithm: Option<SignatureAlgorithm>,
+    #[serde(default, deserialize_with = "de_parsed")]
+    pub method: Option<HttpMethod>,
+    #[serde(default, deserialize_with = "de_timeout")]
+    pub timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "de_timeout")]
+    pub connect_timeout: Option<Duration>,
+    /// `Some(None)`: explicitly turned off.
+    #[serde(default, deserialize_with = "de_expires")]
+    pub expires: Option<Option<Duration>>,
+    pub insecure: Option<bool>,
+    pub ca_bundle: Option<PathBuf>,
+    #[serde(default, deserialize_with = "de_rate")]
+    pub max_requests_per_second: Option<f64>,
+}
+
+impl Settings {
+    /// Whether this profile stores a secret in the file itself.
+    pub fn holds_secret(&self) -> bool {
+        self.secret_key.is_some() || self.password.is_some()
+    }
+
+    /// Whether the profile has some way to authenticate.
+    pub fn auth_kind(&self) -> AuthKind {
+        if self.api_key.is_some() && (self.secret_key.is_some() || self.secret_command.is_some()) {
+            AuthKind::ApiKey
+        } else if self.username.is_some()
+            && (self.password.is_some() || self.password_command.is_some())
+        {
+            AuthKind::Password
+        } else {
+            AuthKind::None
+        }
+    }
+}
+
+/// How a profile authenticates, as far as its file tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthKind {
+    /// API key and secret key (or `secret_command`).
+    ApiKey,
+    /// Username and password (or `password_command`).
+    Password,
+    /// Neither is complete in the file (the environment may still supply it).
+    None,
+}
+
+impl fmt::Display for AuthKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ApiKey => "api key",
+            Self::Password => "password",
+            Self::None => "none",
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Value parsing shared by every source.
+
+/// Checks an endpoint URL: it must be `http://` or `https://` with a host.
+pub(crate) fn check_endpoint(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(text.to_string()),
+        _ => Err(format!(
+            "`{text}` is not an http:// or https:// URL (e.g. https://cloud.example.com/client/api)"
+        )),
+    }
+}
+
+/// Parses a duration: plain seconds (`60`, `1.5`) or a humantime text (`90s`, `2m`).
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return seconds_to_duration(seconds);
+    }
+    humantime::parse_duration(text).map_err(|_| {
+        format!(
+            "`{text}` is not a duration (seconds such as `60`, or a text such as `90s` or `2m`)"
+        )
+    })
+}
+
+fn seconds_to_duration(seconds: f64) -> Result<Duration, String> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!("`{seconds}` is not a number of seconds >= 0"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{seconds}` seconds is too long"))
+}
+
+/// A request or connect timeout: must be greater than zero.
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
+    nonzero(parse_duration(text)?)
+}
+
+fn nonzero(duration: Duration) -> Result<Duration, String> {
+    if duration.is_zero() {
+        Err("a timeout must be greater than zero".to_string())
+    } else {
+        Ok(duration)
+    }
+}
+
+/// The `expires` window: a duration, `0`/`false`/`off` (no `expires`), or `true`/`on` (default).
+pub(crate) fn parse_expires(text: &str) -> Result<Option<Duration>, String> {
+    let text = text.trim();
+    match parse_bool(text) {
+        Some(false) => return Ok(None),
+        Some(true) if !text.chars().all(|c| c.is_ascii_digit()) => {
+            return Ok(Some(DEFAULT_EXPIRES))
+        }
+        _ => {}
+    }
+    let duration = parse_duration(text)?;
+    Ok((!duration.is_zero()).then_some(duration))
+}
+
+/// A boolean as INI files and environment variables write it.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "t" | "true" | "y" | "yes" | "on" => Some(true),
+        "0" | "f" | "false" | "n" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn check_rate(rate: f64) -> Result<f64, String> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "`{rate}` is not a number of requests per second > 0"
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Serde helpers for the TOML file. Errors raised here carry the span of the
+// value, so the TOML error names its line and column.
+
+fn de_nonempty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    let text = text.trim();
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+fn de_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    Ok(de_nonempty(d)?.map(Secret))
+}
+
+fn de_endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match de_nonempty(d)? {
+        None => Ok(None),
+        Some(text) => check_endpoint(&text).map(Some).map_err(de::Error::custom),
+    }
+}
+
+fn de_parsed<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr<Err = String>,
+{
+    let text = String::deserialize(d)?;
+    text.trim().parse().map(Some).map_err(de::Error::custom)
+}
+
+fn de_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let duration = d.deserialize_any(DurationVisitor { expires: false })?;
+    duration
+        .ok_or_else(|| de::Error::custom("a timeout must be greater than zero"))
+        .and_then(|duration| nonzero(duration).map_err(de::Error::custom))
+        .map(Some)
+}
+
+fn de_expires<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Duration>>, D::Error> {
+    d.deserialize_any(DurationVisitor { expires: true })
+        .map(Some)
+}
+
+fn de_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let rate = f64::deserialize(d)?;
+    check_rate(rate).map(Some).map_err(de::Error::custom)
+}
+
+/// Accepts seconds (integer or float), a duration text, and for `expires`
+/// also booleans. `None` means "off".
+struct DurationVisitor {
+    expires: bool,
+}
+
+impl<'de> Visitor<'de> for DurationVisitor {
+    type Value = Option<Duration>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.expires {
+            f.write_str("a number of seconds, a duration such as \"10m\", or false")
+        } else {
+            f.write_str("a number of seconds or a duration such as \"90s\"")
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        if !self.expires {
+            return Err(E::invalid_type(de::Unexpected::Bool(value), &self));
+        }
+        Ok(value.then_some(DEFAULT_EXPIRES))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        if value < 0 {
+            return Err(E::custom(format!(
+                "`{value}` is not a number of seconds >= 0"
+            )));
+        }
+        self.visit_u64(value as u64)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        let duration = Duration::from_secs(value);
+        Ok((!duration.is_zero()).then_some(duration))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        let duration = seconds_to_duration(value).map_err(E::custom)?;
+        Ok((!duration.is_zero()).then_some(duration))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        if self.expires {
+            parse_expires(value).map_err(E::custom)
+        } else {
+            let duration = parse_duration(value).map_err(E::custom)?;
+            Ok((!duration.is_zero()).then_some(duration))
+        }
+    }
+}
