@@ -11,9 +11,9 @@
 
 pub mod cli;
 pub mod client;
-// Re-enabled once the simulator and configuration modules land:
-// pub mod commands;
+pub mod commands;
 pub mod config;
-// pub mod error;
+pub mod error;
 pub mod output;
+pub mod script;
 pub mod sim;

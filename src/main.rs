@@ -1,2 +1,13 @@
-//! The `csctl` binary (wiring in progress).
-fn main() {}
+//! The `csctl` binary: parse the command line, dispatch, report.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = csctl::cli::Cli::parse();
+    match csctl::commands::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => ExitCode::from(csctl::error::report(&error)),
+    }
+}

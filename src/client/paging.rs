@@ -85,11 +85,9 @@ pub async fn list_all(client: &Client, command: &str, params: &Params) -> Result
     Ok(AllItems { key, items })
 }
 
-/// What makes an item the same item on another page: its id, or its text.
+/// What makes an item the same item on another page: its whole text, since
+/// an `id` alone is not unique in some lists (`listTemplates` has one row
+/// per template and zone).
 fn identity(item: &Value) -> String {
-    match item.get("id") {
-        Some(Value::String(id)) => id.clone(),
-        Some(id) => id.to_string(),
-        None => item.to_string(),
-    }
+    item.to_string()
 }

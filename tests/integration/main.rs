@@ -3,3 +3,14 @@
 
 mod support;
 mod signing;
+mod sim_auth;
+mod sim_commands;
+mod sim_faults;
+mod sim_jobs;
+mod sim_paging;
+mod script_helpers;
+mod script_bundled;
+mod script_errors;
+mod cli_call;
+mod cli_config;
+mod cli_errors;

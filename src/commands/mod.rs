@@ -1,0 +1,133 @@
+//! The subcommands: each turns parsed arguments into calls on the library
+//! and prints the result. [`dispatch`] is what `main` calls.
+
+mod call;
+mod run;
+mod sign;
+mod sim;
+
+use std::io::{IsTerminal as _, Write as _};
+
+use crate::cli::{Cli, Command, GlobalArgs, SimTarget};
+use crate::client::{Client, ClientConfig, ClientError, Credentials};
+use crate::config::{self, Overrides, Sources};
+use crate::error::Error;
+use crate::sim::{RunningSim, SimConfig};
+
+/// Runs a parsed command line to completion.
+pub fn dispatch(cli: Cli) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| Error::Io(format!("cannot start the async runtime: {error}")))?;
+    let global = cli.global;
+    match cli.command {
+        Command::Call(args) => runtime.block_on(until_ctrl_c(call::run(&global, &args))),
+        Command::Sign(args) => runtime.block_on(sign::run(&global, &args)),
+        Command::Sim(args) => runtime.block_on(sim::run(&global, &args)),
+        Command::Run(args) => run::run(&runtime, &global, &args),
+        Command::Repl(_) => Err(Error::Usage(
+            "this command is not available in this build".into(),
+        )),
+    }
+}
+
+/// A client for the configured cloud, or for an in-process simulator with
+/// `--sim`. The simulator (if any) lives as long as the returned value.
+pub struct Target {
+    /// The client.
+    pub client: Client,
+    /// The in-process simulator, kept running while this lives.
+    pub sim: Option<RunningSim>,
+}
+
+/// Resolves the configuration (or starts the simulator) and builds a client.
+/// Must run inside the tokio runtime (the simulator's server is spawned on it).
+pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, Error> {
+    if !target.sim {
+        let resolved = config::resolve(&overrides(global), &Sources::from_process())?;
+        for warning in &resolved.warnings {
+            eprintln!("csctl: warning: {warning}");
+        }
+        let client = Client::new(resolved.client)?;
+        return Ok(Target { client, sim: None });
+    }
+    if global.endpoint.is_some() || global.profile.is_some() {
+        return Err(Error::Usage(
+            "--sim runs against the embedded simulator: it cannot be combined with --endpoint or --profile".into(),
+        ));
+    }
+    let mut sim_config = SimConfig {
+        listen: ([127, 0, 0, 1], 0).into(),
+        ..SimConfig::default()
+    };
+    if let Some(delay) = target.sim_job_delay {
+        sim_config.job_delay = delay;
+    }
+    if let Some(path) = &target.sim_cloud {
+        sim_config.cloud = crate::sim::load_cloud_file(path)?;
+    }
+    sim_config.seed = target.sim_seed;
+    let credentials = Credentials::ApiKey {
+        api_key: sim_config.api_key.clone(),
+        secret_key: sim_config.secret_key.clone(),
+    };
+    let sim = crate::sim::start(sim_config).await?;
+    let mut client_config = ClientConfig::new(sim.endpoint(), credentials);
+    client_config.verbosity = global.verbose;
+    if let Some(timeout) = global.timeout {
+        client_config.timeout = timeout;
+    }
+    if let Some(method) = global.method {
+        client_config.method = method;
+    }
+    let client = Client::new(client_config)?;
+    Ok(Target { client, sim: Some(sim) })
+}
+
+/// The command-line part of the configuration.
+pub fn overrides(global: &GlobalArgs) -> Overrides {
+    Overrides {
+        endpoint: global.endpoint.clone(),
+        api_key: global.api_key.clone(),
+        secret_key: global.secret_key.clone(),
+        profile: global.profile.clone(),
+        config_file: global.config.clone(),
+        timeout: global.timeout,
+        insecure: global.insecure,
+        ca_bundle: global.ca_bundle.clone(),
+        method: global.method,
+        verbosity: global.verbose,
+    }
+}
+
+/// Runs `work`, or ends with [`ClientError::Cancelled`] on Ctrl-C (dropping
+/// `work` cancels its requests).
+pub async fn until_ctrl_c<F>(work: F) -> Result<(), Error>
+where
+    F: std::future::Future<Output = Result<(), Error>>,
+{
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(ClientError::Cancelled.into()),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Error::Io(format!("cannot write the output: {error}"))),
+    }
+}
+
+/// The terminal's width, when stdout is a terminal.
+pub fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()).or(Some(120))
+}

@@ -1,0 +1,34 @@
+//! `csctl sim`: serve the simulator until Ctrl-C.
+
+use crate::cli::{GlobalArgs, SimArgs};
+use crate::error::Error;
+use crate::sim::{self, SimConfig};
+
+/// Starts the simulator with the flags' settings and serves until Ctrl-C.
+pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
+    let mut config = SimConfig {
+        listen: args.listen,
+        job_delay: args.job_delay,
+        fail_rate: args.fail_rate,
+        seed: args.seed,
+        rate_limit: args.rate_limit,
+        ..SimConfig::default()
+    };
+    match (&global.api_key, &global.secret_key) {
+        (Some(api_key), Some(secret_key)) => {
+            config.api_key = api_key.clone();
+            config.secret_key = secret_key.clone();
+        }
+        (None, None) => {}
+        _ => {
+            return Err(Error::Usage(
+                "give both --api-key and --secret-key for the simulator, or neither for the demo credentials".into(),
+            ))
+        }
+    }
+    if let Some(path) = &args.cloud {
+        config.cloud = sim::load_cloud_file(path)?;
+    }
+    sim::serve_until_ctrl_c(config).await?;
+    Ok(())
+}

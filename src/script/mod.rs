@@ -1,0 +1,521 @@
+//! The Rhai scripting host: an [`Engine`] with the CloudStack functions
+//! (`api`, `list_all`, `wait_jobs`, …) bound to one [`Client`], script
+//! arguments, file imports, located error messages and Ctrl-C handling.
+//!
+//! This is what `csctl run` uses; it is a library module so that other
+//! programs can embed it:
+//!
+//! ```no_run
+//! use csctl::client::{Client, ClientConfig, Credentials};
+//! use csctl::script::ScriptHost;
+//!
+//! let runtime = tokio::runtime::Runtime::new().unwrap();
+//! let config = ClientConfig::new(
+//!     "http://127.0.0.1:8080/client/api",
+//!     Credentials::ApiKey { api_key: "KEY".into(), secret_key: "SECRET".into() },
+//! );
+//! let client = Client::new(config).unwrap();
+//! let host = ScriptHost::new(client, runtime.handle().clone());
+//! let _ctrl_c = host.install_ctrl_c_handler();
+//! let args = vec![("count".to_string(), "3".to_string())];
+//! if let Err(error) = host.run_file("scripts/deploy_cluster.rhai".as_ref(), &args) {
+//!     eprintln!("{error}");
+//! }
+//! ```
+//!
+//! # Threads
+//!
+//! Rhai evaluates synchronously. Script functions that talk to the cloud
+//! run their future with [`tokio::runtime::Handle::block_on`] on the
+//! thread that evaluates the script, so **scripts must be run from a thread
+//! that is not a runtime worker** (the main thread of a program that builds
+//! its runtime itself, or a thread from `spawn_blocking`). The runtime must
+//! be multi-threaded, so that its workers drive I/O meanwhile.
+//!
+//! # Interruption
+//!
+//! [`ScriptHost::interrupt`] (what the Ctrl-C handler calls) stops the script
+//! at its next step and cancels the requests and waits in flight; the run
+//! ends with [`ScriptError::Interrupted`]. Call
+//! [`ScriptHost::reset_interrupt`] before running anything else.
+
+mod convert;
+mod errors;
+mod functions;
+mod progress;
+mod resolver;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rhai::{Dynamic, Engine, EvalAltResult, Map, ModuleResolver, Position, Scope, AST};
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{Client, WaitOptions};
+
+pub use convert::{dynamic_to_json, json_to_dynamic, map_to_json};
+pub use errors::{Diagnostic, Location, ScriptError, SourceMap};
+pub use resolver::ScriptResolver;
+
+/// Where a line of script output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// `print` and `print_table`.
+    Stdout,
+    /// `debug`, and notes from the host.
+    Stderr,
+}
+
+/// Receives script output, one piece at a time, without its final newline.
+pub type OutputSink = Arc<dyn Fn(Stream, &str) + Send + Sync>;
+
+/// The name of the constant map holding the script arguments.
+pub const ARGS: &str = "ARGS";
+
+/// Stops a running script: cheap to clone, usable from any thread (a
+/// signal handler task, a UI thread).
+#[derive(Clone, Debug, Default)]
+pub struct Interrupter {
+    inner: Arc<InterruptState>,
+}
+
+#[derive(Debug, Default)]
+struct InterruptState {
+    flag: AtomicBool,
+    token: Mutex<CancellationToken>,
+}
+
+impl Interrupter {
+    /// Stops the script at its next step and cancels its requests in flight.
+    pub fn interrupt(&self) {
+        self.inner.flag.store(true, Ordering::SeqCst);
+        self.token().cancel();
+    }
+
+    /// Whether [`Interrupter::interrupt`] was called since the last reset.
+    pub fn is_interrupted(&self) -> bool {
+        self.inner.flag.load(Ordering::SeqCst)
+    }
+
+    /// Clears the interruption, so that the next script runs.
+    pub fn reset(&self) {
+        let mut token = self
+            .inner
+            .token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *token = CancellationToken::new();
+        self.inner.flag.store(false, Ordering::SeqCst);
+    }
+
+    /// The token cancelled by the next interruption.
+    pub fn token(&self) -> CancellationToken {
+        self.inner
+            .token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+/// What the script functions share: the client, the runtime, the
+/// interruption state, the arguments and the output.
+pub(crate) struct HostState {
+    pub(crate) client: Client,
+    pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) interrupter: Interrupter,
+    pub(crate) args: RwLock<BTreeMap<String, String>>,
+    pub(crate) output: RwLock<OutputSink>,
+    pub(crate) wait_options: RwLock<WaitOptions>,
+    pub(crate) progress: AtomicBool,
+}
+
+impl HostState {
+    /// Runs `future` to completion on the runtime, or stops with
+    /// `ErrorTerminated` when the script is interrupted (dropping the
+    /// future cancels its requests).
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Box<EvalAltResult>> {
+        if self.interrupter.is_interrupted() {
+            return Err(terminated());
+        }
+        let token = self.interrupter.token();
+        self.runtime.block_on(async move {
+            tokio::select! {
+                biased;
+                () = token.cancelled() => Err(terminated()),
+                output = future => Ok(output),
+            }
+        })
+    }
+
+    /// Sends script output to the sink.
+    pub(crate) fn emit(&self, stream: Stream, text: &str) {
+        let sink = self
+            .output
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        sink(stream, text);
+    }
+
+    /// The default wait options (`wait_jobs` options override them).
+    pub(crate) fn wait_defaults(&self) -> WaitOptions {
+        self.wait_options
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn arg(&self, name: &str) -> Option<String> {
+        self.args
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(name)
+            .cloned()
+    }
+}
+
+fn terminated() -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated("interrupted".into(), Position::NONE).into()
+}
+
+/// Writes output to the process's stdout and stderr, ignoring a closed pipe.
+pub fn standard_output() -> OutputSink {
+    Arc::new(|stream, text| {
+        use std::io::Write as _;
+        match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+            }
+            Stream::Stderr => {
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            }
+        }
+    })
+}
+
+/// A persistent evaluation context, for a REPL: variables, constants and
+/// functions defined by one input are visible to the next.
+pub struct Session {
+    scope: Scope<'static>,
+    functions: AST,
+    inputs: usize,
+}
+
+impl Session {
+    /// The variables defined so far (`Scope` implements `Display`).
+    pub fn scope(&self) -> &Scope<'static> {
+        &self.scope
+    }
+
+    /// The script functions defined so far.
+    pub fn functions(&self) -> &AST {
+        &self.functions
+    }
+}
+
+/// Forwards `import` resolution to a shared [`ScriptResolver`], so that the
+/// host keeps a handle on its cache.
+struct SharedResolver(Arc<ScriptResolver>);
+
+impl ModuleResolver for SharedResolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        position: Position,
+    ) -> Result<rhai::Shared<rhai::Module>, Box<EvalAltResult>> {
+        self.0.resolve(engine, source, path, position)
+    }
+}
+
+/// Stops listening for Ctrl-C when dropped.
+pub struct CtrlCGuard {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CtrlCGuard {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A Rhai engine bound to one cloud (see the module docs).
+pub struct ScriptHost {
+    engine: Engine,
+    state: Arc<HostState>,
+    sources: SourceMap,
+    resolver: Arc<ScriptResolver>,
+}
+
+impl ScriptHost {
+    /// A host whose script functions call `client`, running requests on
+    /// `runtime` (a multi-threaded runtime; see the module docs).
+    pub fn new(client: Client, runtime: tokio::runtime::Handle) -> Self {
+        let state = Arc::new(HostState {
+            client,
+            runtime,
+            interrupter: Interrupter::default(),
+            args: RwLock::default(),
+            output: RwLock::new(standard_output()),
+            wait_options: RwLock::new(WaitOptions::default()),
+            progress: AtomicBool::new(true),
+        });
+        let sources = SourceMap::default();
+        let resolver = Arc::new(ScriptResolver::new(sources.clone()));
+        let mut engine = Engine::new();
+        // Explicit limits: debug builds otherwise allow far less nesting
+        // than release builds, and scripts must behave the same in both.
+        engine.set_max_call_levels(64);
+        engine.set_max_expr_depths(64, 32);
+        engine.set_strict_variables(true);
+        // No optimizer: in rhai 1.27 its constant propagation panics on
+        // `const M = #{}; M.x = 1;` (and on `ARGS.x = 1`). The I/O functions
+        // are registered volatile anyway, should it be turned on.
+        engine.set_optimization_level(rhai::OptimizationLevel::None);
+        engine.set_module_resolver(SharedResolver(resolver.clone()));
+        let print_state = state.clone();
+        engine.on_print(move |text| print_state.emit(Stream::Stdout, text));
+        let debug_state = state.clone();
+        engine.on_debug(move |text, source, position| {
+            let line = match (source, position.line()) {
+                (Some(source), Some(line)) => format!("{source}:{line}: {text}"),
+                (None, Some(line)) => format!("line {line}: {text}"),
+                _ => text.to_string(),
+            };
+            debug_state.emit(Stream::Stderr, &line);
+        });
+        let interrupter = state.interrupter.clone();
+        engine.on_progress(move |_| {
+            interrupter
+                .is_interrupted()
+                .then(|| Dynamic::from("interrupted"))
+        });
+        functions::register_all(&mut engine, &state);
+        Self {
+            engine,
+            state,
+            sources,
+            resolver,
+        }
+    }
+
+    /// The engine, e.g. to list its functions (`gen_fn_signatures`) or to
+    /// compile for syntax checks.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The engine, to register more functions or change settings.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// The client the script functions call.
+    pub fn client(&self) -> &Client {
+        &self.state.client
+    }
+
+    /// The text of every script and module loaded so far.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// Sends `print`, `print_table` and `debug` output to `sink` instead of
+    /// stdout and stderr.
+    pub fn set_output(&self, sink: impl Fn(Stream, &str) + Send + Sync + 'static) {
+        *self
+            .state
+            .output
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(sink);
+    }
+
+    /// Shows (the default) or hides the `wait_jobs` progress bar; it is
+    /// shown only when stderr is a terminal anyway.
+    pub fn set_progress(&self, enabled: bool) {
+        self.state.progress.store(enabled, Ordering::Relaxed);
+    }
+
+    /// The defaults of `wait_jobs`, `wait_job` and `api_wait` (a script's
+    /// options override them).
+    pub fn set_wait_options(&self, options: WaitOptions) {
+        *self
+            .state
+            .wait_options
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = options;
+    }
+
+    /// Caches imported modules (the default) or reads them on every
+    /// `import`, as a REPL wants after the files are edited.
+    pub fn set_module_cache(&self, enabled: bool) {
+        self.resolver.set_cache(enabled);
+    }
+
+    /// A handle that stops the running script from another thread.
+    pub fn interrupter(&self) -> Interrupter {
+        self.state.interrupter.clone()
+    }
+
+    /// Stops the running script (see [`Interrupter::interrupt`]).
+    pub fn interrupt(&self) {
+        self.state.interrupter.interrupt();
+    }
+
+    /// Clears an interruption so that scripts run again.
+    pub fn reset_interrupt(&self) {
+        self.state.interrupter.reset();
+    }
+
+    /// Listens for Ctrl-C on the runtime and interrupts the script. Ctrl-C
+    /// then no longer ends the process by itself, except that a second one
+    /// before [`ScriptHost::reset_interrupt`] does (status 130), in case
+    /// something does not stop. Listening ends when the guard is dropped.
+    pub fn install_ctrl_c_handler(&self) -> CtrlCGuard {
+        let interrupter = self.interrupter();
+        let on_signal = move || {
+            if interrupter.is_interrupted() {
+                eprintln!("csctl: interrupted again; exiting");
+                std::process::exit(130);
+            }
+            interrupter.interrupt();
+        };
+        // On Unix the handler is registered before this returns, so that a
+        // Ctrl-C right after start is never lost to the default action.
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let _runtime = self.state.runtime.enter();
+            if let Ok(mut signals) = signal(SignalKind::interrupt()) {
+                let task = self.state.runtime.spawn(async move {
+                    while signals.recv().await.is_some() {
+                        on_signal();
+                    }
+                });
+                return CtrlCGuard { task };
+            }
+        }
+        let task = self.state.runtime.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                on_signal();
+            }
+        });
+        CtrlCGuard { task }
+    }
+
+    /// Runs a script file with `args` (the `ARGS` map and what `arg()`
+    /// reads). Its `import`s resolve relative to its directory.
+    pub fn run_file(&self, path: &Path, args: &[(String, String)]) -> Result<(), ScriptError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ScriptError::Read {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        })?;
+        self.run_source(&path.to_string_lossy(), &text, args)
+            .map(drop)
+    }
+
+    /// Runs script text; `name` stands for its file in messages and is what
+    /// its `import`s resolve against. Returns the value of the last statement.
+    pub fn run_source(
+        &self,
+        name: &str,
+        text: &str,
+        args: &[(String, String)],
+    ) -> Result<Dynamic, ScriptError> {
+        self.sources.insert(name, text);
+        let mut scope = Scope::new();
+        scope.push_constant(ARGS, self.set_args(args));
+        let mut ast = self
+            .engine
+            .compile_with_scope(&scope, resolver::without_shebang(text))
+            .map_err(|error| errors::parse_error(&error, name, &self.sources))?;
+        ast.set_source(name);
+        self.engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .map_err(|error| errors::eval_error(&error, name, &self.sources))
+    }
+
+    /// A new persistent context with `args`, for [`ScriptHost::eval_in`].
+    pub fn session(&self, args: &[(String, String)]) -> Session {
+        let mut scope = Scope::new();
+        scope.push_constant(ARGS, self.set_args(args));
+        Session {
+            scope,
+            functions: AST::empty(),
+            inputs: 0,
+        }
+    }
+
+    /// Evaluates one input in `session`, like a REPL line: its variables and
+    /// functions stay for later inputs, its statements do not run again.
+    /// Messages name the input `<input N>`. Imports resolve against the
+    /// working directory.
+    pub fn eval_in(&self, session: &mut Session, input: &str) -> Result<Dynamic, ScriptError> {
+        session.inputs += 1;
+        let name = format!("<input {}>", session.inputs);
+        self.sources.insert(&name, input);
+        let mut ast = self
+            .engine
+            .compile_with_scope(&session.scope, input)
+            .map_err(|error| errors::parse_error(&error, &name, &self.sources))?;
+        ast.set_source(name.as_str());
+        // Earlier functions first, so that this input's definitions replace them.
+        let mut program = session.functions.merge(&ast);
+        program.set_source(name.as_str());
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut session.scope, &program);
+        program.clear_statements();
+        session.functions = program;
+        result.map_err(|error| errors::eval_error(&error, &name, &self.sources))
+    }
+
+    fn set_args(&self, args: &[(String, String)]) -> Map {
+        let mut stored = self
+            .state
+            .args
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        stored.clear();
+        let mut map = Map::new();
+        for (name, value) in args {
+            stored.insert(name.clone(), value.clone());
+            map.insert(name.as_str().into(), Dynamic::from(value.clone()));
+        }
+        map
+    }
+}
+
+/// Parses `name=value` script arguments, refusing malformed and repeated
+/// names.
+pub fn parse_args<S: AsRef<str>>(words: &[S]) -> Result<Vec<(String, String)>, String> {
+    let mut args: Vec<(String, String)> = Vec::with_capacity(words.len());
+    for word in words {
+        let word = word.as_ref();
+        let Some((name, value)) = word.split_once('=') else {
+            return Err(format!("script argument `{word}` is not name=value"));
+        };
+        let valid = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if !valid {
+            return Err(format!(
+                "script argument name `{name}` must be letters, digits and `_`, not starting with a digit"
+            ));
+        }
+        if args.iter().any(|(seen, _)| seen == name) {
+            return Err(format!("script argument `{name}` is given more than once"));
+        }
+        args.push((name.to_string(), value.to_string()));
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests;

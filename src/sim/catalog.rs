@@ -1,0 +1,1194 @@
+//! Every supported command: its `listApis` metadata (description, async,
+//! parameters with type, length, required and related APIs, response fields)
+//! and the handler that runs it. The parameter table is also what the
+//! parameter layer checks before a handler runs, in declaration order, as
+//! `ParamProcessWorker` does: missing required parameters, non-numeric
+//! integers, scalar maps, unknown uuids, over-long strings.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::Serialize;
+
+use super::commands::{self, Handler};
+use super::params::{split_list, Params};
+use super::respond::ApiError;
+use super::state::{Entity, State};
+
+/// Parameter types as `listApis` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Str,
+    Uuid,
+    Integer,
+    Long,
+    Boolean,
+    List,
+    Map,
+    Date,
+}
+
+impl Ty {
+    fn as_str(self) -> &'static str {
+        match self {
+            Ty::Str => "string",
+            Ty::Uuid => "uuid",
+            Ty::Integer => "integer",
+            Ty::Long => "long",
+            Ty::Boolean => "boolean",
+            Ty::List => "list",
+            Ty::Map => "map",
+            Ty::Date => "date",
+        }
+    }
+}
+
+pub(crate) struct ParamSpec {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+    pub description: &'static str,
+    pub length: u32,
+    /// For uuid parameters (and lists of uuids): the entity that must exist.
+    pub entity: Option<Entity>,
+    /// APIs that list what this parameter names (for completion).
+    pub related: &'static str,
+}
+
+const fn p(name: &'static str, ty: Ty, description: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        ty,
+        required: false,
+        description,
+        length: 255,
+        entity: None,
+        related: "",
+    }
+}
+
+impl ParamSpec {
+    const fn req(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    const fn of(mut self, entity: Entity, related: &'static str) -> Self {
+        self.entity = Some(entity);
+        self.related = related;
+        self
+    }
+    const fn len(mut self, length: u32) -> Self {
+        self.length = length;
+        self
+    }
+}
+
+/// A response field for `listApis`: (name, type, description).
+type Field = (&'static str, &'static str, &'static str);
+
+pub(crate) struct ApiSpec {
+    pub name: &'static str,
+    /// `<lowercase name>response`.
+    pub key: &'static str,
+    pub description: &'static str,
+    pub isasync: bool,
+    pub related: &'static str,
+    pub params: &'static [ParamSpec],
+    pub response: &'static [Field],
+    /// `None` for `login` / `logout`, which are answered before dispatch.
+    pub handler: Option<Handler>,
+}
+
+impl ApiSpec {
+    /// The command name lower-cased, as error texts spell it.
+    pub fn lower(&self) -> &'static str {
+        &self.key[..self.key.len() - "response".len()]
+    }
+}
+
+const KEYWORD: ParamSpec = p("keyword", Ty::Str, "List by keyword");
+const PAGE: ParamSpec = p("page", Ty::Integer, "");
+const PAGESIZE: ParamSpec = p("pagesize", Ty::Integer, "");
+const LISTALL: ParamSpec = p(
+    "listall",
+    Ty::Boolean,
+    "If set to false, list only resources belonging to the command's caller; if set to true - list resources that \
+     the caller is authorized to see. Default value is false",
+);
+const ACCOUNT: ParamSpec = p(
+    "account",
+    Ty::Str,
+    "list resources by account. Must be used with the domainId parameter.",
+);
+const DOMAINID: ParamSpec = p(
+    "domainid",
+    Ty::Uuid,
+    "list only resources belonging to the domain specified",
+)
+.of(Entity::Domain, "listDomains");
+const ISRECURSIVE: ParamSpec = p(
+    "isrecursive",
+    Ty::Boolean,
+    "defaults to false, but if true, lists all resources from the parent specified by the domainId till leaves.",
+);
+const TAGS: ParamSpec = p("tags", Ty::Map, "List resources by tags (key/value pairs)");
+
+const VM_FIELDS: &[Field] = &[
+    ("id", "string", "the ID of the virtual machine"),
+    ("name", "string", "the name of the virtual machine"),
+    ("displayname", "string", "user generated name. The name of the virtual machine is returned if no displayname exists."),
+    ("account", "string", "the account associated with the virtual machine"),
+    ("domainid", "string", "the ID of the domain in which the virtual machine exists"),
+    ("created", "date", "the date when this virtual machine was created"),
+    ("state", "string", "the state of the virtual machine"),
+    ("zoneid", "string", "the ID of the availability zone for the virtual machine"),
+    ("zonename", "string", "the name of the availability zone for the virtual machine"),
+    ("hostid", "string", "the ID of the host for the virtual machine"),
+    ("templateid", "string", "the ID of the template for the virtual machine"),
+    ("templatename", "string", "the name of the template for the virtual machine"),
+    ("passwordenabled", "boolean", "true if the password rest feature is enabled, false otherwise"),
+    ("password", "string", "the password (if exists) of the virtual machine"),
+    ("serviceofferingid", "string", "the ID of the service offering of the virtual machine"),
+    ("serviceofferingname", "string", "the name of the service offering of the virtual machine"),
+    ("cpunumber", "integer", "the number of vCPUs this virtual machine is using"),
+    ("cpuspeed", "integer", "the speed of each vCPU"),
+    ("memory", "integer", "the memory allocated for the virtual machine"),
+    ("nic", "set", "the list of nics associated with vm"),
+    ("hypervisor", "string", "the hypervisor on which the template runs"),
+    ("instancename", "string", "instance name of the user vm; this parameter is returned to the ROOT admin only"),
+    ("details", "map", "Vm details in key/value pairs."),
+    ("tags", "set", "the list of resource tags associated"),
+    ("jobid", "string", "the UUID of the latest async job acting on this object"),
+    ("jobstatus", "integer", "the current status of the latest async job acting on this object"),
+];
+const ZONE_FIELDS: &[Field] = &[
+    ("id", "string", "Zone id"),
+    ("name", "string", "Zone name"),
+    ("description", "string", "Zone description"),
+    ("dns1", "string", "the first DNS for the Zone"),
+    ("dns2", "string", "the second DNS for the Zone"),
+    (
+        "networktype",
+        "string",
+        "the network type of the zone; can be Basic or Advanced",
+    ),
+    (
+        "allocationstate",
+        "string",
+        "the allocation state of the cluster",
+    ),
+    ("zonetoken", "string", "Zone Token"),
+    (
+        "tags",
+        "set",
+        "the list of resource tags associated with zone.",
+    ),
+];
+const NETWORK_FIELDS: &[Field] = &[
+    ("id", "string", "the id of the network"),
+    ("name", "string", "the name of the network"),
+    ("displaytext", "string", "the displaytext of the network"),
+    (
+        "cidr",
+        "string",
+        "Cloudstack managed address space, all CloudStack managed VMs get IP address from CIDR",
+    ),
+    ("gateway", "string", "the network's gateway"),
+    ("netmask", "string", "the network's netmask"),
+    ("zoneid", "string", "zone id of the network"),
+    (
+        "zonename",
+        "string",
+        "the name of the zone the network belongs to",
+    ),
+    ("state", "string", "state of the network"),
+    ("type", "string", "the type of the network"),
+    ("networkdomain", "string", "the network domain"),
+    ("service", "list", "the list of services"),
+    (
+        "tags",
+        "list",
+        "the list of resource tags associated with network",
+    ),
+];
+const IP_FIELDS: &[Field] = &[
+    ("id", "string", "public IP address id"),
+    ("ipaddress", "string", "public IP address"),
+    (
+        "allocated",
+        "date",
+        "date the public IP address was acquired",
+    ),
+    (
+        "zoneid",
+        "string",
+        "the ID of the zone the public IP address belongs to",
+    ),
+    (
+        "zonename",
+        "string",
+        "the name of the zone the public IP address belongs to",
+    ),
+    (
+        "issourcenat",
+        "boolean",
+        "true if the IP address is a source nat address, false otherwise",
+    ),
+    (
+        "associatednetworkid",
+        "string",
+        "the ID of the Network associated with the IP address",
+    ),
+    (
+        "associatednetworkname",
+        "string",
+        "the name of the Network associated with the IP address",
+    ),
+    (
+        "state",
+        "string",
+        "State of the ip address. Can be: Allocating, Allocated and Releasing",
+    ),
+    (
+        "tags",
+        "list",
+        "the list of resource tags associated with ip address",
+    ),
+];
+const TEMPLATE_FIELDS: &[Field] = &[
+    ("id", "string", "the template ID"),
+    ("name", "string", "the template name"),
+    ("displaytext", "string", "the template display text"),
+    (
+        "ispublic",
+        "boolean",
+        "true if this template is a public template, false otherwise",
+    ),
+    (
+        "isfeatured",
+        "boolean",
+        "true if this template is a featured template, false otherwise",
+    ),
+    (
+        "isready",
+        "boolean",
+        "true if the template is ready to be deployed from, false otherwise.",
+    ),
+    (
+        "passwordenabled",
+        "boolean",
+        "true if the reset password feature is enabled, false otherwise",
+    ),
+    (
+        "ostypename",
+        "string",
+        "the name of the OS type for this template.",
+    ),
+    ("zoneid", "string", "the ID of the zone for this template"),
+    (
+        "zonename",
+        "string",
+        "the name of the zone for this template",
+    ),
+    (
+        "hypervisor",
+        "string",
+        "the hypervisor on which the template runs",
+    ),
+    ("size", "long", "the size of the template"),
+    ("tags", "set", "the list of resource tags associated"),
+];
+const OFFERING_FIELDS: &[Field] = &[
+    ("id", "string", "the id of the service offering"),
+    ("name", "string", "the name of the service offering"),
+    (
+        "displaytext",
+        "string",
+        "an alternate display text of the service offering.",
+    ),
+    ("cpunumber", "integer", "the number of CPU"),
+    ("cpuspeed", "integer", "the clock rate CPU speed in Mhz"),
+    ("memory", "integer", "the memory in MB"),
+    (
+        "created",
+        "date",
+        "the date this service offering was created",
+    ),
+];
+const RULE_FIELDS: &[Field] = &[
+    ("id", "string", "the ID of the port forwarding rule"),
+    (
+        "privateport",
+        "string",
+        "the starting port of port forwarding rule's private port range",
+    ),
+    (
+        "privateendport",
+        "string",
+        "the ending port of port forwarding rule's private port range",
+    ),
+    (
+        "protocol",
+        "string",
+        "the protocol of the port forwarding rule",
+    ),
+    (
+        "publicport",
+        "string",
+        "the starting port of port forwarding rule's public port range",
+    ),
+    (
+        "publicendport",
+        "string",
+        "the ending port of port forwarding rule's private port range",
+    ),
+    (
+        "virtualmachineid",
+        "string",
+        "the VM ID for the port forwarding rule",
+    ),
+    (
+        "ipaddressid",
+        "string",
+        "the public ip address id for the port forwarding rule",
+    ),
+    (
+        "ipaddress",
+        "string",
+        "the public ip address for the port forwarding rule",
+    ),
+    ("state", "string", "the state of the rule"),
+    (
+        "networkid",
+        "string",
+        "the id of the guest network the port forwarding rule belongs to",
+    ),
+];
+const JOB_FIELDS: &[Field] = &[
+    (
+        "accountid",
+        "string",
+        "the account id that executed the async command",
+    ),
+    (
+        "userid",
+        "string",
+        "the user that executed the async command",
+    ),
+    ("cmd", "string", "the async command executed"),
+    (
+        "jobstatus",
+        "integer",
+        "the current job status-should be 0 for PENDING",
+    ),
+    (
+        "jobprocstatus",
+        "integer",
+        "the progress information of the PENDING job",
+    ),
+    ("jobresultcode", "integer", "the result code for the job"),
+    ("jobresulttype", "string", "the result type"),
+    ("jobresult", "responseobject", "the result reason"),
+    (
+        "jobinstancetype",
+        "string",
+        "the instance/entity object related to the job",
+    ),
+    (
+        "jobinstanceid",
+        "string",
+        "the unique ID of the instance/entity object related to the job",
+    ),
+    ("created", "date", "the created date of the job"),
+    ("completed", "date", "the completed date of the job"),
+    (
+        "jobid",
+        "string",
+        "the UUID of the latest async job acting on this object",
+    ),
+];
+const TAG_FIELDS: &[Field] = &[
+    ("key", "string", "tag key name"),
+    ("value", "string", "tag value"),
+    ("resourcetype", "string", "resource type"),
+    ("resourceid", "string", "id of the resource"),
+    ("account", "string", "the account associated with the tag"),
+    (
+        "domainid",
+        "string",
+        "the ID of the domain associated with the tag",
+    ),
+];
+const SUCCESS_FIELDS: &[Field] = &[
+    (
+        "success",
+        "boolean",
+        "true if operation is executed successfully",
+    ),
+    (
+        "displaytext",
+        "string",
+        "any text associated with the success or failure",
+    ),
+];
+const API_FIELDS: &[Field] = &[
+    ("name", "string", "the name of the api command"),
+    ("description", "string", "description of the api"),
+    ("isasync", "boolean", "true if api is asynchronous"),
+    ("related", "string", "comma separated related apis"),
+    ("params", "set", "the list params the api accepts"),
+    ("response", "set", "api response fields"),
+];
+const LOGIN_FIELDS: &[Field] = &[
+    ("username", "string", "Username"),
+    ("userid", "string", "User ID"),
+    ("domainid", "string", "Domain ID that the user belongs to"),
+    (
+        "timeout",
+        "int",
+        "the time period before the session has expired",
+    ),
+    ("account", "string", "the account name the user belongs to"),
+    (
+        "type",
+        "string",
+        "the account type (admin, domain-admin, read-only-admin, user)",
+    ),
+    (
+        "sessionkey",
+        "string",
+        "Session key that can be passed in subsequent Query command calls",
+    ),
+];
+const LOGOUT_FIELDS: &[Field] = &[("description", "string", "Response description")];
+
+const VM_RELATED: &str =
+    "startVirtualMachine,stopVirtualMachine,rebootVirtualMachine,destroyVirtualMachine,listVirtualMachines";
+
+/// The supported commands.
+pub(crate) static APIS: &[ApiSpec] = &[
+    ApiSpec {
+        name: "listApis",
+        key: "listapisresponse",
+        description: "lists all available apis on the server, provided by the Api Discovery plugin",
+        isasync: false,
+        related: "",
+        params: &[p("name", Ty::Str, "API name")],
+        response: API_FIELDS,
+        handler: Some(commands::infra::list_apis),
+    },
+    ApiSpec {
+        name: "listZones",
+        key: "listzonesresponse",
+        description: "Lists zones",
+        isasync: false,
+        related: "",
+        params: &[
+            p("id", Ty::Uuid, "the ID of the zone").of(Entity::Zone, "listZones"),
+            p("ids", Ty::List, "the IDs of the zones, mutually exclusive with id").of(Entity::Zone, "listZones"),
+            p(
+                "available",
+                Ty::Boolean,
+                "true if you want to retrieve all available Zones. False if you only want to return the Zones from \
+                 which you have at least one VM. Default is false.",
+            ),
+            p("domainid", Ty::Uuid, "the ID of the domain associated with the zone").of(Entity::Domain, "listDomains"),
+            p("name", Ty::Str, "the name of the zone"),
+            p("networktype", Ty::Str, "the network type of the zone that the virtual machine belongs to"),
+            p("showcapacities", Ty::Boolean, "flag to display the capacity of the zones"),
+            TAGS,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: ZONE_FIELDS,
+        handler: Some(commands::infra::list_zones),
+    },
+    ApiSpec {
+        name: "listNetworks",
+        key: "listnetworksresponse",
+        description: "Lists all available networks.",
+        isasync: false,
+        related: "",
+        params: &[
+            p("id", Ty::Uuid, "list networks by ID").of(Entity::Network, "listNetworks"),
+            p("zoneid", Ty::Uuid, "the zone ID of the network").of(Entity::Zone, "listZones"),
+            p("type", Ty::Str, "the type of the network. Supported values are: isolated, l2, shared and all"),
+            p("isdefault", Ty::Boolean, "true if network is default, false otherwise"),
+            p("traffictype", Ty::Str, "type of the traffic"),
+            p("name", Ty::Str, "list networks by name"),
+            p("canusefordeploy", Ty::Boolean, "list networks available for VM deployment"),
+            p("vpcid", Ty::Uuid, "List networks by VPC"),
+            TAGS,
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: NETWORK_FIELDS,
+        handler: Some(commands::infra::list_networks),
+    },
+    ApiSpec {
+        name: "listPublicIpAddresses",
+        key: "listpublicipaddressesresponse",
+        description: "Lists all public IP addresses",
+        isasync: false,
+        related: "associateIpAddress",
+        params: &[
+            p("allocatedonly", Ty::Boolean, "limits search results to allocated public IP addresses"),
+            p("state", Ty::Str, "lists all public IP addresses by state"),
+            p("forvirtualnetwork", Ty::Boolean, "the virtual network for the IP address"),
+            p("id", Ty::Uuid, "lists IP address by ID").of(Entity::PublicIp, "listPublicIpAddresses"),
+            p("ipaddress", Ty::Str, "lists the specified IP address"),
+            p("vlanid", Ty::Uuid, "lists all public IP addresses by VLAN ID"),
+            p("zoneid", Ty::Uuid, "lists all public IP addresses by zone ID").of(Entity::Zone, "listZones"),
+            p("physicalnetworkid", Ty::Uuid, "lists all public IP addresses by physical network ID"),
+            p("associatednetworkid", Ty::Uuid, "lists all public IP addresses associated to the network specified")
+                .of(Entity::Network, "listNetworks"),
+            p("networkid", Ty::Uuid, "lists all public IP addresses by source network ID")
+                .of(Entity::Network, "listNetworks"),
+            p("issourcenat", Ty::Boolean, "list only source NAT IP addresses"),
+            p("isstaticnat", Ty::Boolean, "list only static NAT IP addresses"),
+            p("vpcid", Ty::Uuid, "List IPs belonging to the VPC"),
+            TAGS,
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: IP_FIELDS,
+        handler: Some(commands::address::list_public_ip_addresses),
+    },
+    ApiSpec {
+        name: "associateIpAddress",
+        key: "associateipaddressresponse",
+        description: "Acquires and associates a public IP to an account.",
+        isasync: true,
+        related: "listPublicIpAddresses",
+        params: &[
+            p("account", Ty::Str, "the account to associate with this IP address"),
+            p("domainid", Ty::Uuid, "the ID of the domain to associate with this IP address")
+                .of(Entity::Domain, "listDomains"),
+            p("zoneid", Ty::Uuid, "the ID of the availability zone you want to acquire an public IP address from")
+                .of(Entity::Zone, "listZones"),
+            p("networkid", Ty::Uuid, "The network this IP address should be associated to.")
+                .of(Entity::Network, "listNetworks"),
+            p("vpcid", Ty::Uuid, "the VPC you want the IP address to be associated with"),
+            p("isportable", Ty::Boolean, "should be set to true if public IP is required to be transferable across zones"),
+            p("ipaddress", Ty::Str, "IP Address to be associated"),
+            p("fordisplay", Ty::Boolean, "an optional field, whether to the display the IP to the end user or not"),
+        ],
+        response: IP_FIELDS,
+        handler: Some(commands::address::associate_ip_address),
+    },
+    ApiSpec {
+        name: "disassociateIpAddress",
+        key: "disassociateipaddressresponse",
+        description: "Disassociates an IP address from the account.",
+        isasync: true,
+        related: "",
+        params: &[p("id", Ty::Uuid, "the ID of the public IP address to disassociate")
+            .of(Entity::PublicIp, "listPublicIpAddresses")],
+        response: SUCCESS_FIELDS,
+        handler: Some(commands::address::disassociate_ip_address),
+    },
+    ApiSpec {
+        name: "listTemplates",
+        key: "listtemplatesresponse",
+        description: "List all public, private, and privileged templates.",
+        isasync: false,
+        related: "",
+        params: &[
+            p("hypervisor", Ty::Str, "the hypervisor for which to restrict the search"),
+            p("id", Ty::Uuid, "the template ID").of(Entity::Template, "listTemplates"),
+            p("ids", Ty::List, "the IDs of the templates, mutually exclusive with id").of(Entity::Template, "listTemplates"),
+            p("name", Ty::Str, "the template name"),
+            p(
+                "templatefilter",
+                Ty::Str,
+                "possible values are \"featured\", \"self\", \"selfexecutable\",\"sharedexecutable\",\"executable\", \
+                 and \"community\". * featured : templates that have been marked as featured and public. * self : \
+                 templates that have been registered or created by the calling user. * selfexecutable : same as self, \
+                 but only returns templates that can be used to deploy a new VM. * sharedexecutable : templates ready \
+                 to be deployed that have been granted to the calling user by another user. * executable : templates \
+                 that are owned by the calling user, or public templates, that can be used to deploy a VM. * community : \
+                 templates that have been marked as public but not featured. * all : all templates (only usable by \
+                 admins).",
+            )
+            .req(),
+            p("zoneid", Ty::Uuid, "list templates by zoneId").of(Entity::Zone, "listZones"),
+            p("showremoved", Ty::Boolean, "show removed templates as well"),
+            TAGS,
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: TEMPLATE_FIELDS,
+        handler: Some(commands::infra::list_templates),
+    },
+    ApiSpec {
+        name: "listServiceOfferings",
+        key: "listserviceofferingsresponse",
+        description: "Lists all available service offerings.",
+        isasync: false,
+        related: "",
+        params: &[
+            p("id", Ty::Uuid, "ID of the service offering").of(Entity::Offering, "listServiceOfferings"),
+            p("name", Ty::Str, "name of the service offering"),
+            p(
+                "virtualmachineid",
+                Ty::Uuid,
+                "the ID of the virtual machine. Pass this in if you want to see the available service offering that \
+                 a virtual machine can be changed to.",
+            )
+            .of(Entity::Vm, "listVirtualMachines"),
+            p("issystem", Ty::Boolean, "is this a system vm offering"),
+            p("systemvmtype", Ty::Str, "the system VM type. Possible types are \"consoleproxy\", \"secondarystoragevm\" or \"domainrouter\"."),
+            p("zoneid", Ty::Uuid, "id of zone disk offering is associated with").of(Entity::Zone, "listZones"),
+            p("cpunumber", Ty::Integer, "the CPU number that listed offerings must support"),
+            p("memory", Ty::Integer, "the RAM memory that listed offering must support"),
+            p("cpuspeed", Ty::Integer, "the CPU speed that listed offerings must support"),
+            DOMAINID,
+            ISRECURSIVE,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: OFFERING_FIELDS,
+        handler: Some(commands::infra::list_service_offerings),
+    },
+    ApiSpec {
+        name: "deployVirtualMachine",
+        key: "deployvirtualmachineresponse",
+        description: "Creates and automatically starts a virtual machine based on a service offering, disk offering, \
+                      and template.",
+        isasync: true,
+        related: VM_RELATED,
+        params: &[
+            p("zoneid", Ty::Uuid, "availability zone for the virtual machine").req().of(Entity::Zone, "listZones"),
+            p("serviceofferingid", Ty::Uuid, "the ID of the service offering for the virtual machine")
+                .req()
+                .of(Entity::Offering, "listServiceOfferings"),
+            p("templateid", Ty::Uuid, "the ID of the template for the virtual machine")
+                .req()
+                .of(Entity::Template, "listTemplates"),
+            p("name", Ty::Str, "host name for the virtual machine"),
+            p("displayname", Ty::Str, "an optional user generated name for the virtual machine"),
+            p("account", Ty::Str, "an optional account for the virtual machine. Must be used with domainId."),
+            p("domainid", Ty::Uuid, "an optional domainId for the virtual machine. If the account parameter is used, domainId must also be used.")
+                .of(Entity::Domain, "listDomains"),
+            p("networkids", Ty::List, "list of network ids used by virtual machine. Can't be specified with ipToNetworkList parameter")
+                .of(Entity::Network, "listNetworks"),
+            p(
+                "iptonetworklist",
+                Ty::Map,
+                "ip to network mapping. Can't be specified with networkIds parameter. Example: \
+                 iptonetworklist[0].ip=10.10.10.11&iptonetworklist[0].ipv6=fc00:1234:5678::abcd&iptonetworklist[0].networkid=uuid",
+            ),
+            p("ipaddress", Ty::Str, "the ip address for default vm's network"),
+            p("keypair", Ty::Str, "name of the ssh key pair used to login to the virtual machine"),
+            p("keypairs", Ty::List, "names of the ssh key pairs used to login to the virtual machine"),
+            p(
+                "userdata",
+                Ty::Str,
+                "an optional binary data that can be sent to the virtual machine upon a successful deployment. This \
+                 binary data must be base64 encoded before adding it to the request.",
+            )
+            .len(1_048_576),
+            p("startvm", Ty::Boolean, "true if start vm after creating; defaulted to true if not specified"),
+            p("details", Ty::Map, "used to specify the custom parameters. 'extraconfig' is not allowed to be passed in details."),
+            p("group", Ty::Str, "an optional group for the virtual machine"),
+            p("hypervisor", Ty::Str, "the hypervisor on which to deploy the virtual machine."),
+            p("securitygroupids", Ty::List, "comma separated list of security groups id that going to be applied to the virtual machine."),
+            p("affinitygroupids", Ty::List, "comma separated list of affinity groups id that are going to be applied to the virtual machine."),
+            p("diskofferingid", Ty::Uuid, "the ID of the disk offering for the virtual machine."),
+            p("rootdisksize", Ty::Long, "Optional field to resize root disk on deploy. Value is in GB."),
+            p("size", Ty::Long, "the arbitrary size for the DATADISK volume. Mutually exclusive with diskOfferingId"),
+            p("displayvm", Ty::Boolean, "an optional field, whether to the display the vm to the end user or not."),
+            p("keyboard", Ty::Str, "an optional keyboard device type for the virtual machine."),
+        ],
+        response: VM_FIELDS,
+        handler: Some(commands::vm::deploy),
+    },
+    ApiSpec {
+        name: "listVirtualMachines",
+        key: "listvirtualmachinesresponse",
+        description: "List the virtual machines owned by the account.",
+        isasync: false,
+        related: VM_RELATED,
+        params: &[
+            p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm, "listVirtualMachines"),
+            p("ids", Ty::List, "the IDs of the virtual machines, mutually exclusive with id")
+                .of(Entity::Vm, "listVirtualMachines"),
+            p("name", Ty::Str, "name of the virtual machine (a substring match)"),
+            p("state", Ty::Str, "state of the virtual machine. Possible values are: Running, Stopped, Present, Destroyed, Expunged. Present is used for the state equal not destroyed."),
+            p("zoneid", Ty::Uuid, "the availability zone ID").of(Entity::Zone, "listZones"),
+            p("templateid", Ty::Uuid, "list vms by template").of(Entity::Template, "listTemplates"),
+            p("serviceofferingid", Ty::Uuid, "list by the service offering").of(Entity::Offering, "listServiceOfferings"),
+            p("networkid", Ty::Uuid, "list by network id").of(Entity::Network, "listNetworks"),
+            p("hypervisor", Ty::Str, "the target hypervisor for the template"),
+            p("keypair", Ty::Str, "list vms by ssh keypair name"),
+            p("groupid", Ty::Uuid, "the group ID"),
+            p("details", Ty::List, "comma separated list of vm details requested, value can be a list of [all, group, nics, stats, secgrp, tmpl, servoff, diskoff, iso, volume, min, affgrp]. If no parameter is passed in, the details will be defaulted to all"),
+            p("displayvm", Ty::Boolean, "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
+            TAGS,
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: VM_FIELDS,
+        handler: Some(commands::vm::list),
+    },
+    ApiSpec {
+        name: "startVirtualMachine",
+        key: "startvirtualmachineresponse",
+        description: "Starts a virtual machine.",
+        isasync: true,
+        related: VM_RELATED,
+        params: &[
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("hostid", Ty::Uuid, "destination Host ID to deploy the VM to - parameter available for root admin only"),
+            p("considerlasthost", Ty::Boolean, "True by default, CloudStack will firstly try to start the VM on the last host where it run on before stopping, if destination host is not specified."),
+        ],
+        response: VM_FIELDS,
+        handler: Some(commands::vm::start),
+    },
+    ApiSpec {
+        name: "stopVirtualMachine",
+        key: "stopvirtualmachineresponse",
+        description: "Stops a virtual machine.",
+        isasync: true,
+        related: VM_RELATED,
+        params: &[
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("forced", Ty::Boolean, "Force stop the VM (vm is marked as Stopped even when command fails to be send to the backend, otherwise a force poweroff is attempted). To be used if the caller knows the VM is stopped and should be marked as such."),
+        ],
+        response: VM_FIELDS,
+        handler: Some(commands::vm::stop),
+    },
+    ApiSpec {
+        name: "rebootVirtualMachine",
+        key: "rebootvirtualmachineresponse",
+        description: "Reboots a virtual machine.",
+        isasync: true,
+        related: VM_RELATED,
+        params: &[
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("forced", Ty::Boolean, "Force reboot the VM (VM is Stopped and then Started)"),
+        ],
+        response: VM_FIELDS,
+        handler: Some(commands::vm::reboot),
+    },
+    ApiSpec {
+        name: "destroyVirtualMachine",
+        key: "destroyvirtualmachineresponse",
+        description: "Destroys a virtual machine.",
+        isasync: true,
+        related: VM_RELATED,
+        params: &[
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("expunge", Ty::Boolean, "If true is passed, the vm is expunged immediately. False by default."),
+            p("volumeids", Ty::List, "Comma separated list of UUIDs for volumes that will be deleted"),
+        ],
+        response: VM_FIELDS,
+        handler: Some(commands::vm::destroy),
+    },
+    ApiSpec {
+        name: "queryAsyncJobResult",
+        key: "queryasyncjobresultresponse",
+        description: "Retrieves the current status of asynchronous job.",
+        isasync: false,
+        related: "",
+        params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job, "listAsyncJobs")],
+        response: JOB_FIELDS,
+        handler: Some(commands::jobs::query_async_job_result),
+    },
+    ApiSpec {
+        name: "listAsyncJobs",
+        key: "listasyncjobsresponse",
+        description: "Lists all pending asynchronous jobs for the account.",
+        isasync: false,
+        related: "queryAsyncJobResult",
+        params: &[
+            p("startdate", Ty::Date, "The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"),
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: JOB_FIELDS,
+        handler: Some(commands::jobs::list_async_jobs),
+    },
+    ApiSpec {
+        name: "createTags",
+        key: "createtagsresponse",
+        description: "Creates resource tag(s)",
+        isasync: true,
+        related: "listTags",
+        params: &[
+            p("tags", Ty::Map, "Map of tags (key/value pairs)").req(),
+            p("resourcetype", Ty::Str, "type of the resource").req(),
+            p("resourceids", Ty::List, "list of resources to create the tags for").req(),
+            p("customer", Ty::Str, "identifies client specific tag. When the value is not null, the tag can't be used by cloudStack code internally"),
+        ],
+        response: SUCCESS_FIELDS,
+        handler: Some(commands::tags::create_tags),
+    },
+    ApiSpec {
+        name: "deleteTags",
+        key: "deletetagsresponse",
+        description: "Deleting resource tag(s)",
+        isasync: true,
+        related: "",
+        params: &[
+            p("tags", Ty::Map, "Delete tags matching key/value pairs"),
+            p("resourcetype", Ty::Str, "Delete tag by resource type").req(),
+            p("resourceids", Ty::List, "Delete tags for resource id(s)").req(),
+        ],
+        response: SUCCESS_FIELDS,
+        handler: Some(commands::tags::delete_tags),
+    },
+    ApiSpec {
+        name: "listTags",
+        key: "listtagsresponse",
+        description: "List resource tag(s)",
+        isasync: false,
+        related: "createTags",
+        params: &[
+            p("resourcetype", Ty::Str, "list by resource type"),
+            p("resourceid", Ty::Str, "list by resource id"),
+            p("key", Ty::Str, "list by key"),
+            p("value", Ty::Str, "list by value"),
+            p("customer", Ty::Str, "list by customer name"),
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: TAG_FIELDS,
+        handler: Some(commands::tags::list_tags),
+    },
+    ApiSpec {
+        name: "createPortForwardingRule",
+        key: "createportforwardingruleresponse",
+        description: "Creates a port forwarding rule",
+        isasync: true,
+        related: "listPortForwardingRules",
+        params: &[
+            p("ipaddressid", Ty::Uuid, "the IP address id of the port forwarding rule")
+                .req()
+                .of(Entity::PublicIp, "associateIpAddress,listPublicIpAddresses"),
+            p("privateport", Ty::Integer, "the starting port of port forwarding rule's private port range").req(),
+            p("protocol", Ty::Str, "the protocol for the port forwarding rule. Valid values are TCP or UDP.").req(),
+            p("privateendport", Ty::Integer, "the ending port of port forwarding rule's private port range"),
+            p("publicport", Ty::Integer, "the starting port of port forwarding rule's public port range").req(),
+            p("publicendport", Ty::Integer, "the ending port of port forwarding rule's private port range"),
+            p("virtualmachineid", Ty::Uuid, "the ID of the virtual machine for the port forwarding rule")
+                .req()
+                .of(Entity::Vm, "listVirtualMachines"),
+            p("cidrlist", Ty::List, "the cidr list to forward traffic from. Multiple entries must be separated by a single comma character (,). This parameter is deprecated. Do not use."),
+            p("openfirewall", Ty::Boolean, "if true, firewall rule for source/end public port is automatically created; if false - firewall rule has to be created explicitly. If not specified 1) defaulted to false when PF rule is being created for VPC guest network 2) in all other cases defaulted to true"),
+            p("vmguestip", Ty::Str, "VM guest nic secondary IP address for the port forwarding rule"),
+            p("networkid", Ty::Uuid, "the network of the virtual machine the port forwarding rule will be created for. Required when public IP address is not associated with any guest network yet (VPC case).")
+                .of(Entity::Network, "listNetworks"),
+            p("fordisplay", Ty::Boolean, "an optional field, whether to the display the rule to the end user or not"),
+        ],
+        response: RULE_FIELDS,
+        handler: Some(commands::address::create_port_forwarding_rule),
+    },
+    ApiSpec {
+        name: "listPortForwardingRules",
+        key: "listportforwardingrulesresponse",
+        description: "Lists all port forwarding rules for an IP address.",
+        isasync: false,
+        related: "createPortForwardingRule",
+        params: &[
+            p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule, "listPortForwardingRules"),
+            p("ipaddressid", Ty::Uuid, "the ID of IP address of the port forwarding services")
+                .of(Entity::PublicIp, "listPublicIpAddresses"),
+            p("networkid", Ty::Uuid, "list port forwarding rules for certain network").of(Entity::Network, "listNetworks"),
+            p("fordisplay", Ty::Boolean, "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
+            TAGS,
+            ACCOUNT,
+            DOMAINID,
+            ISRECURSIVE,
+            LISTALL,
+            KEYWORD,
+            PAGE,
+            PAGESIZE,
+        ],
+        response: RULE_FIELDS,
+        handler: Some(commands::address::list_port_forwarding_rules),
+    },
+    ApiSpec {
+        name: "deletePortForwardingRule",
+        key: "deleteportforwardingruleresponse",
+        description: "Deletes a port forwarding rule",
+        isasync: true,
+        related: "",
+        params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule, "listPortForwardingRules")],
+        response: SUCCESS_FIELDS,
+        handler: Some(commands::address::delete_port_forwarding_rule),
+    },
+    ApiSpec {
+        name: "login",
+        key: "loginresponse",
+        description: "Logs a user into the CloudStack. A successful login attempt will generate a JSESSIONID cookie \
+                      value that can be passed in subsequent Query command calls until the \"logout\" command has \
+                      been issued or the session has expired.",
+        isasync: false,
+        related: "",
+        params: &[
+            p("username", Ty::Str, "Username").req(),
+            p("password", Ty::Str, "Hashed password (Default is MD5). If you wish to use any other hashing algorithm, you would need to write a custom authentication adapter See Docs section.").req(),
+            p("domain", Ty::Str, "Path of the domain that the user belongs to. Example: domain=/com/cloud/internal. If no domain is passed in, the ROOT (/) domain is assumed."),
+            p("domainId", Ty::Long, "The id of the domain that the user belongs to. If both domain and domainId are passed in, \"domainId\" parameter takes precedence."),
+        ],
+        response: LOGIN_FIELDS,
+        handler: None,
+    },
+    ApiSpec {
+        name: "logout",
+        key: "logoutresponse",
+        description: "Logs out the user",
+        isasync: false,
+        related: "",
+        params: &[],
+        response: LOGOUT_FIELDS,
+        handler: None,
+    },
+];
+
+static BY_NAME: LazyLock<HashMap<&'static str, &'static ApiSpec>> =
+    LazyLock::new(|| APIS.iter().map(|api| (api.name, api)).collect());
+
+/// A registered command, by its exact (case-sensitive) name, as the server's
+/// command map is keyed.
+pub(crate) fn find(name: &str) -> Option<&'static ApiSpec> {
+    BY_NAME.get(name).copied()
+}
+
+/// The parameter layer's checks, in declaration order; the first failure wins.
+pub(crate) fn check_params(api: &ApiSpec, params: &Params, st: &State) -> Result<(), ApiError> {
+    let command = api.lower();
+    for spec in api.params {
+        let name = spec.name;
+        let key = name.to_ascii_lowercase();
+        if spec.ty == Ty::Map {
+            if params.map(&key).is_some() {
+                continue;
+            }
+            if let Some(value) = params.get(&key) {
+                return Err(ApiError::bad_value(command, value, name));
+            }
+            if spec.required {
+                return Err(ApiError::missing(command, name));
+            }
+            continue;
+        }
+        let Some(value) = params.get(&key) else {
+            if spec.required {
+                return Err(ApiError::missing(command, name));
+            }
+            continue;
+        };
+        match spec.ty {
+            Ty::Integer => {
+                if value.trim().parse::<i32>().is_err() {
+                    return Err(ApiError::bad_value(command, value, name));
+                }
+            }
+            Ty::Long => {
+                if value.trim().parse::<i64>().is_err() {
+                    return Err(ApiError::bad_value(command, value, name));
+                }
+            }
+            Ty::Uuid => {
+                if let Some(entity) = spec.entity {
+                    if !st.exists(entity, value) {
+                        return Err(ApiError::no_entity(command, name, value));
+                    }
+                }
+            }
+            Ty::List => {
+                if let Some(entity) = spec.entity {
+                    if let Some(bad) = split_list(value)
+                        .into_iter()
+                        .find(|id| !st.exists(entity, id))
+                    {
+                        return Err(ApiError::no_entity(command, name, bad));
+                    }
+                }
+            }
+            Ty::Str => {
+                if value.chars().count() > spec.length as usize {
+                    return Err(ApiError::param(format!(
+                        "Unable to execute API command {command} due to invalid value. Value greater than max \
+                         allowed length {} for param: {name}",
+                        spec.length
+                    )));
+                }
+            }
+            Ty::Date => {
+                if parse_date(value).is_none() {
+                    return Err(ApiError::bad_value(command, value, name));
+                }
+            }
+            Ty::Boolean | Ty::Map => {}
+        }
+    }
+    Ok(())
+}
+
+/// Dates given as parameters: `yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss`, or the
+/// `expires` formats.
+pub(crate) fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    if let Some(at) = crate::client::sign::parse_expires(text) {
+        return Some(at);
+    }
+    if let Ok(at) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
+        return Some(at.and_utc());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+}
+
+#[derive(Serialize)]
+struct ParamView {
+    name: &'static str,
+    description: &'static str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    length: u32,
+    required: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    related: &'static str,
+}
+
+#[derive(Serialize)]
+struct FieldView {
+    name: &'static str,
+    description: &'static str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+}
+
+/// One `listApis` entry (`ApiDiscoveryResponse`).
+#[derive(Serialize)]
+pub(crate) struct ApiView {
+    name: &'static str,
+    description: &'static str,
+    isasync: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    related: &'static str,
+    params: Vec<ParamView>,
+    response: Vec<FieldView>,
+}
+
+pub(crate) fn api_view(api: &'static ApiSpec) -> ApiView {
+    ApiView {
+        name: api.name,
+        description: api.description,
+        isasync: api.isasync,
+        related: api.related,
+        params: api
+            .params
+            .iter()
+            .map(|p| ParamView {
+                name: p.name,
+                description: p.description,
+                ty: p.ty.as_str(),
+                length: p.length,
+                required: p.required,
+                related: p.related,
+            })
+            .collect(),
+        response: api
+            .response
+            .iter()
+            .map(|&(name, ty, description)| FieldView {
+                name,
+                description,
+                ty,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_keys_are_lowercase_names() {
+        for api in APIS {
+            assert_eq!(
+                api.key,
+                format!("{}response", api.name.to_ascii_lowercase()),
+                "{}",
+                api.name
+            );
+            let mut names: Vec<_> = api
+                .params
+                .iter()
+                .map(|p| p.name.to_ascii_lowercase())
+                .collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                api.params.len(),
+                "duplicate parameter in {}",
+                api.name
+            );
+        }
+        assert!(find("listZones").is_some());
+        assert!(
+            find("listzones").is_none(),
+            "command names are case-sensitive on the server"
+        );
+    }
+
+    #[test]
+    fn deploy_requires_zone_offering_template_in_that_order() {
+        let required: Vec<_> = find("deployVirtualMachine")
+            .unwrap()
+            .params
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(required, ["zoneid", "serviceofferingid", "templateid"]);
+    }
+
+    #[test]
+    fn parses_dates() {
+        assert!(parse_date("2024-01-31").is_some());
+        assert!(parse_date("2024-01-31 10:00:00").is_some());
+        assert!(parse_date("2024-01-31T10:00:00+0000").is_some());
+        assert!(parse_date("yesterday").is_none());
+    }
+}

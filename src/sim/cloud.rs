@@ -1,0 +1,621 @@
+//! The static description of a simulated cloud: account, zones, networks,
+//! templates and service offerings, the built-in demo cloud, and loading one
+//! from a JSON or TOML file (`--cloud FILE`, documented in `docs/simulator.md`).
+
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::SimError;
+
+/// A whole simulated cloud, as described by a cloud file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cloud {
+    /// The one account (a root admin) that owns everything.
+    #[serde(default)]
+    pub account: Account,
+    /// Availability zones; at least one.
+    pub zones: Vec<Zone>,
+    /// Guest networks (isolated, with source NAT).
+    #[serde(default)]
+    pub networks: Vec<Network>,
+    /// Templates VMs are deployed from.
+    #[serde(default)]
+    pub templates: Vec<Template>,
+    /// Compute offerings.
+    #[serde(default)]
+    pub service_offerings: Vec<ServiceOffering>,
+}
+
+/// The account, its user and its domain. Its defaults are the demo login
+/// `admin` / `password` in the ROOT domain (`/`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Account {
+    /// Account name, e.g. `admin`.
+    pub name: String,
+    /// Account uuid.
+    pub id: String,
+    /// Login name of the account's user.
+    pub username: String,
+    /// That user's password (for `login`).
+    pub password: String,
+    /// User uuid.
+    pub userid: String,
+    /// User's first name.
+    pub firstname: String,
+    /// User's last name.
+    pub lastname: String,
+    /// ROOT domain uuid.
+    pub domainid: String,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Self {
+            name: "admin".into(),
+            id: "5f2f3a43-9c1e-4d7b-a1c0-6e8d2b4f7a10".into(),
+            username: super::DEMO_USERNAME.into(),
+            password: super::DEMO_PASSWORD.into(),
+            userid: "8a6c1e2d-3b4f-4a5e-9d7c-0f1e2d3c4b5a".into(),
+            firstname: "admin".into(),
+            lastname: "cloud".into(),
+            domainid: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8".into(),
+        }
+    }
+}
+
+/// An availability zone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    /// Zone uuid.
+    pub id: String,
+    /// Zone name.
+    pub name: String,
+    /// Free-text description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `Advanced` (default) or `Basic`.
+    #[serde(default = "default_networktype")]
+    pub networktype: String,
+    /// First public DNS server.
+    #[serde(default = "default_dns1")]
+    pub dns1: String,
+    /// Second public DNS server.
+    #[serde(default)]
+    pub dns2: Option<String>,
+    /// How many VMs (not destroyed, not in error) the zone can hold; one
+    /// more deploy fails its job with error 533.
+    #[serde(default = "default_max_vms")]
+    pub max_vms: u32,
+    /// Public addresses `associateIpAddress` hands out, `FIRST-LAST`
+    /// (e.g. `203.0.113.20-203.0.113.250`); absent: none.
+    #[serde(default)]
+    pub public_ip_range: Option<String>,
+}
+
+/// An isolated guest network with a source-NAT public IP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Network uuid.
+    pub id: String,
+    /// Network name.
+    pub name: String,
+    /// Display text; the name by default.
+    #[serde(default)]
+    pub displaytext: Option<String>,
+    /// Uuid of the zone it is in.
+    pub zoneid: String,
+    /// Guest CIDR, e.g. `10.1.0.0/16`; the first address is the gateway and
+    /// VMs get the next free ones.
+    pub cidr: String,
+    /// DNS domain of the network.
+    #[serde(default)]
+    pub networkdomain: Option<String>,
+    /// The network's source-NAT public IP.
+    #[serde(default)]
+    pub source_nat_ip: Option<PublicIpSpec>,
+}
+
+/// A public IP address given in the cloud file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicIpSpec {
+    /// Address uuid.
+    pub id: String,
+    /// The IPv4 address.
+    pub ipaddress: String,
+}
+
+/// A template.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Template uuid.
+    pub id: String,
+    /// Template name.
+    pub name: String,
+    /// Display text; the name by default.
+    #[serde(default)]
+    pub displaytext: Option<String>,
+    /// Zones it is ready in; absent: every zone.
+    #[serde(default)]
+    pub zoneids: Option<Vec<String>>,
+    /// OS type shown as `ostypename`.
+    #[serde(default = "default_ostype")]
+    pub ostypename: String,
+    /// Hypervisor, `KVM` by default.
+    #[serde(default = "default_hypervisor")]
+    pub hypervisor: String,
+    /// Disk format, `QCOW2` by default.
+    #[serde(default = "default_format")]
+    pub format: String,
+    /// Size in bytes (10 GiB by default).
+    #[serde(default = "default_size")]
+    pub size: u64,
+    /// Listed by `templatefilter=featured` (default true).
+    #[serde(default = "yes")]
+    pub featured: bool,
+    /// Public: listed by `community` when not featured (default true).
+    #[serde(default = "yes")]
+    pub public: bool,
+    /// Owned by the account: listed by `self` / `selfexecutable` (default false).
+    #[serde(default)]
+    pub owned: bool,
+    /// VMs get a generated password in their deploy job result (default false).
+    #[serde(default)]
+    pub passwordenabled: bool,
+}
+
+/// A compute offering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceOffering {
+    /// Offering uuid.
+    pub id: String,
+    /// Offering name, e.g. `m1.small`.
+    pub name: String,
+    /// Display text; the name by default.
+    #[serde(default)]
+    pub displaytext: Option<String>,
+    /// Number of vCPUs.
+    pub cpunumber: u32,
+    /// CPU speed in MHz.
+    pub cpuspeed: u32,
+    /// Memory in MiB.
+    pub memory: u32,
+}
+
+fn default_networktype() -> String {
+    "Advanced".into()
+}
+fn default_dns1() -> String {
+    "8.8.8.8".into()
+}
+fn default_max_vms() -> u32 {
+    10_000
+}
+fn default_ostype() -> String {
+    "Other Linux (64-bit)".into()
+}
+fn default_hypervisor() -> String {
+    "KVM".into()
+}
+fn default_format() -> String {
+    "QCOW2".into()
+}
+fn default_size() -> u64 {
+    10 * 1024 * 1024 * 1024
+}
+fn yes() -> bool {
+    true
+}
+
+/// Uuid of the default cloud's first zone.
+pub const DEMO_ZONE_ID: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
+/// Uuid of the default cloud's second zone.
+pub const DEMO_ZONE2_ID: &str = "b7d2e1a3-5c4f-4e6b-8a9d-0c1f2e3d4a52";
+/// Uuid of the default cloud's isolated network (in the first zone).
+pub const DEMO_NETWORK_ID: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
+/// Uuid of that network's source-NAT public IP.
+pub const DEMO_SOURCE_NAT_IP_ID: &str = "5c8d7e6f-1a2b-4c3d-9e4f-5a6b7c8d9e01";
+/// Uuid of the `Debian 7 - Minimal - 64bits` template.
+pub const DEMO_TEMPLATE_ID: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
+/// Uuid of the `m1.small` offering.
+pub const DEMO_OFFERING_SMALL_ID: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
+
+impl Default for Cloud {
+    /// The demo cloud (see [`Cloud::demo`]).
+    fn default() -> Self {
+        Self::demo()
+    }
+}
+
+impl Cloud {
+    /// The built-in cloud: two zones, one isolated network with a
+    /// source-NAT IP, five templates (Debian 7 among them) and the four
+    /// `m1.*` offerings. Every id is fixed; `docs/simulator.md` lists them.
+    pub fn demo() -> Self {
+        let template = |id: &str, name: &str, ostype: &str, zones: Option<&[&str]>| Template {
+            id: id.into(),
+            name: name.into(),
+            displaytext: None,
+            zoneids: zones.map(|z| z.iter().map(|s| s.to_string()).collect()),
+            ostypename: ostype.into(),
+            hypervisor: default_hypervisor(),
+            format: default_format(),
+            size: default_size(),
+            featured: true,
+            public: true,
+            owned: false,
+            passwordenabled: false,
+        };
+        let offering =
+            |id: &str, name: &str, text: &str, cpu: u32, speed: u32, memory: u32| ServiceOffering {
+                id: id.into(),
+                name: name.into(),
+                displaytext: Some(text.into()),
+                cpunumber: cpu,
+                cpuspeed: speed,
+                memory,
+            };
+        Cloud {
+            account: Account::default(),
+            zones: vec![
+                Zone {
+                    id: DEMO_ZONE_ID.into(),
+                    name: "SimZone1".into(),
+                    description: Some("Simulated zone 1".into()),
+                    networktype: default_networktype(),
+                    dns1: "8.8.8.8".into(),
+                    dns2: Some("8.8.4.4".into()),
+                    max_vms: default_max_vms(),
+                    public_ip_range: Some("203.0.113.11-203.0.113.254".into()),
+                },
+                Zone {
+                    id: DEMO_ZONE2_ID.into(),
+                    name: "SimZone2".into(),
+                    description: Some("Simulated zone 2 (no guest network)".into()),
+                    networktype: default_networktype(),
+                    dns1: "8.8.8.8".into(),
+                    dns2: Some("8.8.4.4".into()),
+                    max_vms: default_max_vms(),
+                    public_ip_range: Some("198.51.100.10-198.51.100.254".into()),
+                },
+            ],
+            networks: vec![Network {
+                id: DEMO_NETWORK_ID.into(),
+                name: "default-isolated".into(),
+                displaytext: Some("Default isolated network".into()),
+                zoneid: DEMO_ZONE_ID.into(),
+                cidr: "10.1.0.0/16".into(),
+                networkdomain: Some("cs1sim.internal".into()),
+                source_nat_ip: Some(PublicIpSpec {
+                    id: DEMO_SOURCE_NAT_IP_ID.into(),
+                    ipaddress: "203.0.113.10".into(),
+                }),
+            }],
+            templates: vec![
+                Template {
+                    passwordenabled: true,
+                    ..template(
+                        DEMO_TEMPLATE_ID,
+                        "Debian 7 - Minimal - 64bits",
+                        "Debian GNU/Linux 7(64-bit)",
+                        None,
+                    )
+                },
+                template(
+                    "2c7f3a8e-9b1d-4e5f-a6c7-d8e9f0a1b2c3",
+                    "CentOS 7.9 - 64bits",
+                    "CentOS 7 (64-bit)",
+                    None,
+                ),
+                template(
+                    "4d6e8f0a-1b3c-4d5e-8f7a-9b0c1d2e3f4a",
+                    "Ubuntu 22.04 LTS - 64bits",
+                    "Ubuntu 22.04 LTS",
+                    Some(&[DEMO_ZONE_ID]),
+                ),
+                Template {
+                    featured: false,
+                    passwordenabled: true,
+                    format: "VHD".into(),
+                    size: 40 * 1024 * 1024 * 1024,
+                    ..template(
+                        "7e9f1a2b-3c4d-4e5f-9a6b-7c8d9e0f1a2b",
+                        "Windows Server 2019 - Standard",
+                        "Windows Server 2019 (64-bit)",
+                        Some(&[DEMO_ZONE_ID]),
+                    )
+                },
+                Template {
+                    featured: false,
+                    public: false,
+                    owned: true,
+                    ..template(
+                        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                        "my-app-snapshot",
+                        "Debian GNU/Linux 7(64-bit)",
+                        Some(&[DEMO_ZONE_ID]),
+                    )
+                },
+            ],
+            service_offerings: vec![
+                offering(
+                    DEMO_OFFERING_SMALL_ID,
+                    "m1.small",
+                    "1 vCPU, 1 GB RAM",
+                    1,
+                    1000,
+                    1024,
+                ),
+                offering(
+                    "8dae8be9-5dae-4f81-89d1-b171f25ef3fd",
+                    "m1.medium",
+                    "2 vCPU, 2 GB RAM",
+                    2,
+                    2000,
+                    2048,
+                ),
+                offering(
+                    "d2b2e7b9-4ffa-419e-9ef1-6d413f08deab",
+                    "m1.large",
+                    "4 vCPU, 8 GB RAM",
+                    4,
+                    2000,
+                    8192,
+                ),
+                offering(
+                    "1412009f-0e89-4cfc-a681-1cda0631094b",
+                    "m1.extralarge",
+                    "8 vCPU, 16 GB RAM",
+                    8,
+                    2000,
+                    16384,
+                ),
+            ],
+        }
+    }
+
+    /// Checks the description is usable: ids are uuids and unique,
+    /// references resolve, addresses and CIDRs parse. Returns the first
+    /// problem found, naming the item.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.zones.is_empty() {
+            return Err("`zones` is empty: a cloud needs at least one zone".into());
+        }
+        let mut ids = HashSet::new();
+        let mut check_id = |what: &str, name: &str, id: &str| -> Result<(), String> {
+            if uuid::Uuid::parse_str(id).is_err() {
+                return Err(format!("{what} `{name}`: id `{id}` is not a uuid"));
+            }
+            if !ids.insert(id.to_ascii_lowercase()) {
+                return Err(format!("{what} `{name}`: id `{id}` is used twice"));
+            }
+            Ok(())
+        };
+        let account = &self.account;
+        check_id("account", &account.name, &account.id)?;
+        check_id("user", &account.username, &account.userid)?;
+        check_id("domain", "ROOT", &account.domainid)?;
+        if account.username.is_empty() {
+            return Err("account: `username` is empty".into());
+        }
+        let zone_ids: HashSet<String> = self
+            .zones
+            .iter()
+            .map(|z| z.id.to_ascii_lowercase())
+            .collect();
+        for zone in &self.zones {
+            check_id("zone", &zone.name, &zone.id)?;
+            if let Some(range) = &zone.public_ip_range {
+                parse_ip_range(range)
+                    .map_err(|e| format!("zone `{}`: public_ip_range: {e}", zone.name))?;
+            }
+        }
+        for network in &self.networks {
+            check_id("network", &network.name, &network.id)?;
+            if !zone_ids.contains(&network.zoneid.to_ascii_lowercase()) {
+                return Err(format!(
+                    "network `{}`: zone `{}` is not defined",
+                    network.name, network.zoneid
+                ));
+            }
+            let (_, prefix) = parse_cidr(&network.cidr)
+                .map_err(|e| format!("network `{}`: cidr: {e}", network.name))?;
+            if prefix > 30 {
+                return Err(format!(
+                    "network `{}`: cidr `{}` is too small",
+                    network.name, network.cidr
+                ));
+            }
+            if let Some(ip) = &network.source_nat_ip {
+                check_id("source NAT IP of network", &network.name, &ip.id)?;
+                ip.ipaddress.parse::<Ipv4Addr>().map_err(|_| {
+                    format!(
+                        "network `{}`: `{}` is not an IPv4 address",
+                        network.name, ip.ipaddress
+                    )
+                })?;
+            }
+        }
+        for template in &self.templates {
+            check_id("template", &template.name, &template.id)?;
+            for zone in template.zoneids.iter().flatten() {
+                if !zone_ids.contains(&zone.to_ascii_lowercase()) {
+                    return Err(format!(
+                        "template `{}`: zone `{zone}` is not defined",
+                        template.name
+                    ));
+                }
+            }
+        }
+        for offering in &self.service_offerings {
+            check_id("service offering", &offering.name, &offering.id)?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads a cloud description: JSON for `.json`, TOML for `.toml` (any other
+/// extension: JSON, then TOML).
+pub fn load_cloud_file(path: &Path) -> Result<Cloud, SimError> {
+    let bad = |reason: String| SimError::CloudFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let cloud: Cloud = match extension.as_deref() {
+        Some("json") => serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?,
+        Some("toml") => toml::from_str(&text).map_err(|e| bad(one_line(&e.to_string())))?,
+        _ => match serde_json::from_str(&text) {
+            Ok(cloud) => cloud,
+            Err(json) => toml::from_str(&text).map_err(|toml| {
+                bad(format!(
+                    "neither JSON ({json}) nor TOML ({})",
+                    one_line(&toml.to_string())
+                ))
+            })?,
+        },
+    };
+    cloud.validate().map_err(bad)?;
+    Ok(cloud)
+}
+
+/// TOML errors span several lines (position, source excerpt, reason):
+/// keep the first and the last.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default().to_string();
+    match lines.next_back() {
+        Some(last) if last != first => format!("{first} {last}"),
+        _ => first,
+    }
+}
+
+/// Parses `a.b.c.d/n` into the network address (as u32) and prefix length.
+pub(crate) fn parse_cidr(text: &str) -> Result<(u32, u8), String> {
+    let (address, prefix) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not a CIDR (a.b.c.d/n)"))?;
+    let address: Ipv4Addr = address
+        .parse()
+        .map_err(|_| format!("`{text}` is not a CIDR (a.b.c.d/n)"))?;
+    let prefix: u8 = prefix
+        .parse()
+        .ok()
+        .filter(|p| *p <= 32)
+        .ok_or_else(|| format!("`{text}` has a bad prefix length"))?;
+    let mask = prefix_mask(prefix);
+    Ok((u32::from(address) & mask, prefix))
+}
+
+/// The netmask of a prefix length.
+pub(crate) fn prefix_mask(prefix: u8) -> u32 {
+    if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix))
+    }
+}
+
+/// Parses `FIRST-LAST` into an inclusive range of addresses.
+pub(crate) fn parse_ip_range(text: &str) -> Result<(u32, u32), String> {
+    let (first, last) = text
+        .split_once('-')
+        .ok_or_else(|| format!("`{text}` is not FIRST-LAST"))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<Ipv4Addr>()
+            .map(u32::from)
+            .map_err(|_| format!("`{s}` is not an IPv4 address"))
+    };
+    let (first, last) = (parse(first)?, parse(last)?);
+    if first > last {
+        return Err(format!("`{text}`: first address after last"));
+    }
+    Ok((first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_cloud_is_valid_and_has_the_tutorial_ids() {
+        let cloud = Cloud::demo();
+        cloud.validate().unwrap();
+        let debian = cloud
+            .templates
+            .iter()
+            .find(|t| t.id == DEMO_TEMPLATE_ID)
+            .unwrap();
+        assert_eq!(debian.name, "Debian 7 - Minimal - 64bits");
+        let names: Vec<_> = cloud
+            .service_offerings
+            .iter()
+            .map(|o| (o.name.as_str(), o.id.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("m1.small", "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8"),
+                ("m1.medium", "8dae8be9-5dae-4f81-89d1-b171f25ef3fd"),
+                ("m1.large", "d2b2e7b9-4ffa-419e-9ef1-6d413f08deab"),
+                ("m1.extralarge", "1412009f-0e89-4cfc-a681-1cda0631094b"),
+            ]
+        );
+        assert_eq!(cloud.networks.len(), 1);
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let mut cloud = Cloud::demo();
+        cloud.networks[0].zoneid = "00000000-0000-4000-8000-000000000000".into();
+        assert!(cloud.validate().unwrap_err().contains("zone `00000000"));
+        let mut cloud = Cloud::demo();
+        cloud.templates[1].id = DEMO_TEMPLATE_ID.into();
+        assert!(cloud.validate().unwrap_err().contains("used twice"));
+        let mut cloud = Cloud::demo();
+        cloud.networks[0].cidr = "10.0.0.0".into();
+        assert!(cloud.validate().unwrap_err().contains("not a CIDR"));
+    }
+
+    #[test]
+    fn parses_cidrs_and_ranges() {
+        assert_eq!(
+            parse_cidr("10.1.2.3/16").unwrap(),
+            (u32::from(Ipv4Addr::new(10, 1, 0, 0)), 16)
+        );
+        assert_eq!(prefix_mask(24), 0xffff_ff00);
+        assert!(parse_ip_range("10.0.0.9-10.0.0.1").is_err());
+    }
+
+    #[test]
+    fn loads_json_and_toml_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("cloud.json");
+        std::fs::write(&json, serde_json::to_string(&Cloud::demo()).unwrap()).unwrap();
+        assert_eq!(load_cloud_file(&json).unwrap(), Cloud::demo());
+        let toml_path = dir.path().join("cloud.toml");
+        std::fs::write(&toml_path, toml::to_string(&Cloud::demo()).unwrap()).unwrap();
+        assert_eq!(load_cloud_file(&toml_path).unwrap(), Cloud::demo());
+        let broken = dir.path().join("broken.json");
+        std::fs::write(&broken, r#"{"zones": [], "extra": 1}"#).unwrap();
+        let error = load_cloud_file(&broken).unwrap_err().to_string();
+        assert!(
+            error.contains("broken.json") && error.contains("extra"),
+            "{error}"
+        );
+    }
+}

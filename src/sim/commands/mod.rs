@@ -1,0 +1,266 @@
+//! One function per API. Each runs with the state locked and settled, after
+//! the parameter layer's checks ([`super::catalog::check_params`]).
+
+pub(crate) mod address;
+pub(crate) mod infra;
+pub(crate) mod jobs;
+pub(crate) mod tags;
+pub(crate) mod vm;
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::catalog::ApiSpec;
+use super::params::Params;
+use super::respond::{envelope, list_reply, ApiError, Reply};
+use super::state::State;
+
+/// What a command runs with.
+pub(crate) struct Ctx<'a> {
+    pub st: &'a mut State,
+    pub now: Instant,
+    pub wall: DateTime<Utc>,
+    pub api: &'static ApiSpec,
+}
+
+impl Ctx<'_> {
+    /// The command name lower-cased, as error texts spell it.
+    pub fn command(&self) -> &'static str {
+        self.api.lower()
+    }
+}
+
+pub(crate) type Handler = fn(&mut Ctx<'_>, &Params) -> Result<Reply, ApiError>;
+
+/// The server's default (and maximum) page size, `default.page.size`.
+pub(crate) const MAX_PAGE_SIZE: i64 = 500;
+
+/// Which slice of the matches a list answer holds.
+pub(crate) struct Page {
+    skip: usize,
+    take: usize,
+}
+
+/// `page` / `pagesize` as `BaseListCmd` checks them.
+pub(crate) fn paging(params: &Params) -> Result<Page, ApiError> {
+    let page = params.int("page");
+    let size = params.int("pagesize");
+    if let Some(size) = size {
+        if size > MAX_PAGE_SIZE {
+            return Err(ApiError::invalid(format!(
+                "Page size can't exceed max allowed page size value: {MAX_PAGE_SIZE}"
+            )));
+        }
+        if size == -1 && page.is_some() {
+            return Err(ApiError::invalid(
+                "Can't specify page parameter when pagesize is -1 (Unlimited)",
+            ));
+        }
+    }
+    match (page, size) {
+        (None, None) => Ok(Page {
+            skip: 0,
+            take: MAX_PAGE_SIZE as usize,
+        }),
+        (None, Some(-1)) => Ok(Page {
+            skip: 0,
+            take: usize::MAX,
+        }),
+        (None, Some(_)) => Err(ApiError::invalid(
+            "\"page\" parameter is required when \"pagesize\" is specified",
+        )),
+        (Some(_), None) => Err(ApiError::invalid(
+            "\"pagesize\" parameter is required when \"page\" is specified",
+        )),
+        (Some(page), Some(size)) => {
+            if size < 1 {
+                return Err(ApiError::invalid(format!(
+                    "Invalid page size {size}: it must be at least 1"
+                )));
+            }
+            if page < 1 {
+                return Err(ApiError::invalid(format!(
+                    "Invalid page number {page}: pages start at 1"
+                )));
+            }
+            let skip = (page as usize - 1).saturating_mul(size as usize);
+            Ok(Page {
+                skip,
+                take: size as usize,
+            })
+        }
+    }
+}
+
+/// A list answer: `count` is the number of matches, the items the page.
+pub(crate) fn paged<K: Copy, T: Serialize>(
+    ctx: &Ctx<'_>,
+    item_key: &str,
+    matches: &[K],
+    page: &Page,
+    view: impl Fn(K) -> T,
+) -> Reply {
+    let items = matches
+        .iter()
+        .skip(page.skip)
+        .take(page.take)
+        .map(|&i| view(i));
+    list_reply(ctx.api.key, item_key, matches.len(), items)
+}
+
+/// `{"<cmd>response":{"jobid":…}}` or `{"id":…,"jobid":…}` for async-create commands.
+pub(crate) fn async_reply(ctx: &Ctx<'_>, id: Option<&str>, job: usize) -> Reply {
+    #[derive(Serialize)]
+    struct Started<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+        jobid: &'a str,
+    }
+    Reply::ok(envelope(
+        ctx.api.key,
+        &Started {
+            id,
+            jobid: &ctx.st.jobs[job].id,
+        },
+    ))
+}
+
+/// A case-insensitive substring test, as SQL `LIKE '%…%'` with the
+/// server's collation. `needle` must already be lower-case.
+pub(crate) fn like(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+        return haystack.len() >= needle.len()
+            && haystack
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle));
+    }
+    haystack.to_lowercase().contains(needle)
+}
+
+// List filters are looked up once per request, not once per row.
+
+/// An optional filter matched by equality, ignoring case.
+#[derive(Clone, Copy)]
+pub(crate) struct Want<'p>(Option<&'p str>);
+
+impl Want<'_> {
+    pub fn allows(self, value: &str) -> bool {
+        self.0.is_none_or(|want| want.eq_ignore_ascii_case(value))
+    }
+}
+
+pub(crate) fn want<'p>(params: &'p Params, name: &str) -> Want<'p> {
+    Want(params.get(name))
+}
+
+/// An optional boolean filter.
+#[derive(Clone, Copy)]
+pub(crate) struct WantFlag(Option<bool>);
+
+impl WantFlag {
+    pub fn allows(self, value: bool) -> bool {
+        self.0.is_none_or(|want| want == value)
+    }
+}
+
+pub(crate) fn want_flag(params: &Params, name: &str) -> WantFlag {
+    WantFlag(params.get(name).map(|_| params.flag(name)))
+}
+
+/// `id` and `ids`.
+pub(crate) struct Ids<'p> {
+    id: Want<'p>,
+    ids: Option<Vec<&'p str>>,
+}
+
+impl<'p> Ids<'p> {
+    pub fn new(params: &'p Params) -> Self {
+        Ids {
+            id: want(params, "id"),
+            ids: params.get("ids").map(|_| params.list("ids")),
+        }
+    }
+
+    pub fn allows(&self, id: &str) -> bool {
+        self.id.allows(id)
+            && self
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|want| want.eq_ignore_ascii_case(id)))
+    }
+}
+
+/// `keyword`, matched as a substring of any of the given texts.
+pub(crate) struct Keyword(Option<String>);
+
+impl Keyword {
+    pub fn new(params: &Params) -> Self {
+        Keyword(params.get("keyword").map(str::to_lowercase))
+    }
+
+    pub fn allows(&self, texts: &[&str]) -> bool {
+        self.0
+            .as_deref()
+            .is_none_or(|k| texts.iter().any(|text| like(text, k)))
+    }
+}
+
+/// Whether `account` (if given) names the one account.
+pub(crate) fn account_matches(ctx: &Ctx<'_>, params: &Params) -> bool {
+    want(params, "account").allows(&ctx.st.account.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        let raw: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Params::parse(&raw).unwrap()
+    }
+
+    #[test]
+    fn paging_rules() {
+        let page = paging(&params(&[])).unwrap();
+        assert_eq!((page.skip, page.take), (0, 500));
+        let page = paging(&params(&[("page", "3"), ("pagesize", "10")])).unwrap();
+        assert_eq!((page.skip, page.take), (20, 10));
+        assert_eq!(
+            paging(&params(&[("pagesize", "-1")])).unwrap().take,
+            usize::MAX
+        );
+        let error = paging(&params(&[("pagesize", "10")])).err().unwrap();
+        assert_eq!(
+            error.text,
+            "\"page\" parameter is required when \"pagesize\" is specified"
+        );
+        let error = paging(&params(&[("page", "1")])).err().unwrap();
+        assert_eq!(
+            error.text,
+            "\"pagesize\" parameter is required when \"page\" is specified"
+        );
+        let error = paging(&params(&[("page", "1"), ("pagesize", "501")]))
+            .err()
+            .unwrap();
+        assert_eq!((error.code, error.cs), (431, Some(4350)));
+        assert_eq!(
+            error.text,
+            "Page size can't exceed max allowed page size value: 500"
+        );
+    }
+
+    #[test]
+    fn like_is_case_insensitive() {
+        assert!(like("Debian 7 - Minimal", "debian"));
+        assert!(!like("CentOS", "debian"));
+    }
+}

@@ -1,0 +1,496 @@
+//! Virtual machines: deploy, list, start, stop, reboot, destroy.
+
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+
+use super::{
+    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Ids, Keyword,
+};
+use crate::sim::jobs::{Action, NewJob, VmOp};
+use crate::sim::params::Params;
+use crate::sim::respond::{ApiError, Reply};
+use crate::sim::state::{cs_date, Nic, State, Vm, VmState};
+use crate::sim::views::ipv4;
+
+const DEPLOY_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.DeployVMCmdByAdmin";
+const START_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.StartVMCmdByAdmin";
+const STOP_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.StopVMCmdByAdmin";
+const REBOOT_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.RebootVMCmdByAdmin";
+const DESTROY_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.DestroyVMCmdByAdmin";
+
+/// `NetUtils.verifyDomainNameLabel(name, true)`: what a VM host name may be.
+fn valid_host_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (1..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !bytes[0].is_ascii_digit()
+}
+
+/// How the server names a network in messages (`NetworkVO.toString`).
+fn network_label(st: &State, network: usize) -> String {
+    format!(
+        "Ntwk[{}|Guest|DefaultIsolatedNetworkOfferingWithSourceNatService]",
+        st.networks[network].spec.id
+    )
+}
+
+/// The networks (with a requested address, if any) a deploy asks for.
+fn requested_networks(
+    ctx: &Ctx<'_>,
+    params: &Params,
+    zone: usize,
+) -> Result<Vec<(usize, Option<String>)>, ApiError> {
+    let st = &*ctx.st;
+    let command = ctx.command();
+    let ip_map = params.map("iptonetworklist");
+    if ip_map.is_some() && (params.get("networkids").is_some() || params.get("ipaddress").is_some())
+    {
+        return Err(ApiError::invalid(
+            "ipToNetworkMap can't be specified along with networkIds or ipAddress",
+        ));
+    }
+    let mut chosen: Vec<(usize, Option<String>)> = Vec::new();
+    if let Some(map) = ip_map {
+        for entry in map.values() {
+            let field = |wanted: &str| {
+                entry
+                    .iter()
+                    .find(|(f, _)| f.eq_ignore_ascii_case(wanted))
+                    .map(|(_, v)| v.as_str())
+            };
+            let Some(id) = field("networkid") else {
+                continue;
+            };
+            let network = st
+                .network(id)
+                .ok_or_else(|| ApiError::no_entity(command, "iptonetworklist", id))?;
+            chosen.push((network, field("ip").map(str::to_string)));
+        }
+    } else {
+        for id in params.list("networkids") {
+            let network = st
+                .network(id)
+                .ok_or_else(|| ApiError::no_entity(command, "networkids", id))?;
+            chosen.push((network, None));
+        }
+        if let (Some(first), Some(ip)) = (chosen.first_mut(), params.get("ipaddress")) {
+            first.1 = Some(ip.to_string());
+        }
+    }
+    if chosen.is_empty() {
+        let default = (0..st.networks.len())
+            .find(|&n| st.networks[n].zone == zone)
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "Unable to find a network to deploy the vm in zone {}: specify networkids",
+                    st.zones[zone].spec.name
+                ))
+            })?;
+        chosen.push((default, params.get("ipaddress").map(str::to_string)));
+    }
+    for &(network, _) in &chosen {
+        if st.networks[network].zone != zone {
+            return Err(ApiError::invalid(format!(
+                "Network {} doesn't belong to zone {}",
+                st.networks[network].spec.id, st.zones[zone].spec.name
+            )));
+        }
+    }
+    chosen.dedup_by_key(|(network, _)| *network);
+    Ok(chosen)
+}
+
+/// A requested guest address, checked and reserved.
+fn reserve_requested_ip(st: &mut State, network: usize, text: &str) -> Result<u32, ApiError> {
+    let net = &mut st.networks[network];
+    let address = text.parse::<Ipv4Addr>().ok().map(u32::from);
+    let host = address
+        .filter(|a| (net.base..net.base + net.size).contains(a))
+        .map(|a| a - net.base);
+    match host {
+        Some(host) if host > 1 && host < net.size - 1 && net.used.insert(host) => {
+            Ok(net.base + host)
+        }
+        _ => Err(ApiError::invalid(format!(
+            "The IP address {text} is not available in network {}",
+            st.networks[network].spec.name
+        ))),
+    }
+}
+
+fn random_mac(st: &mut State) -> String {
+    let b: [u8; 4] = st.random_bytes();
+    format!("02:00:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3])
+}
+
+fn random_password(st: &mut State) -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes: [u8; 9] = st.random_bytes();
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let (now, wall) = (ctx.now, ctx.wall);
+    let zone = ctx
+        .st
+        .zone(params.get("zoneid").unwrap_or_default())
+        .expect("checked by the catalog");
+    let offering = ctx
+        .st
+        .offering(params.get("serviceofferingid").unwrap_or_default())
+        .expect("checked");
+    let template = ctx
+        .st
+        .template(params.get("templateid").unwrap_or_default())
+        .expect("checked");
+    if !ctx.st.templates[template].zones.contains(&zone) {
+        return Err(ApiError::invalid(format!(
+            "Template {} is not ready in zone {}",
+            ctx.st.templates[template].spec.id, ctx.st.zones[zone].spec.name
+        )));
+    }
+    if let Some(name) = params.get("name") {
+        if !valid_host_name(name) {
+            return Err(ApiError::invalid(
+                "Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' through '9', and \
+                 the hyphen ('-'), must be between 1 and 63 characters long, and can't start or end with \"-\" and \
+                 can't start with digit",
+            ));
+        }
+    }
+    let networks = requested_networks(ctx, params, zone)?;
+    let st = &mut *ctx.st;
+    let id = st.uuid();
+    let name = params
+        .get("name")
+        .map_or_else(|| format!("VM-{id}"), str::to_string);
+    let lower_name = name.to_ascii_lowercase();
+    let instance = st.next_instance();
+    let instancename = format!("i-2-{instance}-VM");
+
+    // The outcome is decided now, so that deploys in flight see each other.
+    let mut failure = None;
+    if let Some(&(network, _)) = networks
+        .iter()
+        .find(|(n, _)| st.networks[*n].names.contains_key(&lower_name))
+    {
+        failure = Some((
+            431,
+            format!(
+                "The vm with hostName {name} already exists in the network domain: {}; network={}",
+                st.networks[network].networkdomain,
+                network_label(st, network)
+            ),
+        ));
+    } else if st.zones[zone].active_vms >= st.zones[zone].spec.max_vms {
+        failure = Some((
+            533,
+            format!("Unable to create a deployment for VM[User|{instancename}]"),
+        ));
+    }
+    let mut nics = Vec::with_capacity(networks.len());
+    for (position, (network, requested)) in networks.iter().enumerate() {
+        let mut address = None;
+        if failure.is_none() {
+            address = match requested {
+                Some(text) => match reserve_requested_ip(st, *network, text) {
+                    Ok(address) => Some(address),
+                    Err(error) => {
+                        release_nics(st, &nics);
+                        return Err(error);
+                    }
+                },
+                None => st.allocate_guest_ip(*network),
+            };
+            if address.is_none() {
+                failure = Some((
+                    533,
+                    format!(
+                        "Unable to acquire Guest IP address for network {}",
+                        network_label(st, *network)
+                    ),
+                ));
+            }
+        }
+        nics.push(Nic {
+            id: st.uuid(),
+            network: *network,
+            ip: address,
+            ipaddress: address.map(ipv4),
+            mac: random_mac(st),
+            isdefault: position == 0,
+        });
+    }
+    if failure.is_some() {
+        release_nics(st, &nics);
+        for nic in &mut nics {
+            nic.ip = None;
+            nic.ipaddress = None;
+        }
+    } else {
+        st.zones[zone].active_vms += 1;
+        for (network, _) in &networks {
+            *st.networks[*network]
+                .names
+                .entry(lower_name.clone())
+                .or_default() += 1;
+        }
+    }
+    let start = params.flag_or("startvm", true);
+    let password = st.templates[template]
+        .spec
+        .passwordenabled
+        .then(|| random_password(st));
+    let keypairs = match (params.get("keypairs"), params.get("keypair")) {
+        (Some(list), _) => Some(list.to_string()),
+        (None, Some(one)) => Some(one.to_string()),
+        (None, None) => None,
+    };
+    let ok = failure.is_none();
+    let vm = st.add_vm(Vm {
+        id: id.clone(),
+        displayname: params
+            .get("displayname")
+            .map_or_else(|| name.clone(), str::to_string),
+        name,
+        zone,
+        template,
+        offering,
+        nics,
+        state: VmState::Starting,
+        projected: VmState::Starting,
+        queue: VecDeque::new(),
+        tail: now,
+        created: cs_date(wall),
+        instancename,
+        keypairs,
+        group: params.get("group").map(str::to_string),
+        details: params.flat_map("details"),
+        password,
+        removed: false,
+        counted: ok,
+        holds_name: ok,
+    });
+    let during = if start {
+        VmState::Starting
+    } else {
+        VmState::Stopped
+    };
+    let after = if start {
+        VmState::Running
+    } else {
+        VmState::Stopped
+    };
+    let job = NewJob {
+        cmd: DEPLOY_CMD,
+        instance_type: Some("VirtualMachine"),
+        instance_id: Some(id.clone()),
+        action: Action::Vm {
+            vm,
+            op: VmOp::Deploy,
+            during,
+            after,
+            before: VmState::Error,
+        },
+        failure,
+    };
+    let job = st.create_vm_job(vm, job, now, wall);
+    Ok(async_reply(ctx, Some(&id), job))
+}
+
+fn release_nics(st: &mut State, nics: &[Nic]) {
+    for nic in nics {
+        if let Some(ip) = nic.ip {
+            st.release_guest_ip(nic.network, ip);
+        }
+    }
+}
+
+pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let page = paging(params)?;
+    let (ids, keyword, tags) = (
+        Ids::new(params),
+        Keyword::new(params),
+        params.key_values("tags"),
+    );
+    let name = params.get("name").map(str::to_lowercase);
+    let (zone, template_id) = (want(params, "zoneid"), want(params, "templateid"));
+    let (offering, hypervisor) = (
+        want(params, "serviceofferingid"),
+        want(params, "hypervisor"),
+    );
+    let (keypair, displayvm) = (params.get("keypair"), want_flag(params, "displayvm"));
+    let state = params.get("state");
+    let st = &*ctx.st;
+    let network = params.get("networkid").and_then(|id| st.network(id));
+    let wanted = account_matches(ctx, params) && params.get("groupid").is_none();
+    let state_ok = |current: VmState| match state {
+        None => true,
+        Some(want) if want.eq_ignore_ascii_case("present") => {
+            !matches!(current, VmState::Destroyed | VmState::Expunging)
+        }
+        Some(want) => want.eq_ignore_ascii_case(current.as_str()),
+    };
+    // With `id`, one row to look at, not all of them.
+    let candidates: Vec<usize> = match params.get("id") {
+        Some(id) => st.vm(id).into_iter().collect(),
+        None => (0..st.vms.len()).collect(),
+    };
+    let matches: Vec<usize> = candidates
+        .into_iter()
+        .filter(|&i| {
+            let vm = &st.vms[i];
+            let template = &st.templates[vm.template].spec;
+            wanted
+                && !vm.removed
+                && ids.allows(&vm.id)
+                && name.as_deref().is_none_or(|n| like(&vm.name, n))
+                && state_ok(vm.state)
+                && zone.allows(&st.zones[vm.zone].spec.id)
+                && template_id.allows(&template.id)
+                && offering.allows(&st.offerings[vm.offering].spec.id)
+                && hypervisor.allows(&template.hypervisor)
+                && network.is_none_or(|n| vm.nics.iter().any(|nic| nic.network == n))
+                && keypair.is_none_or(|k| {
+                    vm.keypairs
+                        .as_deref()
+                        .is_some_and(|all| all.split(',').any(|p| p == k))
+                })
+                && displayvm.allows(true)
+                && keyword.allows(&[&vm.name, &vm.displayname, vm.state.as_str()])
+                && st.has_tags(&vm.id, &tags)
+        })
+        .collect();
+    Ok(paged(ctx, "virtualmachine", &matches, &page, |i| {
+        st.vm_view(i, false)
+    }))
+}
+
+/// Queues a job on an existing VM; `plan` maps the state the VM will be in
+/// when the job runs to (during, after) or to a failure.
+fn vm_job(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+    op: VmOp,
+    cmd: &'static str,
+    plan: impl FnOnce(VmState) -> Result<(VmState, VmState), (u16, String)>,
+) -> Result<Reply, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    let st = &mut *ctx.st;
+    let vm = st.vm(id).expect("checked by the catalog");
+    let before = st.vms[vm].projected;
+    let planned = if st.vms[vm].removed {
+        Err((
+            530,
+            format!("Unable to find a virtual machine with id {}", st.vms[vm].id),
+        ))
+    } else {
+        plan(before)
+    };
+    let (during, after, failure) = match planned {
+        Ok((during, after)) => (during, after, None),
+        Err(failure) => (before, before, Some(failure)),
+    };
+    if failure.is_none() && matches!(op, VmOp::Destroy | VmOp::Expunge) {
+        *st.stats
+            .destroyed_by_id
+            .entry(st.vms[vm].id.clone())
+            .or_default() += 1;
+    }
+    let job = NewJob {
+        cmd,
+        instance_type: Some("VirtualMachine"),
+        instance_id: Some(st.vms[vm].id.clone()),
+        action: Action::Vm {
+            vm,
+            op,
+            during,
+            after,
+            before,
+        },
+        failure,
+    };
+    let job = st.create_vm_job(vm, job, ctx.now, ctx.wall);
+    Ok(async_reply(ctx, None, job))
+}
+
+fn not_in_state(action: &str, state: VmState) -> (u16, String) {
+    (
+        530,
+        format!(
+            "Unable to {action} the virtual machine: it is in state {}",
+            state.as_str()
+        ),
+    )
+}
+
+pub(crate) fn start(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    vm_job(ctx, params, VmOp::Start, START_CMD, |state| match state {
+        VmState::Running => Ok((VmState::Running, VmState::Running)),
+        VmState::Stopped => Ok((VmState::Starting, VmState::Running)),
+        other => Err(not_in_state("start", other)),
+    })
+}
+
+pub(crate) fn stop(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    vm_job(ctx, params, VmOp::Stop, STOP_CMD, |state| match state {
+        VmState::Running => Ok((VmState::Stopping, VmState::Stopped)),
+        VmState::Stopped => Ok((VmState::Stopped, VmState::Stopped)),
+        other => Err(not_in_state("stop", other)),
+    })
+}
+
+pub(crate) fn reboot(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    vm_job(ctx, params, VmOp::Reboot, REBOOT_CMD, |state| match state {
+        VmState::Running => Ok((VmState::Running, VmState::Running)),
+        _ => Err((530, "Failed to reboot vm instance".to_string())),
+    })
+}
+
+pub(crate) fn destroy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let expunge = params.flag("expunge");
+    let op = if expunge {
+        VmOp::Expunge
+    } else {
+        VmOp::Destroy
+    };
+    vm_job(ctx, params, op, DESTROY_CMD, |state| {
+        match (state, expunge) {
+            (VmState::Expunging, _) => Err(not_in_state("destroy", state)),
+            (_, true) => Ok((VmState::Expunging, VmState::Expunging)),
+            (VmState::Running, false) => Ok((VmState::Stopping, VmState::Destroyed)),
+            (other, false) => Ok((other, VmState::Destroyed)),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_follow_the_server_rule() {
+        for good in ["web-1", "a", "Debian7", &"x".repeat(63)] {
+            assert!(valid_host_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "-web",
+            "web-",
+            "1web",
+            "web_1",
+            "web.1",
+            "wéb",
+            &"x".repeat(64),
+        ] {
+            assert!(!valid_host_name(bad), "{bad}");
+        }
+    }
+}

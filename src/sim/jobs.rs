@@ -1,0 +1,336 @@
+//! Async jobs. A job is created with its outcome already decided (so that
+//! concurrent deploys see each other's names and capacity) and a due time;
+//! [`State::settle`] completes it when a later request arrives after that
+//! time, applying its effect and keeping a snapshot of the result, as the
+//! server stores `jobresult` when the job ends. No timer task is involved.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::state::{cs_date, State, Tag, VmState};
+
+/// What a VM job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VmOp {
+    Deploy,
+    Start,
+    Stop,
+    Reboot,
+    Destroy,
+    Expunge,
+}
+
+/// The effect applied when a job completes successfully.
+pub(crate) enum Action {
+    /// A VM operation: `during` is shown while it runs, `after` once done,
+    /// `before` again if it fails (a failed deploy leaves the VM in `Error`).
+    Vm {
+        vm: usize,
+        op: VmOp,
+        during: VmState,
+        after: VmState,
+        before: VmState,
+    },
+    AssociateIp {
+        ip: usize,
+    },
+    DisassociateIp {
+        ip: usize,
+    },
+    CreateTags {
+        tags: Vec<Tag>,
+    },
+    /// Deletes tags of these resources: all of them, or only the given keys
+    /// (and values, when given).
+    DeleteTags {
+        ids: Vec<String>,
+        keys: Vec<(String, Option<String>)>,
+    },
+    CreateRule {
+        rule: usize,
+    },
+    DeleteRule {
+        rule: usize,
+    },
+}
+
+pub(crate) struct Job {
+    pub id: String,
+    /// The Java command class (`cmd` of the job).
+    pub cmd: &'static str,
+    pub instance_type: Option<&'static str>,
+    pub instance_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created: String,
+    pub completed: String,
+    /// 0 pending, 1 succeeded, 2 failed.
+    pub status: u8,
+    pub result_code: u16,
+    pub result: Option<Value>,
+    action: Option<Action>,
+    /// Decided at creation: `(errorcode, errortext)` of a job that will fail.
+    failure: Option<(u16, String)>,
+}
+
+/// Everything needed to create a job.
+pub(crate) struct NewJob {
+    pub cmd: &'static str,
+    pub instance_type: Option<&'static str>,
+    pub instance_id: Option<String>,
+    pub action: Action,
+    pub failure: Option<(u16, String)>,
+}
+
+impl State {
+    /// Queues a job that completes `job_delay` after `start` (now, or when
+    /// the previous job on the same VM ends). Returns its index.
+    pub fn create_job(
+        &mut self,
+        new: NewJob,
+        now: Instant,
+        wall: DateTime<Utc>,
+        start: Instant,
+    ) -> usize {
+        let complete_at = start + self.job_delay;
+        let completed_wall =
+            wall + chrono::Duration::from_std(complete_at - now).unwrap_or_default();
+        let job = Job {
+            id: self.uuid(),
+            cmd: new.cmd,
+            instance_type: new.instance_type,
+            instance_id: new.instance_id,
+            created_at: wall,
+            created: cs_date(wall),
+            completed: cs_date(completed_wall),
+            status: 0,
+            result_code: 0,
+            result: None,
+            action: Some(new.action),
+            failure: new.failure,
+        };
+        self.add_job(job, complete_at)
+    }
+
+    /// Queues a job on a VM: jobs on one VM run one after the other, so the
+    /// new one starts when the VM's last queued job ends.
+    pub fn create_vm_job(
+        &mut self,
+        vm: usize,
+        new: NewJob,
+        now: Instant,
+        wall: DateTime<Utc>,
+    ) -> usize {
+        let start = if self.vms[vm].queue.is_empty() {
+            now
+        } else {
+            self.vms[vm].tail.max(now)
+        };
+        let (during, after) = match &new.action {
+            Action::Vm { during, after, .. } => (*during, *after),
+            _ => unreachable!("VM jobs carry a VM action"),
+        };
+        let idle = self.vms[vm].queue.is_empty();
+        let failing = new.failure.is_some();
+        let job = self.create_job(new, now, wall, start);
+        let vm_rt = &mut self.vms[vm];
+        vm_rt.tail = start + self.job_delay;
+        vm_rt.queue.push_back(job);
+        if !failing {
+            vm_rt.projected = after;
+        }
+        if idle {
+            vm_rt.state = during;
+        }
+        job
+    }
+
+    /// Completes one job (called by `settle` in due order).
+    pub(crate) fn complete_job(&mut self, index: usize) {
+        let Some(action) = self.jobs[index].action.take() else {
+            return;
+        };
+        let failure = self.jobs[index].failure.take();
+        let result = match failure {
+            Some((code, text)) => {
+                self.undo(&action);
+                Err((code, text))
+            }
+            None => Ok(self.apply(index, action)),
+        };
+        let job = &mut self.jobs[index];
+        match result {
+            Ok(value) => {
+                job.status = 1;
+                job.result = Some(value);
+            }
+            Err((code, text)) => {
+                job.status = 2;
+                job.result_code = 530;
+                job.result = Some(serde_json::json!({"errorcode": code, "errortext": text}));
+            }
+        }
+    }
+
+    /// What a failing job leaves behind.
+    fn undo(&mut self, action: &Action) {
+        if let Action::Vm { vm, op, before, .. } = *action {
+            self.vms[vm].queue.pop_front();
+            if op == VmOp::Deploy {
+                self.vms[vm].state = VmState::Error;
+                self.vms[vm].projected = VmState::Error;
+                self.release_vm(vm, true);
+            } else {
+                self.vms[vm].state = before;
+            }
+            self.start_next_vm_job(vm);
+        }
+    }
+
+    /// Applies a successful job's effect and returns its `jobresult`.
+    fn apply(&mut self, index: usize, action: Action) -> Value {
+        match action {
+            Action::Vm {
+                vm,
+                op,
+                after,
+                before,
+                ..
+            } => {
+                self.vms[vm].queue.pop_front();
+                self.vms[vm].state = after;
+                match op {
+                    VmOp::Deploy => self.stats.created += 1,
+                    VmOp::Destroy | VmOp::Expunge
+                        if !matches!(before, VmState::Destroyed | VmState::Expunging) =>
+                    {
+                        self.stats.destroyed += 1
+                    }
+                    _ => {}
+                }
+                if matches!(op, VmOp::Destroy | VmOp::Expunge) {
+                    self.release_vm(vm, op == VmOp::Expunge);
+                }
+                let job_id = self.jobs[index].id.clone();
+                let mut view =
+                    serde_json::to_value(self.vm_view(vm, op == VmOp::Deploy)).expect("in-memory");
+                if let Value::Object(map) = &mut view {
+                    map.insert("jobid".into(), Value::String(job_id));
+                    map.insert("jobstatus".into(), Value::from(0));
+                }
+                if op == VmOp::Expunge {
+                    self.vms[vm].removed = true;
+                    let id = self.vms[vm].id.clone();
+                    self.remove_tags(&id, |_| true);
+                    for rule in self.rules.iter_mut().filter(|r| r.vm == vm) {
+                        rule.removed = true;
+                    }
+                }
+                self.start_next_vm_job(vm);
+                serde_json::json!({ "virtualmachine": view })
+            }
+            Action::AssociateIp { ip } => {
+                self.ips[ip].state = "Allocated";
+                let view = serde_json::to_value(self.ip_view(ip)).expect("in-memory");
+                serde_json::json!({ "ipaddress": view })
+            }
+            Action::DisassociateIp { ip } => {
+                let rt = &mut self.ips[ip];
+                rt.removed = true;
+                let (zone, address, id) = (rt.zone, rt.address, rt.id.clone());
+                self.zones[zone].ips_used.remove(&address);
+                self.remove_tags(&id, |_| true);
+                for rule in self.rules.iter_mut().filter(|r| r.ip == ip) {
+                    rule.removed = true;
+                }
+                serde_json::json!({ "success": true })
+            }
+            Action::CreateTags { tags } => {
+                for tag in tags {
+                    self.add_tag(tag);
+                }
+                serde_json::json!({ "success": true })
+            }
+            Action::DeleteTags { ids, keys } => {
+                for id in ids {
+                    self.remove_tags(&id, |tag| {
+                        keys.is_empty()
+                            || keys.iter().any(|(k, v)| {
+                                tag.key == *k && v.as_ref().is_none_or(|v| tag.value == *v)
+                            })
+                    });
+                }
+                serde_json::json!({ "success": true })
+            }
+            Action::CreateRule { rule } => {
+                self.rules[rule].state = "Active";
+                let view = serde_json::to_value(self.rule_view(rule)).expect("in-memory");
+                serde_json::json!({ "portforwardingrule": view })
+            }
+            Action::DeleteRule { rule } => {
+                self.rules[rule].removed = true;
+                let id = self.rules[rule].id.clone();
+                self.remove_tags(&id, |_| true);
+                serde_json::json!({ "success": true })
+            }
+        }
+    }
+
+    /// When a VM job ends, the next one queued on the VM begins: the VM
+    /// shows that job's transitional state.
+    fn start_next_vm_job(&mut self, vm: usize) {
+        if let Some(&next) = self.vms[vm].queue.front() {
+            if let Some(Action::Vm { during, .. }) = &self.jobs[next].action {
+                self.vms[vm].state = *during;
+            }
+        }
+    }
+
+    /// The job as `queryAsyncJobResult` and `listAsyncJobs` show it.
+    pub fn job_view(&self, index: usize) -> JobView<'_> {
+        let job = &self.jobs[index];
+        JobView {
+            accountid: &self.account.id,
+            userid: &self.account.userid,
+            cmd: job.cmd,
+            jobstatus: job.status,
+            jobprocstatus: 0,
+            jobresultcode: job.result_code,
+            jobresulttype: job.result.as_ref().map(|_| "object"),
+            jobresult: job.result.as_ref(),
+            jobinstancetype: job.instance_type,
+            jobinstanceid: job.instance_id.as_deref(),
+            created: &job.created,
+            completed: (job.status != 0).then_some(job.completed.as_str()),
+            jobid: &job.id,
+        }
+    }
+}
+
+/// `AsyncJobResponse`, fields in the server's order.
+#[derive(Serialize)]
+pub(crate) struct JobView<'a> {
+    accountid: &'a str,
+    userid: &'a str,
+    cmd: &'a str,
+    jobstatus: u8,
+    jobprocstatus: u8,
+    jobresultcode: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobresulttype: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobresult: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobinstancetype: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobinstanceid: Option<&'a str>,
+    created: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completed: Option<&'a str>,
+    jobid: &'a str,
+}
+
+/// The default job delay (`--job-delay`).
+pub const DEFAULT_JOB_DELAY: Duration = Duration::from_secs(2);

@@ -1,0 +1,428 @@
+//! The embedded CloudStack simulator.
+//!
+//! A management server in miniature: `GET|POST /client/api` with the
+//! server's signature check (reusing [`crate::client::sign`]), sessions,
+//! error shapes and async jobs, over a small cloud ([`Cloud::demo`] or a
+//! cloud file). `docs/simulator.md` documents the flags, the default cloud,
+//! the cloud file format and every command.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), csctl::sim::SimError> {
+//! let sim = csctl::sim::start(csctl::sim::SimConfig {
+//!     listen: "127.0.0.1:0".parse().unwrap(),
+//!     ..Default::default()
+//! })
+//! .await?;
+//! println!("{}", sim.endpoint());
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Layout: `server` routes requests and runs the checks in the server's
+//! order, `auth` verifies signatures and rate limits, `session` handles
+//! login/logout, `catalog` describes every command (for `listApis` and the
+//! parameter checks), `commands` holds one function per API, `state`,
+//! `jobs` and `views` hold the world, its jobs and its JSON shapes.
+
+mod auth;
+mod catalog;
+mod cloud;
+mod commands;
+mod jobs;
+mod params;
+mod respond;
+mod server;
+mod session;
+mod state;
+mod views;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::serve::ListenerExt;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use cloud::{
+    load_cloud_file, Account, Cloud, Network, PublicIpSpec, ServiceOffering, Template, Zone,
+    DEMO_NETWORK_ID, DEMO_OFFERING_SMALL_ID, DEMO_SOURCE_NAT_IP_ID, DEMO_TEMPLATE_ID,
+    DEMO_ZONE2_ID, DEMO_ZONE_ID,
+};
+pub use jobs::DEFAULT_JOB_DELAY;
+
+/// The API key the simulator accepts when none is given.
+pub const DEMO_API_KEY: &str = "csctl-demo-api-key";
+/// The secret key of [`DEMO_API_KEY`].
+pub const DEMO_SECRET_KEY: &str = "csctl-demo-secret-key";
+/// The login user of the default cloud (domain `/`).
+pub const DEMO_USERNAME: &str = "admin";
+/// The password of [`DEMO_USERNAME`].
+pub const DEMO_PASSWORD: &str = "password";
+/// The default listen address.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
+
+/// How a simulator runs.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The one API key accepted.
+    pub api_key: String,
+    /// Its secret key.
+    pub secret_key: String,
+    /// How long an async job takes.
+    pub job_delay: Duration,
+    /// The cloud served (see [`load_cloud_file`]).
+    pub cloud: Cloud,
+    /// Fraction (0 to 1) of requests answered with an HTTP 503 page, unprocessed.
+    pub fail_rate: f64,
+    /// Seed of every generated id, key and injected failure; `None`: random.
+    pub seed: Option<u64>,
+    /// Requests per second per account before HTTP 429; `None`: no limit.
+    pub rate_limit: Option<u32>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: DEFAULT_LISTEN,
+            api_key: DEMO_API_KEY.into(),
+            secret_key: DEMO_SECRET_KEY.into(),
+            job_delay: DEFAULT_JOB_DELAY,
+            cloud: Cloud::demo(),
+            fail_rate: 0.0,
+            seed: None,
+            rate_limit: None,
+        }
+    }
+}
+
+/// Why the simulator could not start.
+#[derive(thiserror::Error, Debug)]
+pub enum SimError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A cloud file could not be read or is not a valid cloud.
+    #[error("bad cloud file {}: {reason}", path.display())]
+    CloudFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the item.
+        reason: String,
+    },
+    /// The configured cloud is not valid.
+    #[error("invalid cloud: {0}")]
+    InvalidCloud(String),
+    /// A setting is out of range.
+    #[error("invalid simulator setting: {0}")]
+    InvalidConfig(String),
+    /// Waiting for Ctrl-C failed.
+    #[error("cannot wait for Ctrl-C: {0}")]
+    Signal(#[source] std::io::Error),
+}
+
+/// Counters for soak tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimStats {
+    /// Requests received (all of them, injected failures included).
+    pub requests: u64,
+    /// Requests rejected with HTTP 401 (signature, key, `expires`, session).
+    pub rejected_auth: u64,
+    /// Requests answered with HTTP 429.
+    pub throttled: u64,
+    /// Requests answered with the injected HTTP 503 page.
+    pub failed_injected: u64,
+    /// Deploy jobs that succeeded.
+    pub vms_created: u64,
+    /// VMs that went from alive to destroyed or expunged (each once).
+    pub vms_destroyed: u64,
+    /// Accepted `destroyVirtualMachine` calls, by VM id (a count above 1
+    /// means a VM was destroyed more than once).
+    pub vms_destroyed_by_id_count: HashMap<String, u64>,
+}
+
+/// A simulator serving on a background task of the current runtime.
+pub struct RunningSim {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSim")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSim {
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT/client/api`; a wildcard listen address is given as loopback.
+    pub fn endpoint(&self) -> String {
+        let host = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!(
+            "http://{}/client/api",
+            SocketAddr::new(host, self.addr.port())
+        )
+    }
+
+    /// The counters so far (jobs due by now are counted as finished).
+    pub fn stats(&self) -> SimStats {
+        let counters = &self.shared.counters;
+        let mut state = self.shared.lock();
+        state.settle(Instant::now());
+        SimStats {
+            requests: counters.requests.load(Ordering::Relaxed),
+            rejected_auth: counters.rejected_auth.load(Ordering::Relaxed),
+            throttled: counters.throttled.load(Ordering::Relaxed),
+            failed_injected: counters.failed_injected.load(Ordering::Relaxed),
+            vms_created: state.stats.created,
+            vms_destroyed: state.stats.destroyed,
+            vms_destroyed_by_id_count: state.stats.destroyed_by_id.clone(),
+        }
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (5 s at
+    /// most) and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    /// Dropping a running simulator stops it (in the background).
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds the listen address and serves on a task of the current tokio
+/// runtime; returns as soon as it is listening.
+pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+    if !(0.0..=1.0).contains(&config.fail_rate) {
+        return Err(SimError::InvalidConfig(format!(
+            "fail rate {} is not between 0 and 1",
+            config.fail_rate
+        )));
+    }
+    if config.api_key.is_empty() || config.secret_key.is_empty() {
+        return Err(SimError::InvalidConfig(
+            "the API key and the secret key must not be empty".into(),
+        ));
+    }
+    if config.rate_limit == Some(0) {
+        return Err(SimError::InvalidConfig(
+            "the rate limit must be at least 1 request per second".into(),
+        ));
+    }
+    config.cloud.validate().map_err(SimError::InvalidCloud)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let state = state::State::new(
+        config.cloud,
+        config.job_delay,
+        config.seed,
+        chrono::Utc::now(),
+    );
+    let shared = Arc::new(server::Shared::new(
+        config.api_key,
+        config.secret_key,
+        config.fail_rate,
+        config.seed,
+        config.rate_limit,
+        state,
+    ));
+    let router = server::router(shared.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        // Errors of single connections are handled inside; serve itself only ends on shutdown.
+        let _ = serve.await;
+    });
+    Ok(RunningSim {
+        addr,
+        shared,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// `csctl sim`: starts, prints the endpoint and the credentials it accepts
+/// (a demo server printing its own secret is the point), serves until
+/// Ctrl-C, then shuts down gracefully.
+pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
+    let banner = Banner {
+        api_key: config.api_key.clone(),
+        secret_key: config.secret_key.clone(),
+        username: config.cloud.account.username.clone(),
+        password: config.cloud.account.password.clone(),
+        job_delay: config.job_delay,
+        fail_rate: config.fail_rate,
+        seed: config.seed,
+        rate_limit: config.rate_limit,
+    };
+    let sim = start(config).await?;
+    println!("{}", banner.render(&sim.endpoint()));
+    let waited = tokio::signal::ctrl_c().await;
+    sim.shutdown().await;
+    waited.map_err(SimError::Signal)
+}
+
+struct Banner {
+    api_key: String,
+    secret_key: String,
+    username: String,
+    password: String,
+    job_delay: Duration,
+    fail_rate: f64,
+    seed: Option<u64>,
+    rate_limit: Option<u32>,
+}
+
+impl Banner {
+    fn render(&self, endpoint: &str) -> String {
+        let mut extras = vec![format!(
+            "job delay {}",
+            humantime::format_duration(self.job_delay)
+        )];
+        if self.fail_rate > 0.0 {
+            extras.push(format!("fail rate {}", self.fail_rate));
+        }
+        if let Some(limit) = self.rate_limit {
+            extras.push(format!("rate limit {limit}/s"));
+        }
+        if let Some(seed) = self.seed {
+            extras.push(format!("seed {seed}"));
+        }
+        format!(
+            "CloudStack simulator listening on {endpoint}\n\
+             \x20 api key:    {}\n\
+             \x20 secret key: {}\n\
+             \x20 login:      {} / {} (domain /)\n\
+             \x20 {}\n\
+             Press Ctrl-C to stop.",
+            self.api_key,
+            self.secret_key,
+            self.username,
+            self.password,
+            extras.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_shows_what_a_client_needs() {
+        let banner = Banner {
+            api_key: DEMO_API_KEY.into(),
+            secret_key: DEMO_SECRET_KEY.into(),
+            username: DEMO_USERNAME.into(),
+            password: DEMO_PASSWORD.into(),
+            job_delay: Duration::from_millis(150),
+            fail_rate: 0.1,
+            seed: Some(3),
+            rate_limit: None,
+        };
+        let text = banner.render("http://127.0.0.1:8080/client/api");
+        for needle in [
+            "http://127.0.0.1:8080/client/api",
+            DEMO_API_KEY,
+            DEMO_SECRET_KEY,
+            "admin / password",
+            "job delay 150ms",
+            "fail rate 0.1",
+            "seed 3",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from\n{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn starts_on_a_free_port_and_stops() {
+        let sim = start(SimConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert_ne!(sim.addr().port(), 0);
+        assert_eq!(
+            sim.endpoint(),
+            format!("http://127.0.0.1:{}/client/api", sim.addr().port())
+        );
+        assert_eq!(sim.stats(), SimStats::default());
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn rejects_bad_settings() {
+        let config = SimConfig {
+            fail_rate: 1.5,
+            ..Default::default()
+        };
+        assert!(matches!(
+            start(config).await,
+            Err(SimError::InvalidConfig(_))
+        ));
+        let mut cloud = Cloud::demo();
+        cloud.zones.clear();
+        let config = SimConfig {
+            cloud,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            start(config).await,
+            Err(SimError::InvalidCloud(_))
+        ));
+    }
+}

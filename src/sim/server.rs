@@ -1,0 +1,262 @@
+//! The HTTP side: `GET|POST /client/api`, the fault injection of
+//! `--fail-rate`, and the order of checks of `ApiServlet` and
+//! `ApiServer.verifyRequest` (contract §2.5, §3) before a command runs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State as AxumState};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::Utc;
+
+use super::auth::{self, RateLimiter, BAD_SESSION, BAD_SIGNATURE};
+use super::catalog::{self, ApiSpec};
+use super::cloud::Account;
+use super::commands::Ctx;
+use super::params::{self, Params};
+use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
+use super::session::{self, SessionCheck, Sessions};
+use super::state::State;
+
+/// Request counters (the rest of [`super::SimStats`] lives in the state).
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub requests: AtomicU64,
+    pub rejected_auth: AtomicU64,
+    pub throttled: AtomicU64,
+    pub failed_injected: AtomicU64,
+}
+
+/// Everything the request handler shares.
+pub(crate) struct Shared {
+    pub api_key: String,
+    pub secret_key: String,
+    pub account: Account,
+    pub fail_rate: f64,
+    fail_seed: u64,
+    fail_draws: AtomicU64,
+    pub rate_limit: Option<RateLimiter>,
+    pub sessions: Sessions,
+    pub state: Mutex<State>,
+    pub counters: Counters,
+}
+
+impl Shared {
+    pub fn new(
+        api_key: String,
+        secret_key: String,
+        fail_rate: f64,
+        seed: Option<u64>,
+        rate_limit: Option<u32>,
+        state: State,
+    ) -> Shared {
+        Shared {
+            api_key,
+            secret_key,
+            account: state.account.clone(),
+            fail_rate,
+            fail_seed: seed.map_or_else(rand::random, |s| s.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            fail_draws: AtomicU64::new(0),
+            rate_limit: rate_limit.map(RateLimiter::new),
+            sessions: Sessions::new(seed),
+            state: Mutex::new(state),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The state, even if a panicking request poisoned the lock.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether to answer this request with a 503 page: a deterministic
+    /// sequence of draws (splitmix64) from the seed.
+    fn inject_failure(&self) -> bool {
+        if self.fail_rate <= 0.0 {
+            return false;
+        }
+        let draw = self.fail_draws.fetch_add(1, Ordering::Relaxed);
+        let mut z = self
+            .fail_seed
+            .wrapping_add(draw.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        ((z >> 11) as f64 / (1u64 << 53) as f64) < self.fail_rate
+    }
+
+    /// Answers one request.
+    pub fn handle(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Reply {
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        if self.inject_failure() {
+            self.counters
+                .failed_injected
+                .fetch_add(1, Ordering::Relaxed);
+            return Reply::text(503, "text/html", UNAVAILABLE_PAGE);
+        }
+        let form =
+            (method == Method::POST && is_form(headers)).then(|| String::from_utf8_lossy(body));
+        let raw = params::merge(query, form.as_deref());
+        let command = raw
+            .iter()
+            .find(|(name, _)| name == "command")
+            .map(|(_, value)| value.as_str());
+        match command {
+            Some("login") => {
+                return session::login(&self.sessions, &self.account, method, headers, &raw)
+            }
+            Some("logout") => return session::logout(&self.sessions, headers),
+            _ => {}
+        }
+        let api = command.and_then(catalog::find);
+        let key = api.map_or("errorresponse", |api| api.key);
+        match self.sessions.check(headers, &raw, Instant::now()) {
+            SessionCheck::Valid => {
+                let Some(command) = command else {
+                    return self.reject(key, BAD_SIGNATURE);
+                };
+                if let Err(reply) = self.throttle(key) {
+                    return reply;
+                }
+                match api {
+                    Some(api) => self.dispatch(api, &raw),
+                    None => error_reply(
+                        "errorresponse",
+                        &ApiError::new(
+                            432,
+                            Some(CS_SERVER_API),
+                            format!("Unknown API command: {command}"),
+                        ),
+                    ),
+                }
+            }
+            SessionCheck::Invalid => self.reject(key, BAD_SESSION),
+            SessionCheck::None => {
+                let Some(api) = api else {
+                    return self.reject(key, BAD_SIGNATURE);
+                };
+                let Some(signature) = auth::precheck(&raw, &self.api_key, Utc::now()) else {
+                    return self.reject(key, BAD_SIGNATURE);
+                };
+                if let Err(reply) = self.throttle(key) {
+                    return reply;
+                }
+                if !auth::signature_matches(&raw, &self.secret_key, signature) {
+                    return self.reject(key, BAD_SIGNATURE);
+                }
+                self.dispatch(api, &raw)
+            }
+        }
+    }
+
+    /// A 401 without `cserrorcode`, as the servlet writes it.
+    fn reject(&self, key: &str, text: &str) -> Reply {
+        self.counters.rejected_auth.fetch_add(1, Ordering::Relaxed);
+        error_reply(key, &ApiError::new(401, None, text))
+    }
+
+    /// The account's rate limit, checked before the signature.
+    fn throttle(&self, key: &str) -> Result<(), Reply> {
+        let Some(limiter) = &self.rate_limit else {
+            return Ok(());
+        };
+        limiter.hit(Instant::now()).map_err(|retry_ms| {
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            error_reply(
+                key,
+                &ApiError::new(429, Some(CS_SERVER_API), auth::throttled_text(retry_ms)),
+            )
+        })
+    }
+
+    /// Runs an authenticated command: map unpacking, the parameter checks,
+    /// then its handler, with the state locked and settled.
+    fn dispatch(&self, api: &'static ApiSpec, raw: &[(String, String)]) -> Reply {
+        let Some(handler) = api.handler else {
+            // login and logout never get here.
+            return error_reply(
+                api.key,
+                &ApiError::new(
+                    405,
+                    None,
+                    "Please use HTTP POST to authenticate using this API",
+                ),
+            );
+        };
+        let params = match Params::parse(raw) {
+            Ok(params) => params,
+            Err(error) => return error_reply(api.key, &error),
+        };
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.settle(now);
+        if let Err(error) = catalog::check_params(api, &params, &state) {
+            return error_reply(api.key, &error);
+        }
+        let mut ctx = Ctx {
+            st: &mut state,
+            now,
+            wall: Utc::now(),
+            api,
+        };
+        handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error))
+    }
+}
+
+/// Whether the body is a form, which is all the servlet reads parameters from.
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+async fn api(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let reply = shared.handle(&method, &headers, query.as_deref(), &body);
+    into_response(reply)
+}
+
+fn into_response(reply: Reply) -> Response {
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    for (name, value) in reply.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(HeaderName::from_static(name), value);
+        }
+    }
+    response
+}
+
+/// The router: `/client/api` for GET and POST (other methods get 405).
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/client/api", get(api).post(api))
+        .with_state(shared)
+}

@@ -1,0 +1,690 @@
+//! The simulator's mutable world: the cloud's fixed parts with the ids and
+//! counters derived from them, and everything created through the API (VMs,
+//! public IPs, port forwarding rules, tags, jobs). One `State` lives behind
+//! one mutex; every request settles due jobs first (see [`State::settle`]).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+use super::cloud::{self, Account, Cloud, Network, ServiceOffering, Template, Zone};
+use super::jobs::Job;
+
+/// A date as the server writes it: `yyyy-MM-dd'T'HH:mm:ss+0000`.
+pub(crate) fn cs_date(at: DateTime<Utc>) -> String {
+    at.format(crate::client::sign::EXPIRES_FORMAT).to_string()
+}
+
+/// The states a VM goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VmState {
+    Starting,
+    Running,
+    Stopping,
+    Stopped,
+    Destroyed,
+    Expunging,
+    Error,
+}
+
+impl VmState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VmState::Starting => "Starting",
+            VmState::Running => "Running",
+            VmState::Stopping => "Stopping",
+            VmState::Stopped => "Stopped",
+            VmState::Destroyed => "Destroyed",
+            VmState::Expunging => "Expunging",
+            VmState::Error => "Error",
+        }
+    }
+
+    /// Whether the VM sits on a host (shows `hostid`).
+    pub fn on_host(self) -> bool {
+        matches!(
+            self,
+            VmState::Starting | VmState::Running | VmState::Stopping
+        )
+    }
+}
+
+/// Resource types that can carry tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ResourceType {
+    UserVm,
+    Template,
+    Network,
+    PublicIpAddress,
+    PortForwardingRule,
+    Zone,
+}
+
+impl ResourceType {
+    pub const ALL: [ResourceType; 6] = [
+        ResourceType::UserVm,
+        ResourceType::Template,
+        ResourceType::Network,
+        ResourceType::PublicIpAddress,
+        ResourceType::PortForwardingRule,
+        ResourceType::Zone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::UserVm => "UserVm",
+            ResourceType::Template => "Template",
+            ResourceType::Network => "Network",
+            ResourceType::PublicIpAddress => "PublicIpAddress",
+            ResourceType::PortForwardingRule => "PortForwardingRule",
+            ResourceType::Zone => "Zone",
+        }
+    }
+
+    /// Case-insensitive, as `TaggedResourceService.getResourceType`.
+    pub fn parse(text: &str) -> Option<ResourceType> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// Kinds of entity a uuid parameter refers to (for the parameter layer's check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Entity {
+    Zone,
+    Network,
+    Template,
+    Offering,
+    Vm,
+    PublicIp,
+    Job,
+    Rule,
+    Domain,
+}
+
+pub(crate) struct ZoneRt {
+    pub spec: Zone,
+    pub zonetoken: String,
+    pub host_id: String,
+    pub host_name: String,
+    pub public_network_id: String,
+    pub physical_network_id: String,
+    pub vlan_id: String,
+    /// VMs counted against `max_vms`.
+    pub active_vms: u32,
+    pub ip_range: Option<(u32, u32)>,
+    pub ips_used: HashSet<u32>,
+}
+
+pub(crate) struct NetworkRt {
+    pub spec: Network,
+    pub zone: usize,
+    pub displaytext: String,
+    pub networkdomain: String,
+    pub gateway: String,
+    pub netmask: String,
+    pub cidr: String,
+    pub vlan_uri: String,
+    pub base: u32,
+    pub size: u32,
+    pub used: HashSet<u32>,
+    pub cursor: u32,
+    /// Lower-cased host names in use, with their count.
+    pub names: HashMap<String, u32>,
+}
+
+pub(crate) struct TemplateRt {
+    pub spec: Template,
+    pub zones: Vec<usize>,
+    pub created: String,
+    pub ostypeid: String,
+    pub displaytext: String,
+}
+
+pub(crate) struct OfferingRt {
+    pub spec: ServiceOffering,
+    pub created: String,
+    pub displaytext: String,
+}
+
+pub(crate) struct Nic {
+    pub id: String,
+    pub network: usize,
+    pub ip: Option<u32>,
+    pub ipaddress: Option<String>,
+    pub mac: String,
+    pub isdefault: bool,
+}
+
+pub(crate) struct Vm {
+    pub id: String,
+    pub name: String,
+    pub displayname: String,
+    pub zone: usize,
+    pub template: usize,
+    pub offering: usize,
+    pub nics: Vec<Nic>,
+    /// What lists show now.
+    pub state: VmState,
+    /// The state once every queued job has run.
+    pub projected: VmState,
+    /// Pending jobs on this VM, oldest first; they run one after the other.
+    pub queue: VecDeque<usize>,
+    /// When the last queued job completes.
+    pub tail: Instant,
+    pub created: String,
+    pub instancename: String,
+    pub keypairs: Option<String>,
+    pub group: Option<String>,
+    pub details: Vec<(String, String)>,
+    pub password: Option<String>,
+    /// Expunged: still known by id (as removed rows are), listed nowhere.
+    pub removed: bool,
+    /// Counted against the zone's `max_vms`.
+    pub counted: bool,
+    /// Holds its host name and addresses in its networks.
+    pub holds_name: bool,
+}
+
+pub(crate) struct PublicIp {
+    pub id: String,
+    pub address: u32,
+    pub ipaddress: String,
+    pub zone: usize,
+    pub network: Option<usize>,
+    pub source_nat: bool,
+    pub state: &'static str,
+    pub allocated: String,
+    pub removed: bool,
+}
+
+pub(crate) struct PfRule {
+    pub id: String,
+    pub ip: usize,
+    pub vm: usize,
+    pub network: usize,
+    pub protocol: String,
+    pub private_port: (u16, u16),
+    pub public_port: (u16, u16),
+    pub cidrlist: String,
+    pub vmguestip: String,
+    pub state: &'static str,
+    pub removed: bool,
+}
+
+pub(crate) struct Tag {
+    pub key: String,
+    pub value: String,
+    pub resourcetype: ResourceType,
+    pub resourceid: String,
+    pub removed: bool,
+}
+
+/// What the soak tests read back (see [`super::SimStats`]).
+#[derive(Default)]
+pub(crate) struct VmCounters {
+    pub created: u64,
+    pub destroyed: u64,
+    pub destroyed_by_id: HashMap<String, u64>,
+}
+
+pub(crate) struct State {
+    pub account: Account,
+    pub job_delay: Duration,
+    rng: StdRng,
+    pub zones: Vec<ZoneRt>,
+    pub networks: Vec<NetworkRt>,
+    pub templates: Vec<TemplateRt>,
+    pub offerings: Vec<OfferingRt>,
+    pub ips: Vec<PublicIp>,
+    pub vms: Vec<Vm>,
+    pub jobs: Vec<Job>,
+    pub rules: Vec<PfRule>,
+    pub tags: Vec<Tag>,
+    zone_idx: HashMap<String, usize>,
+    network_idx: HashMap<String, usize>,
+    template_idx: HashMap<String, usize>,
+    offering_idx: HashMap<String, usize>,
+    ip_idx: HashMap<String, usize>,
+    vm_idx: HashMap<String, usize>,
+    job_idx: HashMap<String, usize>,
+    rule_idx: HashMap<String, usize>,
+    tag_idx: HashMap<String, Vec<usize>>,
+    events: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    event_seq: u64,
+    instance_seq: u64,
+    pub stats: VmCounters,
+}
+
+/// Looks an id up the way the database does: case-insensitively.
+fn find(index: &HashMap<String, usize>, id: &str) -> Option<usize> {
+    if id.bytes().any(|b| b.is_ascii_uppercase()) {
+        index.get(&id.to_ascii_lowercase()).copied()
+    } else {
+        index.get(id).copied()
+    }
+}
+
+fn indexed<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (id(item).to_ascii_lowercase(), i))
+        .collect()
+}
+
+impl State {
+    /// Builds the world from a validated cloud. Generated ids (hosts, public
+    /// networks) come from the same RNG as every other id, so a seed fixes them.
+    pub fn new(cloud: Cloud, job_delay: Duration, seed: Option<u64>, now: DateTime<Utc>) -> State {
+        let rng = match seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let created = cs_date(now);
+        let mut state = State {
+            account: cloud.account,
+            job_delay,
+            rng,
+            zones: Vec::new(),
+            networks: Vec::new(),
+            templates: Vec::new(),
+            offerings: Vec::new(),
+            ips: Vec::new(),
+            vms: Vec::new(),
+            jobs: Vec::new(),
+            rules: Vec::new(),
+            tags: Vec::new(),
+            zone_idx: HashMap::new(),
+            network_idx: HashMap::new(),
+            template_idx: HashMap::new(),
+            offering_idx: HashMap::new(),
+            ip_idx: HashMap::new(),
+            vm_idx: HashMap::new(),
+            job_idx: HashMap::new(),
+            rule_idx: HashMap::new(),
+            tag_idx: HashMap::new(),
+            events: BinaryHeap::new(),
+            event_seq: 0,
+            instance_seq: 0,
+            stats: VmCounters::default(),
+        };
+        for zone in cloud.zones {
+            let host_id = state.uuid();
+            let zone_rt = ZoneRt {
+                zonetoken: state.uuid(),
+                host_name: format!("SimulatedAgent.{}", state.uuid()),
+                host_id,
+                public_network_id: state.uuid(),
+                physical_network_id: state.uuid(),
+                vlan_id: state.uuid(),
+                active_vms: 0,
+                ip_range: zone
+                    .public_ip_range
+                    .as_deref()
+                    .and_then(|r| cloud::parse_ip_range(r).ok()),
+                ips_used: HashSet::new(),
+                spec: zone,
+            };
+            state.zones.push(zone_rt);
+        }
+        state.zone_idx = indexed(&state.zones, |z| &z.spec.id);
+        for (index, network) in cloud.networks.into_iter().enumerate() {
+            let zone = find(&state.zone_idx, &network.zoneid).expect("validated cloud");
+            let (base, prefix) = cloud::parse_cidr(&network.cidr).expect("validated cloud");
+            let size = 1u32 << (32 - u32::from(prefix));
+            let mut used = HashSet::new();
+            used.insert(1); // the gateway
+            let rt = NetworkRt {
+                zone,
+                displaytext: network
+                    .displaytext
+                    .clone()
+                    .unwrap_or_else(|| network.name.clone()),
+                networkdomain: network
+                    .networkdomain
+                    .clone()
+                    .unwrap_or_else(|| "cs.simulator.internal".into()),
+                gateway: Ipv4Addr::from(base + 1).to_string(),
+                netmask: Ipv4Addr::from(cloud::prefix_mask(prefix)).to_string(),
+                cidr: format!("{}/{prefix}", Ipv4Addr::from(base)),
+                vlan_uri: format!("vlan://{}", 1000 + index),
+                base,
+                size,
+                used,
+                cursor: 2,
+                names: HashMap::new(),
+                spec: network,
+            };
+            state.networks.push(rt);
+        }
+        state.network_idx = indexed(&state.networks, |n| &n.spec.id);
+        for network in 0..state.networks.len() {
+            if let Some(ip) = state.networks[network].spec.source_nat_ip.clone() {
+                let address: Ipv4Addr = ip.ipaddress.parse().expect("validated cloud");
+                let zone = state.networks[network].zone;
+                state.zones[zone].ips_used.insert(u32::from(address));
+                state.ips.push(PublicIp {
+                    id: ip.id.to_ascii_lowercase(),
+                    address: u32::from(address),
+                    ipaddress: ip.ipaddress,
+                    zone,
+                    network: Some(network),
+                    source_nat: true,
+                    state: "Allocated",
+                    allocated: created.clone(),
+                    removed: false,
+                });
+            }
+        }
+        state.ip_idx = indexed(&state.ips, |i| &i.id);
+        for template in cloud.templates {
+            let zones = match &template.zoneids {
+                Some(ids) => ids
+                    .iter()
+                    .filter_map(|id| find(&state.zone_idx, id))
+                    .collect(),
+                None => (0..state.zones.len()).collect(),
+            };
+            let rt = TemplateRt {
+                zones,
+                created: created.clone(),
+                ostypeid: state.uuid(),
+                displaytext: template
+                    .displaytext
+                    .clone()
+                    .unwrap_or_else(|| template.name.clone()),
+                spec: template,
+            };
+            state.templates.push(rt);
+        }
+        state.template_idx = indexed(&state.templates, |t| &t.spec.id);
+        for offering in cloud.service_offerings {
+            state.offerings.push(OfferingRt {
+                created: created.clone(),
+                displaytext: offering
+                    .displaytext
+                    .clone()
+                    .unwrap_or_else(|| offering.name.clone()),
+                spec: offering,
+            });
+        }
+        state.offering_idx = indexed(&state.offerings, |o| &o.spec.id);
+        state
+    }
+
+    /// A new uuid v4 from the (possibly seeded) RNG.
+    pub fn uuid(&mut self) -> String {
+        let mut bytes = [0u8; 16];
+        self.rng.fill_bytes(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
+    }
+
+    /// Random bytes from the same RNG (session keys, MAC addresses, passwords).
+    pub fn random_bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut bytes = [0u8; N];
+        self.rng.fill_bytes(&mut bytes);
+        bytes
+    }
+
+    /// The next instance number (`i-2-<n>-VM`).
+    pub fn next_instance(&mut self) -> u64 {
+        self.instance_seq += 1;
+        self.instance_seq
+    }
+
+    pub fn zone(&self, id: &str) -> Option<usize> {
+        find(&self.zone_idx, id)
+    }
+    pub fn network(&self, id: &str) -> Option<usize> {
+        find(&self.network_idx, id)
+    }
+    pub fn template(&self, id: &str) -> Option<usize> {
+        find(&self.template_idx, id)
+    }
+    pub fn offering(&self, id: &str) -> Option<usize> {
+        find(&self.offering_idx, id)
+    }
+    /// A public IP, removed ones included.
+    pub fn ip(&self, id: &str) -> Option<usize> {
+        find(&self.ip_idx, id)
+    }
+    /// A VM, expunged ones included.
+    pub fn vm(&self, id: &str) -> Option<usize> {
+        find(&self.vm_idx, id)
+    }
+    pub fn job(&self, id: &str) -> Option<usize> {
+        find(&self.job_idx, id)
+    }
+    /// A port forwarding rule, deleted ones included.
+    pub fn rule(&self, id: &str) -> Option<usize> {
+        find(&self.rule_idx, id)
+    }
+
+    /// Whether a uuid parameter refers to a known row (removed rows count,
+    /// as the parameter layer looks them up "including removed").
+    pub fn exists(&self, entity: Entity, id: &str) -> bool {
+        match entity {
+            Entity::Zone => self.zone(id).is_some(),
+            Entity::Network => self.network(id).is_some(),
+            Entity::Template => self.template(id).is_some(),
+            Entity::Offering => self.offering(id).is_some(),
+            Entity::Vm => self.vm(id).is_some(),
+            Entity::PublicIp => self.ip(id).is_some(),
+            Entity::Job => self.job(id).is_some(),
+            Entity::Rule => self.rule(id).is_some(),
+            Entity::Domain => id.eq_ignore_ascii_case(&self.account.domainid),
+        }
+    }
+
+    pub fn add_vm(&mut self, vm: Vm) -> usize {
+        self.vm_idx.insert(vm.id.clone(), self.vms.len());
+        self.vms.push(vm);
+        self.vms.len() - 1
+    }
+
+    pub fn add_ip(&mut self, ip: PublicIp) -> usize {
+        self.ip_idx.insert(ip.id.clone(), self.ips.len());
+        self.ips.push(ip);
+        self.ips.len() - 1
+    }
+
+    pub fn add_rule(&mut self, rule: PfRule) -> usize {
+        self.rule_idx.insert(rule.id.clone(), self.rules.len());
+        self.rules.push(rule);
+        self.rules.len() - 1
+    }
+
+    pub fn add_job(&mut self, job: Job, complete_at: Instant) -> usize {
+        let index = self.jobs.len();
+        self.job_idx.insert(job.id.clone(), index);
+        self.jobs.push(job);
+        self.event_seq += 1;
+        self.events
+            .push(Reverse((complete_at, self.event_seq, index)));
+        index
+    }
+
+    /// Completes, in order, every job whose time has come. Jobs finish
+    /// lazily: nothing runs between requests, and a request sees the world
+    /// as if each job had finished exactly at its due time.
+    pub fn settle(&mut self, now: Instant) {
+        while let Some(Reverse((at, _, job))) = self.events.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.events.pop();
+            self.complete_job(job);
+        }
+    }
+
+    /// Live tags of a resource.
+    pub fn tags_of<'a>(&'a self, resource_id: &str) -> impl Iterator<Item = &'a Tag> + 'a {
+        let indexes = if resource_id.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.tag_idx.get(&resource_id.to_ascii_lowercase())
+        } else {
+            self.tag_idx.get(resource_id)
+        };
+        indexes
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.tags[i])
+            .filter(|t| !t.removed)
+    }
+
+    pub fn add_tag(&mut self, tag: Tag) {
+        self.tag_idx
+            .entry(tag.resourceid.to_ascii_lowercase())
+            .or_default()
+            .push(self.tags.len());
+        self.tags.push(tag);
+    }
+
+    /// Removes the live tags of a resource that `keep` rejects.
+    pub fn remove_tags(&mut self, resource_id: &str, mut matches: impl FnMut(&Tag) -> bool) {
+        let Some(indexes) = self.tag_idx.get(&resource_id.to_ascii_lowercase()) else {
+            return;
+        };
+        for &i in indexes {
+            let tag = &mut self.tags[i];
+            if !tag.removed && matches(tag) {
+                tag.removed = true;
+            }
+        }
+    }
+
+    /// Whether every `(key, value)` filter pair is a live tag of the resource.
+    pub fn has_tags(&self, resource_id: &str, wanted: &[(&str, Option<&str>)]) -> bool {
+        wanted.iter().all(|(key, value)| {
+            self.tags_of(resource_id)
+                .any(|t| t.key == *key && value.is_none_or(|v| t.value == v))
+        })
+    }
+
+    /// Whether a resource of this type and id is live (for tags).
+    pub fn resource_exists(&self, kind: ResourceType, id: &str) -> bool {
+        match kind {
+            ResourceType::UserVm => self.vm(id).is_some_and(|i| !self.vms[i].removed),
+            ResourceType::Template => self.template(id).is_some(),
+            ResourceType::Network => self.network(id).is_some(),
+            ResourceType::PublicIpAddress => self.ip(id).is_some_and(|i| !self.ips[i].removed),
+            ResourceType::PortForwardingRule => {
+                self.rule(id).is_some_and(|i| !self.rules[i].removed)
+            }
+            ResourceType::Zone => self.zone(id).is_some(),
+        }
+    }
+
+    /// Reserves the next free guest address of a network.
+    pub fn allocate_guest_ip(&mut self, network: usize) -> Option<u32> {
+        let net = &mut self.networks[network];
+        // Host part 0 is the network, the last one the broadcast address.
+        let usable = net.size.saturating_sub(2);
+        for _ in 0..usable {
+            let host = net.cursor;
+            net.cursor = if net.cursor + 1 >= net.size - 1 {
+                1
+            } else {
+                net.cursor + 1
+            };
+            if host >= 1 && net.used.insert(host) {
+                return Some(net.base + host);
+            }
+        }
+        None
+    }
+
+    pub fn release_guest_ip(&mut self, network: usize, address: u32) {
+        let net = &mut self.networks[network];
+        net.used.remove(&(address - net.base));
+    }
+
+    /// Reserves the next free public address of a zone.
+    pub fn allocate_public_ip(&mut self, zone: usize) -> Option<u32> {
+        let zone = &mut self.zones[zone];
+        let (first, last) = zone.ip_range?;
+        (first..=last).find(|address| zone.ips_used.insert(*address))
+    }
+
+    /// Gives back what a VM held: its names and addresses, its place in the
+    /// zone's capacity.
+    pub fn release_vm(&mut self, vm: usize, names_too: bool) {
+        if self.vms[vm].counted {
+            self.vms[vm].counted = false;
+            let zone = self.vms[vm].zone;
+            self.zones[zone].active_vms = self.zones[zone].active_vms.saturating_sub(1);
+        }
+        if names_too && self.vms[vm].holds_name {
+            self.vms[vm].holds_name = false;
+            let name = self.vms[vm].name.to_ascii_lowercase();
+            let held: Vec<(usize, Option<u32>)> = self.vms[vm]
+                .nics
+                .iter()
+                .map(|n| (n.network, n.ip))
+                .collect();
+            for (network, ip) in held {
+                if let Some(count) = self.networks[network].names.get_mut(&name) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.networks[network].names.remove(&name);
+                    }
+                }
+                if let Some(ip) = ip {
+                    self.release_guest_ip(network, ip);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(seed: u64) -> State {
+        State::new(
+            Cloud::demo(),
+            Duration::from_millis(10),
+            Some(seed),
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn seeded_ids_repeat() {
+        let (mut a, mut b) = (state(7), state(7));
+        assert_eq!(a.uuid(), b.uuid());
+        assert_eq!(a.zones[0].host_id, b.zones[0].host_id);
+        assert_ne!(state(8).zones[0].host_id, a.zones[0].host_id);
+        let id = a.uuid();
+        assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
+    }
+
+    #[test]
+    fn guest_addresses_skip_the_gateway_and_are_reused() {
+        let mut cloud = Cloud::demo();
+        cloud.networks[0].cidr = "10.9.9.0/30".into();
+        let mut st = State::new(cloud, Duration::ZERO, Some(1), Utc::now());
+        let first = st.allocate_guest_ip(0).unwrap();
+        assert_eq!(Ipv4Addr::from(first).to_string(), "10.9.9.2");
+        assert_eq!(st.allocate_guest_ip(0), None);
+        st.release_guest_ip(0, first);
+        assert_eq!(st.allocate_guest_ip(0), Some(first));
+    }
+
+    #[test]
+    fn lookups_ignore_case() {
+        let st = state(1);
+        assert!(st.zone(&cloud::DEMO_ZONE_ID.to_ascii_uppercase()).is_some());
+        assert!(st.exists(Entity::PublicIp, cloud::DEMO_SOURCE_NAT_IP_ID));
+        assert!(!st.exists(Entity::Vm, cloud::DEMO_ZONE_ID));
+    }
+}

@@ -1,0 +1,218 @@
+//! Configuration end to end: profiles, environment, foreign configs and
+//! password logins, through the real binary against the simulator.
+
+use std::path::Path;
+
+use predicates::prelude::*;
+
+use crate::support::csctl;
+use crate::support::sim::TestSim;
+
+fn write_config(home: &Path, text: &str) -> std::path::PathBuf {
+    let dir = home.join(".config/csctl");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    set_private(&path);
+    path
+}
+
+fn set_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+#[test]
+fn environment_variables_configure_a_call() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .env("CLOUDSTACK_ENDPOINT", &sim.endpoint)
+        .env("CLOUDSTACK_KEY", &sim.api_key)
+        .env("CLOUDSTACK_SECRET", &sim.secret_key)
+        .args(["call", "listZones"])
+        .assert()
+        .success();
+    csctl(home.path())
+        .env("CLOUDSTACK_API_URL", &sim.endpoint)
+        .env("CLOUDSTACK_API_KEY", &sim.api_key)
+        .env("CLOUDSTACK_SECRET_KEY", &sim.secret_key)
+        .args(["call", "listZones"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn flags_override_the_environment() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .env("CLOUDSTACK_ENDPOINT", &sim.endpoint)
+        .env("CLOUDSTACK_KEY", &sim.api_key)
+        .env("CLOUDSTACK_SECRET", "wrong-secret")
+        .args(["--secret-key", &sim.secret_key, "call", "listZones"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_named_profile_of_the_own_config_file_is_used() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        &format!(
+            "[profiles.lab]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    );
+    csctl(home.path()).args(["-p", "lab", "call", "listZones"]).assert().success();
+    csctl(home.path())
+        .args(["-p", "nope", "call", "listZones"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope"))
+        .stderr(predicate::str::contains("lab"));
+}
+
+#[test]
+fn a_secret_command_supplies_the_secret() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        &format!(
+            "default_profile = \"lab\"\n[profiles.lab]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_command = \"echo {}\"\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    );
+    csctl(home.path()).args(["call", "listZones"]).assert().success();
+}
+
+#[test]
+fn a_cloudmonkey_profile_works_on_day_one() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let cmk = home.path().join(".cmk");
+    std::fs::create_dir_all(&cmk).unwrap();
+    std::fs::write(
+        cmk.join("config"),
+        format!(
+            "prompt = 🐵\nasyncblock = true\noutput = json\nprofile = lab\n\n[lab]\nurl = {}\napikey = {}\nsecretkey = {}\ntimeout = 1800\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    )
+    .unwrap();
+    set_private(&cmk.join("config"));
+    csctl(home.path()).args(["-p", "lab", "call", "listZones"]).assert().success();
+}
+
+#[test]
+fn a_cs_region_works_on_day_one() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let ini = home.path().join(".cloudstack.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[lab]\nendpoint = {}\nkey = {}\nsecret = {}\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    )
+    .unwrap();
+    set_private(&ini);
+    csctl(home.path())
+        .current_dir(home.path())
+        .args(["-p", "lab", "call", "listZones"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_password_login_opens_a_session() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        &format!(
+            "[profiles.admin]\nendpoint = \"{}\"\nusername = \"{}\"\npassword = \"{}\"\ndomain = \"/\"\n",
+            sim.endpoint,
+            csctl::sim::DEMO_USERNAME,
+            csctl::sim::DEMO_PASSWORD
+        ),
+    );
+    let output = csctl(home.path())
+        .args(["-p", "admin", "-vv", "call", "listZones"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("command=login"), "{stderr}");
+    assert!(!stderr.contains(csctl::sim::DEMO_PASSWORD), "password leaked: {stderr}");
+    assert!(stderr.contains("sessionkey=<redacted>"), "{stderr}");
+
+    write_config(
+        home.path(),
+        &format!(
+            "[profiles.admin]\nendpoint = \"{}\"\nusername = \"admin\"\npassword = \"wrong\"\n",
+            sim.endpoint
+        ),
+    );
+    csctl(home.path())
+        .args(["-p", "admin", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("login failed"))
+        .stderr(predicate::str::contains("531"));
+}
+
+#[test]
+fn a_config_file_readable_by_others_gets_a_warning() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let path = write_config(
+        home.path(),
+        &format!(
+            "default_profile = \"lab\"\n[profiles.lab]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        csctl(home.path())
+            .args(["call", "listZones"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("warning"))
+            .stderr(predicate::str::contains("chmod 600"));
+    }
+}
+
+#[test]
+fn an_empty_or_broken_config_file_is_handled() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    write_config(home.path(), "");
+    csctl(home.path())
+        .args(["--endpoint", &sim.endpoint, "--api-key", &sim.api_key, "--secret-key", &sim.secret_key])
+        .args(["call", "listZones"])
+        .assert()
+        .success();
+    write_config(home.path(), "[profiles.lab\nendpoint = 1\n");
+    csctl(home.path())
+        .args(["call", "listZones"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("config.toml"))
+        .stderr(predicate::str::contains("panicked").not());
+    csctl(home.path())
+        .args(["--config", "/no/such/csctl.toml", "call", "listZones"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/no/such/csctl.toml"));
+}

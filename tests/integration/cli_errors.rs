@@ -1,0 +1,232 @@
+//! Bad input and failures: each gives one readable message on stderr and the
+//! documented exit status, never a panic.
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+
+use predicates::prelude::*;
+
+use crate::support::csctl;
+use crate::support::sim::TestSim;
+
+fn against(sim: &TestSim, home: &std::path::Path) -> assert_cmd::Command {
+    let mut command = csctl(home);
+    command.args(["--endpoint", &sim.endpoint, "--api-key", &sim.api_key]);
+    command
+}
+
+/// stderr must be a readable message: no panic, no backtrace.
+fn readable() -> impl Predicate<str> {
+    predicate::str::contains("csctl: error:")
+        .and(predicate::str::contains("panicked").not())
+        .and(predicate::str::contains("RUST_BACKTRACE").not())
+}
+
+#[test]
+fn a_wrong_secret_is_a_401_with_its_usual_causes() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    against(&sim, home.path())
+        .args(["--secret-key", "not-the-secret", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("unable to verify user credentials and/or request signature"))
+        .stderr(predicate::str::contains("HTTP 401"))
+        .stderr(predicate::str::contains("clock"))
+        .stderr(predicate::str::contains("not-the-secret").not());
+}
+
+#[test]
+fn an_api_error_shows_its_codes() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    against(&sim, home.path())
+        .args(["--secret-key", &sim.secret_key, "call", "deployVirtualMachine"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains(
+            "Unable to execute API command deployvirtualmachine due to missing parameter zoneid",
+        ))
+        .stderr(predicate::str::contains("errorcode 431"));
+}
+
+#[test]
+fn a_failed_job_is_an_error_with_its_code() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let secret = sim.secret_key.clone();
+    let zone = {
+        let output = against(&sim, home.path())
+            .args(["--secret-key", &secret, "call", "listZones"])
+            .output()
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        answer["zone"][0]["id"].as_str().unwrap().to_string()
+    };
+    let deploy = |name: &str| {
+        let mut command = against(&sim, home.path());
+        command.args([
+            "--secret-key",
+            &secret,
+            "call",
+            "deployVirtualMachine",
+            &format!("zoneid={zone}"),
+            "serviceofferingid=c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
+            "templateid=6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+            &format!("name={name}"),
+        ]);
+        command
+    };
+    deploy("twin").assert().success();
+    // The same name again fails in the job, like a real deploy.
+    deploy("twin")
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("job "))
+        .stderr(predicate::str::contains("failed"));
+}
+
+#[test]
+fn malformed_parameters_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", "http://127.0.0.1:9/client/api", "--api-key", "k", "--secret-key", "s"])
+        .args(["call", "listZones", "novalue"])
+        .assert()
+        .code(2)
+        .stderr(readable())
+        .stderr(predicate::str::contains("malformed parameter `novalue`: expected name=value"));
+    csctl(home.path())
+        .args(["--endpoint", "http://127.0.0.1:9/client/api", "--api-key", "k", "--secret-key", "s"])
+        .args(["call", "listZones", "zoneid=a", "ZONEID=b"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("given more than once"));
+    csctl(home.path())
+        .args(["--endpoint", "http://127.0.0.1:9/client/api", "--api-key", "k", "--secret-key", "s"])
+        .args(["call", "deployVirtualMachine", "userdata=@/no/such/file"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read `/no/such/file`"));
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["call", "--frobnicate", "listZones"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--frobnicate"));
+}
+
+#[test]
+fn an_endpoint_that_is_not_a_url_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", "cloud.example.com", "--api-key", "k", "--secret-key", "s"])
+        .args(["call", "listZones"])
+        .assert()
+        .code(2)
+        .stderr(readable())
+        .stderr(predicate::str::contains("is not an http:// or https:// URL"));
+}
+
+#[test]
+fn missing_credentials_name_every_place_looked_at() {
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["call", "listZones"])
+        .assert()
+        .code(2)
+        .stderr(readable())
+        .stderr(predicate::str::contains("CLOUDSTACK_ENDPOINT"))
+        .stderr(predicate::str::contains("config.toml"));
+}
+
+#[test]
+fn connection_refused_says_so() {
+    // Bind then drop a listener: the port is free and nothing answers.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", &format!("http://127.0.0.1:{port}/client/api")])
+        .args(["--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("cannot connect to"));
+}
+
+#[test]
+fn dns_failure_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", "http://no-such-host.invalid/client/api"])
+        .args(["--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("no-such-host.invalid"));
+}
+
+/// Answers every request on a loopback port with a fixed HTTP response.
+fn serve_fixed(response: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 8192];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{address}/client/api")
+}
+
+#[test]
+fn an_html_page_instead_of_json_is_explained() {
+    let endpoint = serve_fixed(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 44\r\nConnection: close\r\n\r\n<html><body>Cloud portal login</body></html>",
+    );
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", &endpoint, "--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("HTTP 200 with text/html instead of JSON"))
+        .stderr(predicate::str::contains("Cloud portal login"));
+}
+
+#[test]
+fn truncated_json_is_explained() {
+    let endpoint = serve_fixed(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{\"listzonesresponse\":{\"count\"",
+    );
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", &endpoint, "--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("is not valid JSON"));
+}
+
+#[test]
+fn an_answer_without_the_response_key_is_explained() {
+    let endpoint = serve_fixed(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"other\":1}",
+    );
+    let home = tempfile::tempdir().unwrap();
+    csctl(home.path())
+        .args(["--endpoint", &endpoint, "--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("no `listzonesresponse` key (keys: other)"));
+}

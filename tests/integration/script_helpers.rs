@@ -1,0 +1,126 @@
+//! Helpers for the `csctl run` tests: running scripts through the binary
+//! against a simulator, and reading the cloud's state back through the API.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::csctl;
+use crate::support::sim::TestSim;
+
+/// The Debian 7 template of the simulator's default cloud.
+pub const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
+/// The m1.small offering of the default cloud.
+pub const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
+/// The m1.medium offering of the default cloud.
+pub const M1_MEDIUM: &str = "8dae8be9-5dae-4f81-89d1-b171f25ef3fd";
+/// The default cloud's only network.
+pub const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
+
+/// The project folder: scripts are run from there, named `scripts/…` as
+/// the README does.
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `csctl` pointed at `sim`, run from the project folder.
+pub fn against(sim: &TestSim, home: &Path) -> assert_cmd::Command {
+    let mut command = csctl(home);
+    command.current_dir(project_dir()).args([
+        "--endpoint",
+        &sim.endpoint,
+        "--api-key",
+        &sim.api_key,
+        "--secret-key",
+        &sim.secret_key,
+    ]);
+    command
+}
+
+/// Runs `script` (a path relative to the project folder, or absolute) with
+/// `args` against `sim`.
+pub fn run(sim: &TestSim, home: &Path, script: &str, args: &[&str]) -> Output {
+    against(sim, home)
+        .arg("run")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The output's stdout and stderr as text, for messages.
+pub fn texts(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Asserts that the run succeeded and returns its stdout.
+pub fn success(output: &Output) -> String {
+    let (stdout, stderr) = texts(output);
+    assert!(
+        output.status.success(),
+        "status {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+/// Asserts that the run failed with `code` and returns its stderr.
+pub fn failure(output: &Output, code: i32) -> String {
+    let (stdout, stderr) = texts(output);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stderr
+}
+
+/// One API call through the binary, as JSON.
+pub fn call(sim: &TestSim, home: &Path, command: &str, params: &[&str]) -> Value {
+    let output = against(sim, home)
+        .args(["call", command])
+        .args(params)
+        .output()
+        .unwrap();
+    let stdout = success(&output);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// Every VM the account can see.
+pub fn vms(sim: &TestSim, home: &Path) -> Vec<Value> {
+    let answer = call(sim, home, "listVirtualMachines", &["listall=true", "--all"]);
+    answer
+        .get("virtualmachine")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The VMs not destroyed or being expunged.
+pub fn live_vms(sim: &TestSim, home: &Path) -> Vec<Value> {
+    vms(sim, home)
+        .into_iter()
+        .filter(|vm| {
+            !matches!(
+                vm["state"].as_str(),
+                Some("Destroyed" | "Expunging" | "Expunged")
+            )
+        })
+        .collect()
+}
+
+/// Writes a script into `dir` and returns its path as text.
+pub fn script(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
