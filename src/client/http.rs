@@ -1,6 +1,7 @@
 //! The HTTP client: builds each request (signed, or carrying a session),
 //! sends it, and decodes the answer.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,8 +10,10 @@ use serde_json::Value;
 
 use super::config::{ClientConfig, Credentials, HttpMethod};
 use super::error::{ClientError, TransportKind};
+use super::pacer::Pacer;
 use super::params::Params;
 use super::response::{self, RawAnswer};
+use super::retry::{Decision, RetryPolicy};
 use super::sign::{self, java_url_encode};
 use super::trace::Tracer;
 
@@ -37,6 +40,21 @@ struct Inner {
     config: ClientConfig,
     tracer: Tracer,
     session: tokio::sync::Mutex<Option<Session>>,
+    pacer: Pacer,
+    retry: RetryPolicy,
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// Counters of what a client did, for reports and soak tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// HTTP requests sent (logins and retries included).
+    pub requests: u64,
+    /// Calls sent again after a transient failure or a 429.
+    pub retries: u64,
+    /// HTTP 429 answers received.
+    pub throttled: u64,
 }
 
 /// A logged-in session (password credentials).
@@ -90,14 +108,28 @@ impl Client {
             Credentials::Password { password, .. } => vec![password.clone()],
         };
         let tracer = Tracer::new(config.verbosity, scrub);
+        let pacer = Pacer::new(config.max_requests_per_second);
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 config,
                 tracer,
                 session: tokio::sync::Mutex::new(None),
+                pacer,
+                retry: RetryPolicy::default(),
+                requests: AtomicU64::new(0),
+                retries: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// What this client (and its clones) did so far.
+    pub fn stats(&self) -> ClientStats {
+        ClientStats {
+            requests: self.inner.requests.load(Ordering::Relaxed),
+            retries: self.inner.retries.load(Ordering::Relaxed),
+            throttled: self.inner.pacer.throttled_count(),
+        }
     }
 
     /// The configuration this client was built with.
@@ -110,10 +142,49 @@ impl Client {
         &self.inner.tracer
     }
 
-    /// Calls `command` once and returns the unwrapped response object
-    /// (what sits under `<command>response`).
+    /// Calls `command` and returns the unwrapped response object (what sits
+    /// under `<command>response`). Transient failures are retried as
+    /// [`RetryPolicy`] allows; a state-changing call whose effect is unknown
+    /// fails with [`ClientError::MaybeApplied`].
     pub async fn call(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
         check_reserved(params)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.inner.pacer.acquire().await;
+            let error = match self.call_once(command, params).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            match self.inner.retry.decide(command, &error, attempt) {
+                Decision::Retry(delay) => {
+                    self.inner.tracer.note(&format!(
+                        "{command} attempt {attempt} failed; retrying in {} ms: {error}",
+                        delay.as_millis()
+                    ));
+                    tokio::time::sleep(delay).await;
+                }
+                Decision::RetryThrottled(delay) => {
+                    let rate = self.inner.pacer.throttled(delay);
+                    self.inner.tracer.note(&format!(
+                        "{command} throttled (HTTP 429); waiting {} ms, then at most {rate:.1} requests/s",
+                        delay.as_millis()
+                    ));
+                }
+                Decision::Fail => return Err(error),
+                Decision::MaybeApplied => {
+                    return Err(ClientError::MaybeApplied {
+                        command: command.to_string(),
+                        source: Box::new(error),
+                    })
+                }
+            }
+            self.inner.retries.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// One attempt of [`Client::call`].
+    async fn call_once(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
         match &self.inner.config.credentials {
             Credentials::ApiKey { .. } => {
                 let pairs = self.signed_pairs(command, params)?;
@@ -194,6 +265,7 @@ impl Client {
         let config = &self.inner.config;
         let body = encode_form(&pairs);
         self.inner.tracer.request("POST", &config.endpoint, &pairs);
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         // Login is always a POST: the server refuses it otherwise.
         let answer = self
@@ -258,6 +330,7 @@ impl Client {
             HttpMethod::Get => "GET",
         };
         self.inner.tracer.request(method, &config.endpoint, pairs);
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let answer = request
             .send()

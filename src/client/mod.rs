@@ -6,22 +6,26 @@
 //! - [`http`]: the [`Client`] that sends requests and decodes answers.
 //! - [`response`]: unwrapping `<command>response` and error answers.
 //! - [`jobs`] and [`paging`]: waiting for async jobs, fetching every page.
+//! - [`retry`] and [`pacer`]: which failures are retried, and rate limiting.
 //! - [`trace`]: the `-v` log, with secrets redacted.
 
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod pacer;
 pub mod paging;
 pub mod params;
 pub mod response;
+pub mod retry;
 pub mod sign;
 pub mod trace;
 
 pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};
-pub use http::Client;
+pub use http::{Client, ClientStats};
 pub use jobs::{wait_job, wait_jobs, JobOutcome, Progress, WaitOptions};
 pub use paging::{list_all, AllItems};
 pub use params::{ParamError, Params};
+pub use retry::RetryPolicy;
 pub use sign::SignatureAlgorithm;

@@ -67,7 +67,7 @@ fn reference_encode(value: &str) -> String {
 /// `ApiServer.verifyRequest`'s canonical string, restated.
 fn reference_canonical(params: &[(String, String)]) -> String {
     let mut names: Vec<&(String, String)> = params.iter().filter(|(n, _)| n.to_lowercase() != "signature").collect();
-    names.sort_by(|a, b| a.0.encode_utf16().collect::<Vec<_>>().cmp(&b.0.encode_utf16().collect::<Vec<_>>()));
+    names.sort_by_key(|(name, _)| name.encode_utf16().collect::<Vec<_>>());
     names
         .iter()
         .map(|(name, value)| format!("{name}={}", reference_encode(value)))
