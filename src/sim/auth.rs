@@ -111,12 +111,7 @@ pub(crate) fn throttled_text(retry_ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::sim::params::pairs;
 
     #[test]
     fn verifies_the_contract_vector() {

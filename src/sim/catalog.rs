@@ -133,6 +133,14 @@ const ISRECURSIVE: ParamSpec = p(
 );
 const TAGS: ParamSpec = p("tags", Ty::Map, "List resources by tags (key/value pairs)");
 
+/// A parameter list followed by the account-scoped list parameters
+/// (`BaseListAccountResourcesCmd`: account, domain, listall, keyword, paging).
+macro_rules! account_list {
+    ($($param:expr),* $(,)?) => {
+        &[$($param,)* ACCOUNT, DOMAINID, ISRECURSIVE, LISTALL, KEYWORD, PAGE, PAGESIZE]
+    };
+}
+
 const VM_FIELDS: &[Field] = &[
     ("id", "string", "the ID of the virtual machine"),
     ("name", "string", "the name of the virtual machine"),
@@ -510,7 +518,7 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "Lists all available networks.",
         isasync: false,
         related: "",
-        params: &[
+        params: account_list![
             p("id", Ty::Uuid, "list networks by ID").of(Entity::Network, "listNetworks"),
             p("zoneid", Ty::Uuid, "the zone ID of the network").of(Entity::Zone, "listZones"),
             p("type", Ty::Str, "the type of the network. Supported values are: isolated, l2, shared and all"),
@@ -520,13 +528,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("canusefordeploy", Ty::Boolean, "list networks available for VM deployment"),
             p("vpcid", Ty::Uuid, "List networks by VPC"),
             TAGS,
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: NETWORK_FIELDS,
         handler: Some(commands::infra::list_networks),
@@ -537,7 +538,7 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "Lists all public IP addresses",
         isasync: false,
         related: "associateIpAddress",
-        params: &[
+        params: account_list![
             p("allocatedonly", Ty::Boolean, "limits search results to allocated public IP addresses"),
             p("state", Ty::Str, "lists all public IP addresses by state"),
             p("forvirtualnetwork", Ty::Boolean, "the virtual network for the IP address"),
@@ -554,13 +555,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("isstaticnat", Ty::Boolean, "list only static NAT IP addresses"),
             p("vpcid", Ty::Uuid, "List IPs belonging to the VPC"),
             TAGS,
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: IP_FIELDS,
         handler: Some(commands::address::list_public_ip_addresses),
@@ -604,7 +598,7 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "List all public, private, and privileged templates.",
         isasync: false,
         related: "",
-        params: &[
+        params: account_list![
             p("hypervisor", Ty::Str, "the hypervisor for which to restrict the search"),
             p("id", Ty::Uuid, "the template ID").of(Entity::Template, "listTemplates"),
             p("ids", Ty::List, "the IDs of the templates, mutually exclusive with id").of(Entity::Template, "listTemplates"),
@@ -625,13 +619,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("zoneid", Ty::Uuid, "list templates by zoneId").of(Entity::Zone, "listZones"),
             p("showremoved", Ty::Boolean, "show removed templates as well"),
             TAGS,
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: TEMPLATE_FIELDS,
         handler: Some(commands::infra::list_templates),
@@ -726,7 +713,7 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "List the virtual machines owned by the account.",
         isasync: false,
         related: VM_RELATED,
-        params: &[
+        params: account_list![
             p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm, "listVirtualMachines"),
             p("ids", Ty::List, "the IDs of the virtual machines, mutually exclusive with id")
                 .of(Entity::Vm, "listVirtualMachines"),
@@ -742,13 +729,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("details", Ty::List, "comma separated list of vm details requested, value can be a list of [all, group, nics, stats, secgrp, tmpl, servoff, diskoff, iso, volume, min, affgrp]. If no parameter is passed in, the details will be defaulted to all"),
             p("displayvm", Ty::Boolean, "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
             TAGS,
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: VM_FIELDS,
         handler: Some(commands::vm::list),
@@ -823,15 +803,8 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "Lists all pending asynchronous jobs for the account.",
         isasync: false,
         related: "queryAsyncJobResult",
-        params: &[
+        params: account_list![
             p("startdate", Ty::Date, "The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"),
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: JOB_FIELDS,
         handler: Some(commands::jobs::list_async_jobs),
@@ -871,19 +844,12 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "List resource tag(s)",
         isasync: false,
         related: "createTags",
-        params: &[
+        params: account_list![
             p("resourcetype", Ty::Str, "list by resource type"),
             p("resourceid", Ty::Str, "list by resource id"),
             p("key", Ty::Str, "list by key"),
             p("value", Ty::Str, "list by value"),
             p("customer", Ty::Str, "list by customer name"),
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: TAG_FIELDS,
         handler: Some(commands::tags::list_tags),
@@ -922,20 +888,13 @@ pub(crate) static APIS: &[ApiSpec] = &[
         description: "Lists all port forwarding rules for an IP address.",
         isasync: false,
         related: "createPortForwardingRule",
-        params: &[
+        params: account_list![
             p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule, "listPortForwardingRules"),
             p("ipaddressid", Ty::Uuid, "the ID of IP address of the port forwarding services")
                 .of(Entity::PublicIp, "listPublicIpAddresses"),
             p("networkid", Ty::Uuid, "list port forwarding rules for certain network").of(Entity::Network, "listNetworks"),
             p("fordisplay", Ty::Boolean, "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
             TAGS,
-            ACCOUNT,
-            DOMAINID,
-            ISRECURSIVE,
-            LISTALL,
-            KEYWORD,
-            PAGE,
-            PAGESIZE,
         ],
         response: RULE_FIELDS,
         handler: Some(commands::address::list_port_forwarding_rules),

@@ -601,6 +601,36 @@ mod tests {
         assert!(parse_ip_range("10.0.0.9-10.0.0.1").is_err());
     }
 
+    /// The first fenced block of `lang` after `heading` in docs/simulator.md.
+    fn doc_example(heading: &str, lang: &str) -> String {
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/simulator.md"));
+        let after = &doc[doc.find(heading).expect("heading in the docs")..];
+        let start = after.find(&format!("```{lang}\n")).expect("example block") + lang.len() + 4;
+        let end = after[start..].find("```").expect("closing fence");
+        after[start..start + end].to_string()
+    }
+
+    #[test]
+    fn the_documented_examples_load_and_agree() {
+        let from_json: Cloud =
+            serde_json::from_str(&doc_example("### Example (JSON)", "json")).unwrap();
+        let from_toml: Cloud =
+            toml::from_str(&doc_example("### The same in TOML", "toml")).unwrap();
+        from_json.validate().unwrap();
+        assert_eq!(from_json, from_toml);
+        assert_eq!(from_json.account.username, "operator");
+        assert_eq!(
+            from_json.account.id,
+            Account::default().id,
+            "unset account fields default"
+        );
+        assert_eq!(from_json.zones[1].max_vms, 10_000);
+        assert_eq!(
+            from_json.templates[1].zoneids.as_ref().map(Vec::len),
+            Some(1)
+        );
+    }
+
     #[test]
     fn loads_json_and_toml_files() {
         let dir = tempfile::tempdir().unwrap();

@@ -204,7 +204,10 @@ impl State {
                 match op {
                     VmOp::Deploy => self.stats.created += 1,
                     VmOp::Destroy | VmOp::Expunge
-                        if !matches!(before, VmState::Destroyed | VmState::Expunging) =>
+                        if !matches!(
+                            before,
+                            VmState::Destroyed | VmState::Expunging | VmState::Error
+                        ) =>
                     {
                         self.stats.destroyed += 1
                     }

@@ -308,8 +308,14 @@ pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
         rate_limit: config.rate_limit,
     };
     let sim = start(config).await?;
+    // Install the handler (on first poll) before the banner says to press Ctrl-C.
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let early = futures::FutureExt::now_or_never(ctrl_c.as_mut());
     println!("{}", banner.render(&sim.endpoint()));
-    let waited = tokio::signal::ctrl_c().await;
+    let waited = match early {
+        Some(result) => result,
+        None => ctrl_c.await,
+    };
     sim.shutdown().await;
     waited.map_err(SimError::Signal)
 }

@@ -182,15 +182,17 @@ fn split_map_name(name: &str) -> Option<(&str, i64, &str)> {
     Some((&name[..open], index, field))
 }
 
+/// Owned pairs from literals, for tests.
+#[cfg(test)]
+pub(crate) fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn decodes_like_url_decoder() {

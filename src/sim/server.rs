@@ -254,9 +254,13 @@ fn into_response(reply: Reply) -> Response {
     response
 }
 
+/// Largest request body: 1 MiB of userdata, base64 then percent-encoded, fits.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
 /// The router: `/client/api` for GET and POST (other methods get 405).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/client/api", get(api).post(api))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }

@@ -428,3 +428,26 @@ fn concurrent_deploys_get_distinct_names_and_addresses() {
     addresses.dedup();
     assert_eq!(addresses.len(), 60);
 }
+
+#[test]
+fn large_userdata_goes_by_post() {
+    let sim = TestSim::start();
+    // 1 MiB of base64, the largest `userdata` a server takes.
+    let userdata = "QUJD+/=".repeat(1024 * 1024 / 7);
+    let mut params = deploy_params("big");
+    params.insert(0, ("command", "deployVirtualMachine"));
+    params.push(("userdata", &userdata));
+    let (status, body) = sim.signed_post(&params);
+    assert_eq!(status, 200, "{body}");
+    let too_long = "A".repeat(1_048_577);
+    let mut params = deploy_params("bigger");
+    params.insert(0, ("command", "deployVirtualMachine"));
+    params.push(("userdata", &too_long));
+    let (status, body) = sim.signed_post(&params);
+    assert_eq!(status, 431);
+    assert_eq!(
+        body["deployvirtualmachineresponse"]["errortext"],
+        "Unable to execute API command deployvirtualmachine due to invalid value. Value greater than \
+         max allowed length 1048576 for param: userdata"
+    );
+}

@@ -220,12 +220,8 @@ pub(crate) fn account_matches(ctx: &Ctx<'_>, params: &Params) -> bool {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        let raw: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Params::parse(&raw).unwrap()
+    fn params(list: &[(&str, &str)]) -> Params {
+        Params::parse(&crate::sim::params::pairs(list)).unwrap()
     }
 
     #[test]

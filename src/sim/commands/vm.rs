@@ -265,7 +265,12 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         offering,
         nics,
         state: VmState::Starting,
-        projected: VmState::Starting,
+        // A deploy that will fail leaves the VM in Error: later jobs plan on that.
+        projected: if ok {
+            VmState::Starting
+        } else {
+            VmState::Error
+        },
         queue: VecDeque::new(),
         tail: now,
         created: cs_date(wall),
