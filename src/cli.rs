@@ -168,6 +168,9 @@ pub struct SimArgs {
     /// Requests per second allowed per account; more get HTTP 429 like api.throttling
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
+    /// Run the simulator's clock ahead by this much (e.g. 15m), to see what clock skew does
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = parse_duration)]
+    pub clock_ahead: Duration,
 }
 
 /// Parses a duration with units: `2s`, `150ms`, `1m 30s`.

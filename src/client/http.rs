@@ -411,7 +411,9 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut source = error.source();
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !parts.iter().any(|part| part.contains(&text)) {
+        // hyper-util's "client error (Connect)" says nothing the next cause does not.
+        let is_wrapper = text.starts_with("client error (");
+        if !is_wrapper && !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
         source = cause.source();

@@ -12,6 +12,7 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
         fail_rate: args.fail_rate,
         seed: args.seed,
         rate_limit: args.rate_limit,
+        clock_ahead: args.clock_ahead,
         ..SimConfig::default()
     };
     match (&global.api_key, &global.secret_key) {

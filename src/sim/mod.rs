@@ -84,6 +84,9 @@ pub struct SimConfig {
     pub seed: Option<u64>,
     /// Requests per second per account before HTTP 429; `None`: no limit.
     pub rate_limit: Option<u32>,
+    /// How far the simulator's clock runs ahead of this machine's, to see
+    /// what a client's clock skew does to signed requests' `expires`.
+    pub clock_ahead: Duration,
 }
 
 impl Default for SimConfig {
@@ -97,6 +100,7 @@ impl Default for SimConfig {
             fail_rate: 0.0,
             seed: None,
             rate_limit: None,
+            clock_ahead: Duration::ZERO,
         }
     }
 }
@@ -271,6 +275,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.fail_rate,
         config.seed,
         config.rate_limit,
+        config.clock_ahead,
         state,
     ));
     let router = server::router(shared.clone());

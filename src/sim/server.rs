@@ -41,6 +41,7 @@ pub(crate) struct Shared {
     fail_seed: u64,
     fail_draws: AtomicU64,
     pub rate_limit: Option<RateLimiter>,
+    pub clock_ahead: chrono::Duration,
     pub sessions: Sessions,
     pub state: Mutex<State>,
     pub counters: Counters,
@@ -53,6 +54,7 @@ impl Shared {
         fail_rate: f64,
         seed: Option<u64>,
         rate_limit: Option<u32>,
+        clock_ahead: std::time::Duration,
         state: State,
     ) -> Shared {
         Shared {
@@ -63,6 +65,7 @@ impl Shared {
             fail_seed: seed.map_or_else(rand::random, |s| s.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             fail_draws: AtomicU64::new(0),
             rate_limit: rate_limit.map(RateLimiter::new),
+            clock_ahead: chrono::Duration::from_std(clock_ahead).unwrap_or(chrono::Duration::zero()),
             sessions: Sessions::new(seed),
             state: Mutex::new(state),
             counters: Counters::default(),
@@ -146,7 +149,7 @@ impl Shared {
                 let Some(api) = api else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
-                let Some(signature) = auth::precheck(&raw, &self.api_key, Utc::now()) else {
+                let Some(signature) = auth::precheck(&raw, &self.api_key, Utc::now() + self.clock_ahead) else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
                 if let Err(reply) = self.throttle(key) {

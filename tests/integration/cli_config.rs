@@ -216,3 +216,23 @@ fn an_empty_or_broken_config_file_is_handled() {
         .code(2)
         .stderr(predicate::str::contains("/no/such/csctl.toml"));
 }
+
+#[test]
+fn a_sha512_profile_signs_with_hmac_sha512() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        &format!(
+            "[profiles.fips]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\nsignature_algorithm = \"sha512\"\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    );
+    csctl(home.path()).args(["-p", "fips", "call", "listZones"]).assert().success();
+    let signed = csctl(home.path()).args(["-p", "fips", "sign", "listZones"]).output().unwrap();
+    let query = String::from_utf8(signed.stdout).unwrap();
+    let signature = query.trim().rsplit("signature=").next().unwrap();
+    // 64 bytes of HMAC-SHA512 are 88 Base64 characters, escaped on the wire.
+    let decoded = percent_encoding::percent_decode_str(signature).decode_utf8().unwrap();
+    assert_eq!(decoded.len(), 88, "{query}");
+}

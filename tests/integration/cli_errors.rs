@@ -230,3 +230,18 @@ fn an_answer_without_the_response_key_is_explained() {
         .stderr(readable())
         .stderr(predicate::str::contains("no `listzonesresponse` key (keys: other)"));
 }
+
+#[test]
+fn clock_skew_that_expires_requests_is_explained() {
+    // The server's clock runs 15 minutes ahead: the 10-minute `expires`
+    // csctl signs is already past when the request arrives.
+    let sim = TestSim::start_with(|config| config.clock_ahead = std::time::Duration::from_secs(900));
+    let home = tempfile::tempdir().unwrap();
+    against(&sim, home.path())
+        .args(["--secret-key", &sim.secret_key, "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(readable())
+        .stderr(predicate::str::contains("HTTP 401"))
+        .stderr(predicate::str::contains("clock is off"));
+}
