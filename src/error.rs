@@ -39,7 +39,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Config(_) | Self::Params(_) | Self::Usage(_) => 2,
-            Self::Client(ClientError::Params(_) | ClientError::Reserved(_) | ClientError::BadEndpoint(_)) => 2,
+            Self::Client(
+                ClientError::Params(_) | ClientError::Reserved(_) | ClientError::BadEndpoint(_),
+            ) => 2,
             Self::Client(ClientError::Cancelled) => 130,
             _ => 1,
         }

@@ -32,8 +32,12 @@ pub enum Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ApiKey { .. } => f.write_str("ApiKey { api_key: <redacted>, secret_key: <redacted> }"),
-            Self::Password { username, domain, .. } => f
+            Self::ApiKey { .. } => {
+                f.write_str("ApiKey { api_key: <redacted>, secret_key: <redacted> }")
+            }
+            Self::Password {
+                username, domain, ..
+            } => f
                 .debug_struct("Password")
                 .field("username", username)
                 .field("password", &"<redacted>")
@@ -62,7 +66,9 @@ impl std::str::FromStr for HttpMethod {
         match text.to_ascii_lowercase().as_str() {
             "post" => Ok(Self::Post),
             "get" => Ok(Self::Get),
-            _ => Err(format!("unknown method `{text}` (expected `post` or `get`)")),
+            _ => Err(format!(
+                "unknown method `{text}` (expected `post` or `get`)"
+            )),
         }
     }
 }

@@ -178,8 +178,12 @@ fn transport_hint(kind: TransportKind) -> &'static str {
              (not recommended)"
         }
         TransportKind::Dns => "\n  hint: check the host name in the endpoint",
-        TransportKind::Connect => "\n  hint: check the endpoint's host and port, and that the server is running",
-        TransportKind::Timeout => "\n  hint: raise the limit with --timeout SECONDS if the server is just slow",
+        TransportKind::Connect => {
+            "\n  hint: check the endpoint's host and port, and that the server is running"
+        }
+        TransportKind::Timeout => {
+            "\n  hint: raise the limit with --timeout SECONDS if the server is just slow"
+        }
         TransportKind::Other => "",
     }
 }
@@ -191,7 +195,10 @@ impl ClientError {
         match self {
             Self::Api(error) => error.errorcode == 429,
             Self::Transport { kind, .. } => {
-                matches!(kind, TransportKind::Dns | TransportKind::Connect | TransportKind::Tls)
+                matches!(
+                    kind,
+                    TransportKind::Dns | TransportKind::Connect | TransportKind::Tls
+                )
             }
             _ => false,
         }

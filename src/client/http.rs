@@ -66,7 +66,9 @@ struct Session {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("endpoint", &self.inner.config.endpoint).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.config.endpoint)
+            .finish_non_exhaustive()
     }
 }
 
@@ -96,7 +98,10 @@ impl Client {
                 ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display()))
             })?;
             if certificates.is_empty() {
-                return Err(ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display())));
+                return Err(ClientError::TlsSetup(format!(
+                    "{} holds no PEM certificate",
+                    path.display()
+                )));
             }
             builder = builder.tls_certs_merge(certificates);
         }
@@ -196,9 +201,17 @@ impl Client {
 
     /// The exact parameters a signed request carries, `signature` last.
     /// Needs API-key credentials.
-    pub fn signed_pairs(&self, command: &str, params: &Params) -> Result<Vec<(String, String)>, ClientError> {
+    pub fn signed_pairs(
+        &self,
+        command: &str,
+        params: &Params,
+    ) -> Result<Vec<(String, String)>, ClientError> {
         check_reserved(params)?;
-        let Credentials::ApiKey { api_key, secret_key } = &self.inner.config.credentials else {
+        let Credentials::ApiKey {
+            api_key,
+            secret_key,
+        } = &self.inner.config.credentials
+        else {
             return Err(ClientError::Reserved(
                 "signature (signing needs an API key and secret key, not a password login)".into(),
             ));
@@ -223,7 +236,9 @@ impl Client {
         match self.send_in_session(command, params, &session).await {
             // The session may have expired: log in again, once.
             Err(ClientError::Api(error)) if error.http_status == 401 => {
-                self.inner.tracer.note("session rejected (HTTP 401); logging in again");
+                self.inner
+                    .tracer
+                    .note("session rejected (HTTP 401); logging in again");
                 let session = self.session(true).await?;
                 self.send_in_session(command, params, &session).await
             }
@@ -231,7 +246,12 @@ impl Client {
         }
     }
 
-    async fn send_in_session(&self, command: &str, params: &Params, session: &Session) -> Result<Value, ClientError> {
+    async fn send_in_session(
+        &self,
+        command: &str,
+        params: &Params,
+        session: &Session,
+    ) -> Result<Value, ClientError> {
         let mut pairs = Vec::with_capacity(params.len() + 3);
         pairs.push(("command".to_string(), command.to_string()));
         pairs.extend(params.pairs().iter().cloned());
@@ -252,7 +272,12 @@ impl Client {
     }
 
     async fn login(&self) -> Result<Session, ClientError> {
-        let Credentials::Password { username, password, domain } = &self.inner.config.credentials else {
+        let Credentials::Password {
+            username,
+            password,
+            domain,
+        } = &self.inner.config.credentials
+        else {
             unreachable!("login is only used with password credentials");
         };
         let pairs = vec![
@@ -289,8 +314,14 @@ impl Client {
             .bytes()
             .await
             .map_err(|error| transport_error("login", &config.endpoint, &error))?;
-        self.inner.tracer.response(status, content_type.as_deref(), &bytes, started.elapsed());
-        let raw = RawAnswer { status, content_type: content_type.as_deref(), body: &bytes };
+        self.inner
+            .tracer
+            .response(status, content_type.as_deref(), &bytes, started.elapsed());
+        let raw = RawAnswer {
+            status,
+            content_type: content_type.as_deref(),
+            body: &bytes,
+        };
         let inner = response::decode("login", &config.endpoint, raw)?;
         let sessionkey = inner
             .get("sessionkey")
@@ -302,11 +333,19 @@ impl Client {
                 found: "a login answer without a session key".into(),
             })?;
         self.inner.tracer.note(&format!("logged in as {username}"));
-        Ok(Session { sessionkey, cookie: cookies.join("; ") })
+        Ok(Session {
+            sessionkey,
+            cookie: cookies.join("; "),
+        })
     }
 
     /// Sends one request and decodes its answer.
-    async fn send(&self, command: &str, pairs: &[(String, String)], cookie: Option<&str>) -> Result<Value, ClientError> {
+    async fn send(
+        &self,
+        command: &str,
+        pairs: &[(String, String)],
+        cookie: Option<&str>,
+    ) -> Result<Value, ClientError> {
         let config = &self.inner.config;
         let encoded = encode_form(pairs);
         let request = match config.method {
@@ -317,8 +356,14 @@ impl Client {
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(encoded),
             HttpMethod::Get => {
-                let separator = if config.endpoint.contains('?') { '&' } else { '?' };
-                self.inner.http.get(format!("{}{separator}{encoded}", config.endpoint))
+                let separator = if config.endpoint.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
+                self.inner
+                    .http
+                    .get(format!("{}{separator}{encoded}", config.endpoint))
             }
         };
         let request = match cookie.and_then(|text| HeaderValue::from_str(text).ok()) {
@@ -342,14 +387,24 @@ impl Client {
             .bytes()
             .await
             .map_err(|error| transport_error(command, &config.endpoint, &error))?;
-        self.inner.tracer.response(status, content_type.as_deref(), &bytes, started.elapsed());
-        let raw = RawAnswer { status, content_type: content_type.as_deref(), body: &bytes };
+        self.inner
+            .tracer
+            .response(status, content_type.as_deref(), &bytes, started.elapsed());
+        let raw = RawAnswer {
+            status,
+            content_type: content_type.as_deref(),
+            body: &bytes,
+        };
         response::decode(command, &config.endpoint, raw)
     }
 }
 
 fn check_reserved(params: &Params) -> Result<(), ClientError> {
-    match params.pairs().iter().find(|(name, _)| RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r))) {
+    match params
+        .pairs()
+        .iter()
+        .find(|(name, _)| RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r)))
+    {
         Some((name, _)) => Err(ClientError::Reserved(name.clone())),
         None => Ok(()),
     }
@@ -358,7 +413,13 @@ fn check_reserved(params: &Params) -> Result<(), ClientError> {
 /// Encodes pairs as `application/x-www-form-urlencoded` (names and values
 /// percent-encoded with Java's set, which every form decoder accepts).
 pub fn encode_form(pairs: &[(String, String)]) -> String {
-    let mut encoded = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() + 16);
+    let mut encoded = String::with_capacity(
+        pairs
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>()
+            + 16,
+    );
     for (index, (name, value)) in pairs.iter().enumerate() {
         if index > 0 {
             encoded.push('&');
@@ -371,7 +432,9 @@ pub fn encode_form(pairs: &[(String, String)]) -> String {
 }
 
 fn header_text(value: Option<&HeaderValue>) -> Option<String> {
-    value.and_then(|value| value.to_str().ok()).map(str::to_string)
+    value
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Describes a failed request without its URL (a GET URL holds the API key
@@ -381,9 +444,13 @@ fn transport_error(command: &str, endpoint: &str, error: &reqwest::Error) -> Cli
     let lower = chain.to_ascii_lowercase();
     let kind = if error.is_timeout() {
         TransportKind::Timeout
-    } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
         TransportKind::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         TransportKind::Tls
     } else if error.is_connect() {
         TransportKind::Connect
@@ -434,26 +501,44 @@ mod tests {
             ("tags[0].key".to_string(), "a b".to_string()),
             ("signature".to_string(), "ab+/c=".to_string()),
         ];
-        assert_eq!(encode_form(&pairs), "tags%5B0%5D.key=a%20b&signature=ab%2B%2Fc%3D");
+        assert_eq!(
+            encode_form(&pairs),
+            "tags%5B0%5D.key=a%20b&signature=ab%2B%2Fc%3D"
+        );
     }
 
     #[test]
     fn refuses_reserved_parameters() {
         let config = ClientConfig::new(
             "http://127.0.0.1:1/client/api",
-            Credentials::ApiKey { api_key: "k".into(), secret_key: "s".into() },
+            Credentials::ApiKey {
+                api_key: "k".into(),
+                secret_key: "s".into(),
+            },
         );
         let client = Client::new(config).unwrap();
         let mut params = Params::new();
         params.insert("Signature", "x").unwrap();
-        assert!(matches!(client.signed_pairs("listZones", &params), Err(ClientError::Reserved(_))));
+        assert!(matches!(
+            client.signed_pairs("listZones", &params),
+            Err(ClientError::Reserved(_))
+        ));
     }
 
     #[test]
     fn refuses_endpoints_that_are_not_urls() {
         for endpoint in ["cloud.example.com", "ftp://x/", "http://"] {
-            let config = ClientConfig::new(endpoint, Credentials::ApiKey { api_key: "k".into(), secret_key: "s".into() });
-            assert!(matches!(Client::new(config), Err(ClientError::BadEndpoint(_))), "{endpoint}");
+            let config = ClientConfig::new(
+                endpoint,
+                Credentials::ApiKey {
+                    api_key: "k".into(),
+                    secret_key: "s".into(),
+                },
+            );
+            assert!(
+                matches!(Client::new(config), Err(ClientError::BadEndpoint(_))),
+                "{endpoint}"
+            );
         }
     }
 }

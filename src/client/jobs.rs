@@ -101,9 +101,16 @@ impl JobOutcome {
     pub fn into_result(self, waited: Duration) -> Result<Value, ClientError> {
         match self {
             Self::Succeeded { job, .. } => Ok(job),
-            Self::Failed { jobid, errorcode, errortext, .. } => {
-                Err(ClientError::JobFailed { jobid, errorcode, errortext })
-            }
+            Self::Failed {
+                jobid,
+                errorcode,
+                errortext,
+                ..
+            } => Err(ClientError::JobFailed {
+                jobid,
+                errorcode,
+                errortext,
+            }),
             Self::TimedOut { jobid } => Err(ClientError::JobTimeout {
                 jobid,
                 waited: humantime::format_duration(round_to_millis(waited)).to_string(),
@@ -128,7 +135,11 @@ pub struct Progress {
 }
 
 /// Waits for one job.
-pub async fn wait_job(client: &Client, jobid: &str, options: &WaitOptions) -> Result<Value, ClientError> {
+pub async fn wait_job(
+    client: &Client,
+    jobid: &str,
+    options: &WaitOptions,
+) -> Result<Value, ClientError> {
     let outcomes = wait_jobs(client, &[jobid.to_string()], options, &|_| {}).await;
     let outcome = outcomes.into_iter().next().expect("one outcome per job");
     outcome.into_result(options.timeout)
@@ -149,13 +160,27 @@ pub async fn wait_jobs(
     let total = jobids.len();
     let report = |outcome: &JobOutcome| {
         let (done, failed) = if outcome.is_success() {
-            (done.fetch_add(1, Ordering::Relaxed) + 1, failed.load(Ordering::Relaxed))
+            (
+                done.fetch_add(1, Ordering::Relaxed) + 1,
+                failed.load(Ordering::Relaxed),
+            )
         } else {
-            (done.load(Ordering::Relaxed), failed.fetch_add(1, Ordering::Relaxed) + 1)
+            (
+                done.load(Ordering::Relaxed),
+                failed.fetch_add(1, Ordering::Relaxed) + 1,
+            )
         };
-        progress(Progress { done, failed, pending: total - done - failed });
+        progress(Progress {
+            done,
+            failed,
+            pending: total - done - failed,
+        });
     };
-    progress(Progress { done: 0, failed: 0, pending: total });
+    progress(Progress {
+        done: 0,
+        failed: 0,
+        pending: total,
+    });
     let waits = jobids.iter().map(|jobid| async {
         let outcome = wait_one(client, jobid, options, deadline, &permits).await;
         report(&outcome);
@@ -175,7 +200,10 @@ async fn wait_one(
     let mut failures = 0;
     loop {
         let poll = {
-            let _permit = permits.acquire().await.expect("the semaphore is never closed");
+            let _permit = permits
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
             poll(client, jobid).await
         };
         match poll {
@@ -186,15 +214,22 @@ async fn wait_one(
                 // An id the server does not know will not become known.
                 let permanent = matches!(&error, ClientError::Api(api) if api.errorcode == 431);
                 failures += 1;
-                client.tracer().note(&format!("polling job {jobid} failed ({failures}): {reason}"));
+                client.tracer().note(&format!(
+                    "polling job {jobid} failed ({failures}): {reason}"
+                ));
                 if permanent || failures >= options.max_poll_failures {
-                    return JobOutcome::Unknown { jobid: jobid.to_string(), reason };
+                    return JobOutcome::Unknown {
+                        jobid: jobid.to_string(),
+                        reason,
+                    };
                 }
             }
         }
         let now = Instant::now();
         if now >= deadline {
-            return JobOutcome::TimedOut { jobid: jobid.to_string() };
+            return JobOutcome::TimedOut {
+                jobid: jobid.to_string(),
+            };
         }
         tokio::time::sleep(interval.min(deadline - now)).await;
         interval = (interval.mul_f64(1.5)).min(options.max_interval);
@@ -221,9 +256,18 @@ async fn poll(client: &Client, jobid: &str) -> Result<Option<JobOutcome>, Client
             let errortext = result
                 .and_then(|r| r.get("errortext"))
                 .and_then(Value::as_str)
-                .unwrap_or(if status == 3 { "the job was cancelled" } else { "the job failed" })
+                .unwrap_or(if status == 3 {
+                    "the job was cancelled"
+                } else {
+                    "the job failed"
+                })
                 .to_string();
-            Some(JobOutcome::Failed { jobid, errorcode, errortext, job })
+            Some(JobOutcome::Failed {
+                jobid,
+                errorcode,
+                errortext,
+                job,
+            })
         }
     })
 }

@@ -59,7 +59,11 @@ impl Pacer {
                 state.next_slot = start + Duration::from_secs_f64(1.0 / rate);
             }
             state.recent.push_back(start);
-            while state.recent.front().is_some_and(|t| *t + Duration::from_secs(1) < start) {
+            while state
+                .recent
+                .front()
+                .is_some_and(|t| *t + Duration::from_secs(1) < start)
+            {
                 state.recent.pop_front();
             }
             start - now
@@ -74,8 +78,15 @@ impl Pacer {
     pub fn throttled(&self, delay: Duration) -> f64 {
         let mut state = self.state.lock().expect("pacer lock");
         let now = Instant::now();
-        let observed = state.recent.iter().filter(|t| **t + Duration::from_secs(1) >= now).count() as f64;
-        let current = state.rate.unwrap_or(f64::INFINITY).min(observed.max(MIN_RATE));
+        let observed = state
+            .recent
+            .iter()
+            .filter(|t| **t + Duration::from_secs(1) >= now)
+            .count() as f64;
+        let current = state
+            .rate
+            .unwrap_or(f64::INFINITY)
+            .min(observed.max(MIN_RATE));
         let rate = (current * 0.8).max(MIN_RATE);
         state.rate = Some(rate);
         state.next_slot = state.next_slot.max(now + delay);

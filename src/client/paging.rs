@@ -43,7 +43,11 @@ impl AllItems {
 
 /// Every item of `command` across pages, in server order. A `pagesize` in
 /// `params` sets the page size; a `page` there is ignored.
-pub async fn list_all(client: &Client, command: &str, params: &Params) -> Result<AllItems, ClientError> {
+pub async fn list_all(
+    client: &Client,
+    command: &str,
+    params: &Params,
+) -> Result<AllItems, ClientError> {
     let mut params = params.clone();
     params.remove("page");
     let page_size = params
@@ -74,10 +78,15 @@ pub async fn list_all(client: &Client, command: &str, params: &Params) -> Result
             }
         }
         if new_items == 0 {
-            client.tracer().note(&format!("{command} answered page {page} with items already seen: it ignores `page`"));
+            client.tracer().note(&format!(
+                "{command} answered page {page} with items already seen: it ignores `page`"
+            ));
             break;
         }
-        let total = answer.get("count").and_then(as_integer).map(|count| count.max(0) as usize);
+        let total = answer
+            .get("count")
+            .and_then(as_integer)
+            .map(|count| count.max(0) as usize);
         if page_items.len() < page_size || total.is_some_and(|total| items.len() >= total) {
             break;
         }

@@ -74,7 +74,11 @@ impl Params {
     /// client owns, such as `page` while paging.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self.pairs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .pairs
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(pair) => pair.1 = value,
             None => self.pairs.push((name.to_string(), value)),
         }
@@ -82,7 +86,10 @@ impl Params {
 
     /// Removes a parameter (matched ignoring case) and returns its value.
     pub fn remove(&mut self, name: &str) -> Option<String> {
-        let index = self.pairs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))?;
+        let index = self
+            .pairs
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))?;
         Some(self.pairs.remove(index).1)
     }
 
@@ -190,7 +197,10 @@ impl Params {
                         .into(),
                 });
             }
-            self.insert(format!("{name}[{index}].{field}"), scalar_text(name, value)?)?;
+            self.insert(
+                format!("{name}[{index}].{field}"),
+                scalar_text(name, value)?,
+            )?;
         }
         Ok(())
     }
@@ -262,12 +272,16 @@ mod tests {
     use serde_json::json;
 
     fn flat(value: Value) -> Result<Vec<(String, String)>, ParamError> {
-        let Value::Object(map) = value else { panic!("not a map") };
+        let Value::Object(map) = value else {
+            panic!("not a map")
+        };
         Params::from_json_map(&map).map(|p| p.pairs().to_vec())
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -302,14 +316,21 @@ mod tests {
     #[test]
     fn a_plain_map_under_tags_is_key_value_pairs() {
         let result = flat(json!({"tags": {"env": "prod"}})).unwrap();
-        assert_eq!(result, pairs(&[("tags[0].key", "env"), ("tags[0].value", "prod")]));
+        assert_eq!(
+            result,
+            pairs(&[("tags[0].key", "env"), ("tags[0].value", "prod")])
+        );
     }
 
     #[test]
     fn keeps_numbers_exactly() {
-        let result = flat(serde_json::from_str(r#"{"size": 12345678901234567890, "ratio": 0.1}"#).unwrap())
-            .unwrap();
-        assert_eq!(result, pairs(&[("size", "12345678901234567890"), ("ratio", "0.1")]));
+        let result =
+            flat(serde_json::from_str(r#"{"size": 12345678901234567890, "ratio": 0.1}"#).unwrap())
+                .unwrap();
+        assert_eq!(
+            result,
+            pairs(&[("size", "12345678901234567890"), ("ratio", "0.1")])
+        );
     }
 
     #[test]
@@ -318,8 +339,14 @@ mod tests {
             flat(json!({"details": {"a": {"b": 1}}})),
             Err(ParamError::Unflattenable { name, .. }) if name == "details[0].a"
         ));
-        assert!(matches!(flat(json!({"ids": [["a"]]})), Err(ParamError::Unflattenable { .. })));
-        assert!(matches!(flat(json!({"ids": ["a", {"b": 1}]})), Err(ParamError::Unflattenable { .. })));
+        assert!(matches!(
+            flat(json!({"ids": [["a"]]})),
+            Err(ParamError::Unflattenable { .. })
+        ));
+        assert!(matches!(
+            flat(json!({"ids": ["a", {"b": 1}]})),
+            Err(ParamError::Unflattenable { .. })
+        ));
     }
 
     #[test]
@@ -336,14 +363,24 @@ mod tests {
 
     #[test]
     fn parses_assignments() {
-        assert_eq!(parse_assignment("a=b=c").unwrap(), ("a".into(), "b=c".into()));
-        assert_eq!(parse_assignment("name=").unwrap(), ("name".into(), "".into()));
+        assert_eq!(
+            parse_assignment("a=b=c").unwrap(),
+            ("a".into(), "b=c".into())
+        );
+        assert_eq!(
+            parse_assignment("name=").unwrap(),
+            ("name".into(), "".into())
+        );
         assert_eq!(
             parse_assignment("tags[0].key=env").unwrap(),
             ("tags[0].key".into(), "env".into())
         );
         for bad in ["novalue", "=x", "a b=c", ""] {
-            assert_eq!(parse_assignment(bad), Err(ParamError::Malformed(bad.into())), "{bad}");
+            assert_eq!(
+                parse_assignment(bad),
+                Err(ParamError::Malformed(bad.into())),
+                "{bad}"
+            );
         }
     }
 

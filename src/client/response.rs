@@ -36,9 +36,11 @@ pub fn decode(command: &str, endpoint: &str, answer: RawAnswer<'_>) -> Result<Va
         Some(inner) => inner,
         // Error answers to unknown commands and a few renamed responses use
         // another key; like cmk and cs, accept the single `…response` key.
-        None if top.len() == 1 && top.keys().all(|key| key.ends_with("response")) => {
-            top.into_iter().next().map(|(_, inner)| inner).unwrap_or_default()
-        }
+        None if top.len() == 1 && top.keys().all(|key| key.ends_with("response")) => top
+            .into_iter()
+            .next()
+            .map(|(_, inner)| inner)
+            .unwrap_or_default(),
         None => {
             return Err(ClientError::MissingResponse {
                 command: command.to_string(),
@@ -74,7 +76,10 @@ pub fn response_key(command: &str) -> String {
 pub fn api_error(command: &str, status: u16, inner: &Value) -> Option<ApiError> {
     let fields = inner.as_object()?;
     let errorcode = fields.get("errorcode")?;
-    let errortext = fields.get("errortext").and_then(Value::as_str).unwrap_or("(no errortext)");
+    let errortext = fields
+        .get("errortext")
+        .and_then(Value::as_str)
+        .unwrap_or("(no errortext)");
     Some(ApiError {
         command: command.to_string(),
         http_status: status,
@@ -98,7 +103,9 @@ pub fn as_integer(value: &Value) -> Option<i64> {
 pub fn is_async_answer(inner: &Value) -> bool {
     inner.as_object().is_some_and(|fields| {
         fields.contains_key("jobid")
-            && fields.keys().all(|key| matches!(key.as_str(), "jobid" | "id" | "jobstatus"))
+            && fields
+                .keys()
+                .all(|key| matches!(key.as_str(), "jobid" | "id" | "jobstatus"))
     })
 }
 
@@ -117,8 +124,15 @@ pub fn list_items(inner: &Value) -> (Option<&str>, &[Value]) {
         .unwrap_or((None, &[]))
 }
 
-fn not_json(command: &str, endpoint: &str, answer: RawAnswer<'_>, error: serde_json::Error) -> ClientError {
-    let claims_json = answer.content_type.is_some_and(|kind| kind.contains("json"));
+fn not_json(
+    command: &str,
+    endpoint: &str,
+    answer: RawAnswer<'_>,
+    error: serde_json::Error,
+) -> ClientError {
+    let claims_json = answer
+        .content_type
+        .is_some_and(|kind| kind.contains("json"));
     let text = String::from_utf8_lossy(answer.body);
     if claims_json && !text.trim_start().starts_with('<') {
         return ClientError::InvalidJson {
@@ -127,7 +141,11 @@ fn not_json(command: &str, endpoint: &str, answer: RawAnswer<'_>, error: serde_j
             message: error.to_string(),
         };
     }
-    let first_line = text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("(empty body)");
+    let first_line = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("(empty body)");
     ClientError::NotJson {
         command: command.to_string(),
         endpoint: endpoint.to_string(),
@@ -141,7 +159,11 @@ fn describe_keys(fields: &Map<String, Value>) -> String {
     if fields.is_empty() {
         return "none".into();
     }
-    fields.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    fields
+        .keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn shorten(text: &str, limit: usize) -> String {
@@ -156,7 +178,11 @@ mod tests {
     use super::*;
 
     fn answer<'a>(status: u16, content_type: &'a str, body: &'a str) -> RawAnswer<'a> {
-        RawAnswer { status, content_type: Some(content_type), body: body.as_bytes() }
+        RawAnswer {
+            status,
+            content_type: Some(content_type),
+            body: body.as_bytes(),
+        }
     }
 
     #[test]
@@ -164,7 +190,11 @@ mod tests {
         let value = decode(
             "listZones",
             "e",
-            answer(200, "application/json", r#"{"listzonesresponse":{"count":1,"zone":[{"id":"z"}]}}"#),
+            answer(
+                200,
+                "application/json",
+                r#"{"listzonesresponse":{"count":1,"zone":[{"id":"z"}]}}"#,
+            ),
         )
         .unwrap();
         assert_eq!(value["count"], 1);
@@ -174,30 +204,63 @@ mod tests {
     #[test]
     fn turns_error_answers_into_api_errors() {
         let body = r#"{"deployvirtualmachineresponse":{"uuidList":[],"errorcode":431,"cserrorcode":9999,"errortext":"Unable to execute API command deployvirtualmachine due to missing parameter zoneid"}}"#;
-        let Err(ClientError::Api(error)) = decode("deployVirtualMachine", "e", answer(431, "application/json", body)) else {
+        let Err(ClientError::Api(error)) = decode(
+            "deployVirtualMachine",
+            "e",
+            answer(431, "application/json", body),
+        ) else {
             panic!("expected an API error");
         };
-        assert_eq!((error.http_status, error.errorcode, error.cserrorcode), (431, 431, Some(9999)));
+        assert_eq!(
+            (error.http_status, error.errorcode, error.cserrorcode),
+            (431, 431, Some(9999))
+        );
         assert!(error.to_string().contains("missing parameter zoneid"));
     }
 
     #[test]
     fn explains_html_and_truncated_answers() {
-        let html = decode("listZones", "http://x/", answer(502, "text/html", "\n<html><head><title>502 Bad Gateway</title>"));
+        let html = decode(
+            "listZones",
+            "http://x/",
+            answer(
+                502,
+                "text/html",
+                "\n<html><head><title>502 Bad Gateway</title>",
+            ),
+        );
         let message = html.unwrap_err().to_string();
         assert!(message.contains("HTTP 502 with text/html"), "{message}");
-        assert!(message.contains("<html><head><title>502 Bad Gateway</title>"), "{message}");
-        let truncated = decode("listZones", "e", answer(200, "application/json", r#"{"listzonesresponse":{"count":"#));
+        assert!(
+            message.contains("<html><head><title>502 Bad Gateway</title>"),
+            "{message}"
+        );
+        let truncated = decode(
+            "listZones",
+            "e",
+            answer(200, "application/json", r#"{"listzonesresponse":{"count":"#),
+        );
         assert!(matches!(truncated, Err(ClientError::InvalidJson { .. })));
-        let missing = decode("listZones", "e", answer(200, "application/json", r#"{"foo":1,"bar":2}"#));
-        assert!(missing.unwrap_err().to_string().contains("no `listzonesresponse` key (keys: foo, bar)"));
+        let missing = decode(
+            "listZones",
+            "e",
+            answer(200, "application/json", r#"{"foo":1,"bar":2}"#),
+        );
+        assert!(missing
+            .unwrap_err()
+            .to_string()
+            .contains("no `listzonesresponse` key (keys: foo, bar)"));
     }
 
     #[test]
     fn recognises_async_answers() {
-        assert!(is_async_answer(&serde_json::json!({"id": "v", "jobid": "j"})));
+        assert!(is_async_answer(
+            &serde_json::json!({"id": "v", "jobid": "j"})
+        ));
         assert!(is_async_answer(&serde_json::json!({"jobid": "j"})));
-        assert!(!is_async_answer(&serde_json::json!({"jobid": "j", "jobstatus": 1, "jobresult": {}})));
+        assert!(!is_async_answer(
+            &serde_json::json!({"jobid": "j", "jobstatus": 1, "jobresult": {}})
+        ));
         assert!(!is_async_answer(&serde_json::json!({"count": 1})));
     }
 }

@@ -92,7 +92,10 @@ impl RetryPolicy {
         }
         let never_sent = matches!(
             error,
-            ClientError::Transport { kind: TransportKind::Connect | TransportKind::Dns, .. }
+            ClientError::Transport {
+                kind: TransportKind::Connect | TransportKind::Dns,
+                ..
+            }
         );
         let transient = never_sent || is_transient(error);
         if !transient {
@@ -111,7 +114,10 @@ impl RetryPolicy {
     /// `base × 2^(attempt-1)`, capped.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exponent = attempt.saturating_sub(1).min(16);
-        let full = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
+        let full = self
+            .base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.max_delay);
         let factor = rand::rng().random_range(0.5..=1.0);
         full.mul_f64(factor)
     }
@@ -157,15 +163,30 @@ mod tests {
     }
 
     fn transport(kind: TransportKind) -> ClientError {
-        ClientError::Transport { command: "x".into(), kind, message: "m".into() }
+        ClientError::Transport {
+            command: "x".into(),
+            kind,
+            message: "m".into(),
+        }
     }
 
     #[test]
     fn read_only_commands_are_recognised() {
-        for command in ["listZones", "queryAsyncJobResult", "getVMPassword", "listApis", "findHostsForMigration"] {
+        for command in [
+            "listZones",
+            "queryAsyncJobResult",
+            "getVMPassword",
+            "listApis",
+            "findHostsForMigration",
+        ] {
             assert!(is_read_only(command), "{command}");
         }
-        for command in ["deployVirtualMachine", "destroyVirtualMachine", "login", "createTags"] {
+        for command in [
+            "deployVirtualMachine",
+            "destroyVirtualMachine",
+            "login",
+            "createTags",
+        ] {
             assert!(!is_read_only(command), "{command}");
         }
     }
@@ -173,39 +194,72 @@ mod tests {
     #[test]
     fn reads_are_retried_on_transient_failures_only() {
         let policy = RetryPolicy::default();
-        for error in [proxy_page(), transport(TransportKind::Timeout), api(502, "bad gateway")] {
-            assert!(matches!(policy.decide("listZones", &error, 1), Decision::Retry(_)), "{error}");
+        for error in [
+            proxy_page(),
+            transport(TransportKind::Timeout),
+            api(502, "bad gateway"),
+        ] {
+            assert!(
+                matches!(policy.decide("listZones", &error, 1), Decision::Retry(_)),
+                "{error}"
+            );
             assert_eq!(policy.decide("listZones", &error, 5), Decision::Fail);
         }
-        assert_eq!(policy.decide("listZones", &api(431, "bad"), 1), Decision::Fail);
-        assert_eq!(policy.decide("listZones", &transport(TransportKind::Tls), 1), Decision::Fail);
+        assert_eq!(
+            policy.decide("listZones", &api(431, "bad"), 1),
+            Decision::Fail
+        );
+        assert_eq!(
+            policy.decide("listZones", &transport(TransportKind::Tls), 1),
+            Decision::Fail
+        );
     }
 
     #[test]
     fn writes_are_never_retried_blindly() {
         let policy = RetryPolicy::default();
-        assert_eq!(policy.decide("deployVirtualMachine", &proxy_page(), 1), Decision::MaybeApplied);
         assert_eq!(
-            policy.decide("deployVirtualMachine", &transport(TransportKind::Timeout), 1),
+            policy.decide("deployVirtualMachine", &proxy_page(), 1),
+            Decision::MaybeApplied
+        );
+        assert_eq!(
+            policy.decide(
+                "deployVirtualMachine",
+                &transport(TransportKind::Timeout),
+                1
+            ),
             Decision::MaybeApplied
         );
         // Never sent: safe to send again.
         assert!(matches!(
-            policy.decide("deployVirtualMachine", &transport(TransportKind::Connect), 1),
+            policy.decide(
+                "deployVirtualMachine",
+                &transport(TransportKind::Connect),
+                1
+            ),
             Decision::Retry(_)
         ));
-        assert_eq!(policy.decide("deployVirtualMachine", &api(431, "bad"), 1), Decision::Fail);
+        assert_eq!(
+            policy.decide("deployVirtualMachine", &api(431, "bad"), 1),
+            Decision::Fail
+        );
     }
 
     #[test]
     fn throttled_calls_wait_the_delay_the_server_gives() {
         let policy = RetryPolicy::default();
-        let error = api(429, "The given user has reached his/her account api limit, please retry after [250] ms.");
+        let error = api(
+            429,
+            "The given user has reached his/her account api limit, please retry after [250] ms.",
+        );
         assert_eq!(
             policy.decide("deployVirtualMachine", &error, 1),
             Decision::RetryThrottled(Duration::from_millis(250))
         );
-        assert_eq!(policy.decide("deployVirtualMachine", &error, 30), Decision::Fail);
+        assert_eq!(
+            policy.decide("deployVirtualMachine", &error, 30),
+            Decision::Fail
+        );
     }
 
     #[test]

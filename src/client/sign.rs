@@ -92,7 +92,10 @@ pub fn is_signature_name(name: &str) -> bool {
         return name.eq_ignore_ascii_case(SIGNATURE);
     }
     name.chars().count() == SIGNATURE.len()
-        && name.chars().zip(SIGNATURE.chars()).all(|(a, b)| java_chars_equal_ignoring_case(a, b))
+        && name
+            .chars()
+            .zip(SIGNATURE.chars())
+            .all(|(a, b)| java_chars_equal_ignoring_case(a, b))
 }
 
 /// `Character` comparison as in `String.equalsIgnoreCase`: equal, or equal
@@ -218,18 +221,33 @@ mod tests {
         assert_eq!(java_url_encode("a b"), "a%20b");
         assert_eq!(java_url_encode("~"), "%7E");
         assert_eq!(java_url_encode("é"), "%C3%A9");
-        assert_eq!(java_url_encode("+/=&,:;@[]!'()"), "%2B%2F%3D%26%2C%3A%3B%40%5B%5D%21%27%28%29");
+        assert_eq!(
+            java_url_encode("+/=&,:;@[]!'()"),
+            "%2B%2F%3D%26%2C%3A%3B%40%5B%5D%21%27%28%29"
+        );
     }
 
     #[test]
     fn sorts_case_sensitively_and_indexes_as_text() {
-        let params = [("tags[1].key", "b"), ("tags[10].key", "c"), ("tags[0].key", "a"), ("Page", "1")];
-        assert_eq!(canonical_string(&params), "page=1&tags[0].key=a&tags[10].key=c&tags[1].key=b");
+        let params = [
+            ("tags[1].key", "b"),
+            ("tags[10].key", "c"),
+            ("tags[0].key", "a"),
+            ("Page", "1"),
+        ];
+        assert_eq!(
+            canonical_string(&params),
+            "page=1&tags[0].key=a&tags[10].key=c&tags[1].key=b"
+        );
     }
 
     #[test]
     fn leaves_out_signature_in_any_case() {
-        let params = [("command", "listZones"), ("SIGNATURE", "x"), ("signature", "y")];
+        let params = [
+            ("command", "listZones"),
+            ("SIGNATURE", "x"),
+            ("signature", "y"),
+        ];
         assert_eq!(canonical_string(&params), "command=listzones");
     }
 
@@ -254,7 +272,10 @@ mod tests {
             ("templateId", "3"),
             ("zoneId", "2"),
         ];
-        assert_eq!(sign(&params, "bar", SignatureAlgorithm::Sha1), "mMS7XALuGkCXk7kj5SywySku0Z0=");
+        assert_eq!(
+            sign(&params, "bar", SignatureAlgorithm::Sha1),
+            "mMS7XALuGkCXk7kj5SywySku0Z0="
+        );
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub const REDACTED: &str = "<redacted>";
 
 /// Whether a parameter or field of this name holds a secret.
 pub fn is_secret_name(name: &str) -> bool {
-    SECRET_NAMES.iter().any(|secret| name.eq_ignore_ascii_case(secret))
+    SECRET_NAMES
+        .iter()
+        .any(|secret| name.eq_ignore_ascii_case(secret))
 }
 
 /// Writes the request log to stderr at the configured verbosity.
@@ -40,7 +42,10 @@ pub struct Tracer {
 impl Tracer {
     /// A tracer at `verbosity` (0 writes nothing) that also scrubs `scrub`.
     pub fn new(verbosity: u8, scrub: Vec<String>) -> Self {
-        let scrub = scrub.into_iter().filter(|secret| secret.len() >= 4).collect();
+        let scrub = scrub
+            .into_iter()
+            .filter(|secret| secret.len() >= 4)
+            .collect();
         Self { verbosity, scrub }
     }
 
@@ -71,7 +76,13 @@ impl Tracer {
     }
 
     /// Logs an answer: status, type, size, time and, at `-vv`, the body.
-    pub fn response(&self, status: u16, content_type: Option<&str>, body: &[u8], elapsed: Duration) {
+    pub fn response(
+        &self,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+        elapsed: Duration,
+    ) {
         if !self.enabled() {
             return;
         }

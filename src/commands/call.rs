@@ -17,20 +17,29 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
     let target = connect(global, &args.target).await?;
     let client = &target.client;
     let answer = if args.all {
-        client::list_all(client, &args.command, &params).await?.into_answer()
+        client::list_all(client, &args.command, &params)
+            .await?
+            .into_answer()
     } else {
         let answer = client.call(&args.command, &params).await?;
         if args.no_wait || !response::is_async_answer(&answer) {
             answer
         } else {
-            let jobid = answer["jobid"].as_str().map(str::to_string).unwrap_or_else(|| answer["jobid"].to_string());
+            let jobid = answer["jobid"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| answer["jobid"].to_string());
             let spinner = spinner(&format!("waiting for job {jobid}"));
             let job = client::wait_job(client, &jobid, &WaitOptions::default()).await;
             spinner.finish_and_clear();
             job?.get("jobresult").cloned().unwrap_or(Value::Null)
         }
     };
-    print_stdout(&crate::output::render(&answer, args.output, terminal_width()))
+    print_stdout(&crate::output::render(
+        &answer,
+        args.output,
+        terminal_width(),
+    ))
 }
 
 /// A spinner on stderr when it is a terminal; hidden otherwise.

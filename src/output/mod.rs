@@ -33,7 +33,9 @@ impl FromStr for Format {
             "jsonl" => Ok(Self::Jsonl),
             "table" => Ok(Self::Table),
             "csv" => Ok(Self::Csv),
-            _ => Err(format!("unknown output format `{text}` (expected json, jsonl, table or csv)")),
+            _ => Err(format!(
+                "unknown output format `{text}` (expected json, jsonl, table or csv)"
+            )),
         }
     }
 }
@@ -71,7 +73,10 @@ pub fn rows(value: &Value) -> Vec<Value> {
         Value::Array(items) => items.clone(),
         Value::Object(fields) => {
             if let Some(items) = fields.values().find_map(Value::as_array) {
-                if fields.values().all(|field| field.is_array() || field.is_number()) {
+                if fields
+                    .values()
+                    .all(|field| field.is_array() || field.is_number())
+                {
                     return items.clone();
                 }
             }
@@ -113,7 +118,10 @@ pub fn cell_text(value: Option<&Value>) -> String {
 
 fn row_cells(row: &Value, columns: &[String]) -> Vec<String> {
     match row {
-        Value::Object(fields) => columns.iter().map(|column| cell_text(fields.get(column))).collect(),
+        Value::Object(fields) => columns
+            .iter()
+            .map(|column| cell_text(fields.get(column)))
+            .collect(),
         other => vec![cell_text(Some(other))],
     }
 }
@@ -173,7 +181,12 @@ fn csv_line(cells: &[String]) -> String {
 
 /// An object with the given fields, for building small outputs.
 pub fn object<I: IntoIterator<Item = (&'static str, Value)>>(fields: I) -> Value {
-    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 #[cfg(test)]
@@ -186,29 +199,47 @@ mod tests {
 
     #[test]
     fn columns_are_the_union_of_all_rows() {
-        let value = parse(r#"{"count":2,"virtualmachine":[{"id":"a","name":"x"},{"id":"b","state":"Running"}]}"#);
-        assert_eq!(render(&value, Format::Csv, None), "id,name,state\na,x,\nb,,Running\n");
+        let value = parse(
+            r#"{"count":2,"virtualmachine":[{"id":"a","name":"x"},{"id":"b","state":"Running"}]}"#,
+        );
+        assert_eq!(
+            render(&value, Format::Csv, None),
+            "id,name,state\na,x,\nb,,Running\n"
+        );
     }
 
     #[test]
     fn numbers_stay_exact() {
         let value = parse(r#"{"count":1,"x":[{"size":12345678901234567890,"ratio":1.10}]}"#);
-        assert_eq!(render(&value, Format::Csv, None), "size,ratio\n12345678901234567890,1.10\n");
+        assert_eq!(
+            render(&value, Format::Csv, None),
+            "size,ratio\n12345678901234567890,1.10\n"
+        );
         assert!(render(&value, Format::Json, None).contains("12345678901234567890"));
     }
 
     #[test]
     fn csv_quotes_what_needs_it() {
         let value = parse(r#"[{"a":"x,y","b":"say \"hi\"","c":{"k":1}}]"#);
-        assert_eq!(render(&value, Format::Csv, None), "a,b,c\n\"x,y\",\"say \"\"hi\"\"\",\"{\"\"k\"\":1}\"\n");
+        assert_eq!(
+            render(&value, Format::Csv, None),
+            "a,b,c\n\"x,y\",\"say \"\"hi\"\"\",\"{\"\"k\"\":1}\"\n"
+        );
     }
 
     #[test]
     fn a_single_entity_is_one_row_and_empty_lists_none() {
         let value = parse(r#"{"virtualmachine":{"id":"a","state":"Running"}}"#);
-        assert_eq!(render(&value, Format::Jsonl, None), "{\"id\":\"a\",\"state\":\"Running\"}\n");
+        assert_eq!(
+            render(&value, Format::Jsonl, None),
+            "{\"id\":\"a\",\"state\":\"Running\"}\n"
+        );
         assert_eq!(render(&parse("{}"), Format::Table, None), "(no rows)\n");
-        let table = render(&parse(r#"{"count":1,"zone":[{"id":"z","name":"Zone 1"}]}"#), Format::Table, Some(80));
+        let table = render(
+            &parse(r#"{"count":1,"zone":[{"id":"z","name":"Zone 1"}]}"#),
+            Format::Table,
+            Some(80),
+        );
         assert!(table.contains("Zone 1"), "{table}");
     }
 }

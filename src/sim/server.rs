@@ -65,7 +65,8 @@ impl Shared {
             fail_seed: seed.map_or_else(rand::random, |s| s.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             fail_draws: AtomicU64::new(0),
             rate_limit: rate_limit.map(RateLimiter::new),
-            clock_ahead: chrono::Duration::from_std(clock_ahead).unwrap_or(chrono::Duration::zero()),
+            clock_ahead: chrono::Duration::from_std(clock_ahead)
+                .unwrap_or(chrono::Duration::zero()),
             sessions: Sessions::new(seed),
             state: Mutex::new(state),
             counters: Counters::default(),
@@ -149,7 +150,9 @@ impl Shared {
                 let Some(api) = api else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
-                let Some(signature) = auth::precheck(&raw, &self.api_key, Utc::now() + self.clock_ahead) else {
+                let Some(signature) =
+                    auth::precheck(&raw, &self.api_key, Utc::now() + self.clock_ahead)
+                else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
                 if let Err(reply) = self.throttle(key) {

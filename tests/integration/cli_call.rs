@@ -29,17 +29,34 @@ fn json_of(output: &[u8]) -> Value {
 }
 
 fn first_zone_id(sim: &TestSim, home: &std::path::Path) -> String {
-    let output = against(sim, home).args(["call", "listZones"]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    json_of(&output.stdout)["zone"][0]["id"].as_str().unwrap().to_string()
+    let output = against(sim, home)
+        .args(["call", "listZones"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    json_of(&output.stdout)["zone"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
 fn call_prints_the_unwrapped_answer_as_json() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let output = against(&sim, home.path()).args(["call", "listZones"]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = against(&sim, home.path())
+        .args(["call", "listZones"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let answer = json_of(&output.stdout);
     assert!(answer["count"].as_i64().unwrap() >= 2, "{answer}");
     assert!(answer["zone"][0]["id"].is_string());
@@ -56,11 +73,22 @@ fn call_renders_tables_csv_and_json_lines() {
         .assert()
         .success()
         .stdout(predicate::str::contains("m1.small").and(predicate::str::contains(M1_SMALL)));
-    let csv = against(&sim, home.path()).args(args).args(["-o", "csv"]).output().unwrap();
+    let csv = against(&sim, home.path())
+        .args(args)
+        .args(["-o", "csv"])
+        .output()
+        .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.lines().next().unwrap().contains("name"), "{csv}");
-    assert!(csv.lines().count() >= 5, "a header and four offerings: {csv}");
-    let jsonl = against(&sim, home.path()).args(args).args(["-o", "jsonl"]).output().unwrap();
+    assert!(
+        csv.lines().count() >= 5,
+        "a header and four offerings: {csv}"
+    );
+    let jsonl = against(&sim, home.path())
+        .args(args)
+        .args(["-o", "jsonl"])
+        .output()
+        .unwrap();
     for line in String::from_utf8(jsonl.stdout).unwrap().lines() {
         assert!(json_of(line.as_bytes())["id"].is_string(), "{line}");
     }
@@ -71,20 +99,43 @@ fn call_all_fetches_every_page() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     let one_page = against(&sim, home.path())
-        .args(["call", "listTemplates", "templatefilter=featured", "page=1", "pagesize=1"])
+        .args([
+            "call",
+            "listTemplates",
+            "templatefilter=featured",
+            "page=1",
+            "pagesize=1",
+        ])
         .output()
         .unwrap();
     let one_page = json_of(&one_page.stdout);
     let total = one_page["count"].as_u64().unwrap();
-    assert!(total >= 3, "the default cloud has several templates: {one_page}");
+    assert!(
+        total >= 3,
+        "the default cloud has several templates: {one_page}"
+    );
     assert_eq!(one_page["template"].as_array().unwrap().len(), 1);
     let all = against(&sim, home.path())
-        .args(["call", "listTemplates", "templatefilter=featured", "pagesize=1", "--all"])
+        .args([
+            "call",
+            "listTemplates",
+            "templatefilter=featured",
+            "pagesize=1",
+            "--all",
+        ])
         .output()
         .unwrap();
-    assert!(all.status.success(), "{}", String::from_utf8_lossy(&all.stderr));
+    assert!(
+        all.status.success(),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
     let all = json_of(&all.stdout);
-    assert_eq!(all["template"].as_array().unwrap().len() as u64, total, "{all}");
+    assert_eq!(
+        all["template"].as_array().unwrap().len() as u64,
+        total,
+        "{all}"
+    );
 }
 
 #[test]
@@ -102,8 +153,15 @@ fn call_waits_for_async_jobs_unless_told_not_to() {
             format!("name={name}"),
         ]
     };
-    let waited = against(&sim, home.path()).args(deploy("waited")).output().unwrap();
-    assert!(waited.status.success(), "{}", String::from_utf8_lossy(&waited.stderr));
+    let waited = against(&sim, home.path())
+        .args(deploy("waited"))
+        .output()
+        .unwrap();
+    assert!(
+        waited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
     let vm = json_of(&waited.stdout);
     assert_eq!(vm["virtualmachine"]["name"], "waited", "{vm}");
     assert_eq!(vm["virtualmachine"]["state"], "Running", "{vm}");
@@ -114,7 +172,10 @@ fn call_waits_for_async_jobs_unless_told_not_to() {
         .output()
         .unwrap();
     let queued = json_of(&queued.stdout);
-    assert!(queued["jobid"].is_string() && queued["id"].is_string(), "{queued}");
+    assert!(
+        queued["jobid"].is_string() && queued["id"].is_string(),
+        "{queued}"
+    );
 }
 
 #[test]
@@ -132,17 +193,45 @@ fn sign_prints_a_query_string_the_server_accepts() {
     let home = tempfile::tempdir().unwrap();
     let output = csctl(home.path())
         .args(["--api-key", "KEY", "--secret-key", "SECRET"])
-        .args(["sign", "deployVirtualMachine", "zoneid=z1", "name=vm~1", "displayname=hello world*"])
+        .args([
+            "sign",
+            "deployVirtualMachine",
+            "zoneid=z1",
+            "name=vm~1",
+            "displayname=hello world*",
+        ])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let line = String::from_utf8(output.stdout).unwrap();
     assert_eq!(line.lines().count(), 1);
     let pairs: Vec<(String, String)> = url_decode_pairs(line.trim());
-    let signature = pairs.iter().find(|(n, _)| n == "signature").unwrap().1.clone();
-    assert_eq!(csctl::client::sign::sign(&pairs, "SECRET", Default::default()), signature);
-    for name in ["command", "apiKey", "response", "signatureVersion", "expires", "name"] {
-        assert!(pairs.iter().any(|(n, _)| n == name), "{name} missing from {line}");
+    let signature = pairs
+        .iter()
+        .find(|(n, _)| n == "signature")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(
+        csctl::client::sign::sign(&pairs, "SECRET", Default::default()),
+        signature
+    );
+    for name in [
+        "command",
+        "apiKey",
+        "response",
+        "signatureVersion",
+        "expires",
+        "name",
+    ] {
+        assert!(
+            pairs.iter().any(|(n, _)| n == name),
+            "{name} missing from {line}"
+        );
     }
     assert!(line.contains("name=vm%7E1"), "{line}");
 }
@@ -157,7 +246,12 @@ fn a_signed_query_string_from_sign_is_accepted_by_the_simulator() {
         .unwrap();
     let query = String::from_utf8(output.stdout).unwrap();
     let answer = reqwest::blocking::get(format!("{}?{}", sim.endpoint, query.trim())).unwrap();
-    assert_eq!(answer.status().as_u16(), 200, "{}", answer.text().unwrap_or_default());
+    assert_eq!(
+        answer.status().as_u16(),
+        200,
+        "{}",
+        answer.text().unwrap_or_default()
+    );
 }
 
 #[test]
@@ -174,7 +268,14 @@ fn sign_works_against_the_in_process_simulator() {
 fn call_works_against_the_in_process_simulator() {
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
-        .args(["call", "--sim", "listTemplates", "templatefilter=featured", "-o", "csv"])
+        .args([
+            "call",
+            "--sim",
+            "listTemplates",
+            "templatefilter=featured",
+            "-o",
+            "csv",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("Debian 7 - Minimal - 64bits"));
@@ -184,14 +285,23 @@ fn call_works_against_the_in_process_simulator() {
 fn verbose_logs_redact_every_secret() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let output = against(&sim, home.path()).args(["-vv", "call", "listZones"]).output().unwrap();
+    let output = against(&sim, home.path())
+        .args(["-vv", "call", "listZones"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("command=listZones"), "{stderr}");
     assert!(stderr.contains("<redacted>"), "{stderr}");
-    assert!(!stderr.contains(&sim.secret_key), "secret key leaked: {stderr}");
+    assert!(
+        !stderr.contains(&sim.secret_key),
+        "secret key leaked: {stderr}"
+    );
     assert!(!stderr.contains(&sim.api_key), "API key leaked: {stderr}");
-    assert!(!stderr.contains("signature=") || stderr.contains("signature=<redacted>"), "{stderr}");
+    assert!(
+        !stderr.contains("signature=") || stderr.contains("signature=<redacted>"),
+        "{stderr}"
+    );
 }
 
 /// Decodes `a=b&c=d` (percent-encoded) into pairs.

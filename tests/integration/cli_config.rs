@@ -69,7 +69,10 @@ fn a_named_profile_of_the_own_config_file_is_used() {
             sim.endpoint, sim.api_key, sim.secret_key
         ),
     );
-    csctl(home.path()).args(["-p", "lab", "call", "listZones"]).assert().success();
+    csctl(home.path())
+        .args(["-p", "lab", "call", "listZones"])
+        .assert()
+        .success();
     csctl(home.path())
         .args(["-p", "nope", "call", "listZones"])
         .assert()
@@ -89,7 +92,10 @@ fn a_secret_command_supplies_the_secret() {
             sim.endpoint, sim.api_key, sim.secret_key
         ),
     );
-    csctl(home.path()).args(["call", "listZones"]).assert().success();
+    csctl(home.path())
+        .args(["call", "listZones"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -107,7 +113,10 @@ fn a_cloudmonkey_profile_works_on_day_one() {
     )
     .unwrap();
     set_private(&cmk.join("config"));
-    csctl(home.path()).args(["-p", "lab", "call", "listZones"]).assert().success();
+    csctl(home.path())
+        .args(["-p", "lab", "call", "listZones"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -148,10 +157,17 @@ fn a_password_login_opens_a_session() {
         .args(["-p", "admin", "-vv", "call", "listZones"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("command=login"), "{stderr}");
-    assert!(!stderr.contains(csctl::sim::DEMO_PASSWORD), "password leaked: {stderr}");
+    assert!(
+        !stderr.contains(csctl::sim::DEMO_PASSWORD),
+        "password leaked: {stderr}"
+    );
     assert!(stderr.contains("sessionkey=<redacted>"), "{stderr}");
 
     write_config(
@@ -199,7 +215,14 @@ fn an_empty_or_broken_config_file_is_handled() {
     let home = tempfile::tempdir().unwrap();
     write_config(home.path(), "");
     csctl(home.path())
-        .args(["--endpoint", &sim.endpoint, "--api-key", &sim.api_key, "--secret-key", &sim.secret_key])
+        .args([
+            "--endpoint",
+            &sim.endpoint,
+            "--api-key",
+            &sim.api_key,
+            "--secret-key",
+            &sim.secret_key,
+        ])
         .args(["call", "listZones"])
         .assert()
         .success();
@@ -228,11 +251,19 @@ fn a_sha512_profile_signs_with_hmac_sha512() {
             sim.endpoint, sim.api_key, sim.secret_key
         ),
     );
-    csctl(home.path()).args(["-p", "fips", "call", "listZones"]).assert().success();
-    let signed = csctl(home.path()).args(["-p", "fips", "sign", "listZones"]).output().unwrap();
+    csctl(home.path())
+        .args(["-p", "fips", "call", "listZones"])
+        .assert()
+        .success();
+    let signed = csctl(home.path())
+        .args(["-p", "fips", "sign", "listZones"])
+        .output()
+        .unwrap();
     let query = String::from_utf8(signed.stdout).unwrap();
     let signature = query.trim().rsplit("signature=").next().unwrap();
     // 64 bytes of HMAC-SHA512 are 88 Base64 characters, escaped on the wire.
-    let decoded = percent_encoding::percent_decode_str(signature).decode_utf8().unwrap();
+    let decoded = percent_encoding::percent_decode_str(signature)
+        .decode_utf8()
+        .unwrap();
     assert_eq!(decoded.len(), 88, "{query}");
 }

@@ -31,7 +31,9 @@ fn a_wrong_secret_is_a_401_with_its_usual_causes() {
         .assert()
         .code(1)
         .stderr(readable())
-        .stderr(predicate::str::contains("unable to verify user credentials and/or request signature"))
+        .stderr(predicate::str::contains(
+            "unable to verify user credentials and/or request signature",
+        ))
         .stderr(predicate::str::contains("HTTP 401"))
         .stderr(predicate::str::contains("clock"))
         .stderr(predicate::str::contains("not-the-secret").not());
@@ -42,7 +44,12 @@ fn an_api_error_shows_its_codes() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     against(&sim, home.path())
-        .args(["--secret-key", &sim.secret_key, "call", "deployVirtualMachine"])
+        .args([
+            "--secret-key",
+            &sim.secret_key,
+            "call",
+            "deployVirtualMachine",
+        ])
         .assert()
         .code(1)
         .stderr(readable())
@@ -93,20 +100,43 @@ fn a_failed_job_is_an_error_with_its_code() {
 fn malformed_parameters_are_usage_errors() {
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
-        .args(["--endpoint", "http://127.0.0.1:9/client/api", "--api-key", "k", "--secret-key", "s"])
+        .args([
+            "--endpoint",
+            "http://127.0.0.1:9/client/api",
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+        ])
         .args(["call", "listZones", "novalue"])
         .assert()
         .code(2)
         .stderr(readable())
-        .stderr(predicate::str::contains("malformed parameter `novalue`: expected name=value"));
+        .stderr(predicate::str::contains(
+            "malformed parameter `novalue`: expected name=value",
+        ));
     csctl(home.path())
-        .args(["--endpoint", "http://127.0.0.1:9/client/api", "--api-key", "k", "--secret-key", "s"])
+        .args([
+            "--endpoint",
+            "http://127.0.0.1:9/client/api",
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+        ])
         .args(["call", "listZones", "zoneid=a", "ZONEID=b"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("given more than once"));
     csctl(home.path())
-        .args(["--endpoint", "http://127.0.0.1:9/client/api", "--api-key", "k", "--secret-key", "s"])
+        .args([
+            "--endpoint",
+            "http://127.0.0.1:9/client/api",
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+        ])
         .args(["call", "deployVirtualMachine", "userdata=@/no/such/file"])
         .assert()
         .code(2)
@@ -127,12 +157,21 @@ fn an_unknown_flag_is_a_usage_error() {
 fn an_endpoint_that_is_not_a_url_is_a_usage_error() {
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
-        .args(["--endpoint", "cloud.example.com", "--api-key", "k", "--secret-key", "s"])
+        .args([
+            "--endpoint",
+            "cloud.example.com",
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+        ])
         .args(["call", "listZones"])
         .assert()
         .code(2)
         .stderr(readable())
-        .stderr(predicate::str::contains("is not an http:// or https:// URL"));
+        .stderr(predicate::str::contains(
+            "is not an http:// or https:// URL",
+        ));
 }
 
 #[test]
@@ -150,7 +189,11 @@ fn missing_credentials_name_every_place_looked_at() {
 #[test]
 fn connection_refused_says_so() {
     // Bind then drop a listener: the port is free and nothing answers.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
         .args(["--endpoint", &format!("http://127.0.0.1:{port}/client/api")])
@@ -195,11 +238,22 @@ fn an_html_page_instead_of_json_is_explained() {
     );
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
-        .args(["--endpoint", &endpoint, "--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .args([
+            "--endpoint",
+            &endpoint,
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+            "call",
+            "listZones",
+        ])
         .assert()
         .code(1)
         .stderr(readable())
-        .stderr(predicate::str::contains("HTTP 200 with text/html instead of JSON"))
+        .stderr(predicate::str::contains(
+            "HTTP 200 with text/html instead of JSON",
+        ))
         .stderr(predicate::str::contains("Cloud portal login"));
 }
 
@@ -210,7 +264,16 @@ fn truncated_json_is_explained() {
     );
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
-        .args(["--endpoint", &endpoint, "--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .args([
+            "--endpoint",
+            &endpoint,
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+            "call",
+            "listZones",
+        ])
         .assert()
         .code(1)
         .stderr(readable())
@@ -224,18 +287,30 @@ fn an_answer_without_the_response_key_is_explained() {
     );
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
-        .args(["--endpoint", &endpoint, "--api-key", "k", "--secret-key", "s", "call", "listZones"])
+        .args([
+            "--endpoint",
+            &endpoint,
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+            "call",
+            "listZones",
+        ])
         .assert()
         .code(1)
         .stderr(readable())
-        .stderr(predicate::str::contains("no `listzonesresponse` key (keys: other)"));
+        .stderr(predicate::str::contains(
+            "no `listzonesresponse` key (keys: other)",
+        ));
 }
 
 #[test]
 fn clock_skew_that_expires_requests_is_explained() {
     // The server's clock runs 15 minutes ahead: the 10-minute `expires`
     // csctl signs is already past when the request arrives.
-    let sim = TestSim::start_with(|config| config.clock_ahead = std::time::Duration::from_secs(900));
+    let sim =
+        TestSim::start_with(|config| config.clock_ahead = std::time::Duration::from_secs(900));
     let home = tempfile::tempdir().unwrap();
     against(&sim, home.path())
         .args(["--secret-key", &sim.secret_key, "call", "listZones"])

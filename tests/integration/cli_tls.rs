@@ -17,7 +17,9 @@ fn self_signed_server() -> (String, String) {
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let certificate_pem = generated.cert.pem();
     let certificate = CertificateDer::from(generated.cert.der().to_vec());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(generated.signing_key.serialize_der()));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        generated.signing_key.serialize_der(),
+    ));
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -30,7 +32,10 @@ fn self_signed_server() -> (String, String) {
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             while let Ok((stream, _)) = listener.accept().await {
@@ -50,12 +55,22 @@ fn self_signed_server() -> (String, String) {
             }
         });
     });
-    (format!("https://localhost:{port}/client/api"), certificate_pem)
+    (
+        format!("https://localhost:{port}/client/api"),
+        certificate_pem,
+    )
 }
 
 fn call(home: &std::path::Path, endpoint: &str) -> assert_cmd::Command {
     let mut command = csctl(home);
-    command.args(["--endpoint", endpoint, "--api-key", "k", "--secret-key", "s"]);
+    command.args([
+        "--endpoint",
+        endpoint,
+        "--api-key",
+        "k",
+        "--secret-key",
+        "s",
+    ]);
     command
 }
 

@@ -18,18 +18,31 @@ fn pairs_of(case: &Value) -> Vec<(String, String)> {
         .as_object()
         .expect("params is a map")
         .iter()
-        .map(|(name, value)| (name.clone(), value.as_str().expect("string value").to_string()))
+        .map(|(name, value)| {
+            (
+                name.clone(),
+                value.as_str().expect("string value").to_string(),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn every_shared_vector_signs_exactly() {
     let cases = vectors();
-    assert!(cases.len() >= 40, "expected the full vector set, got {}", cases.len());
+    assert!(
+        cases.len() >= 40,
+        "expected the full vector set, got {}",
+        cases.len()
+    );
     for (index, case) in cases.iter().enumerate() {
         let pairs = pairs_of(case);
         let secret = case["secret"].as_str().unwrap();
-        assert_eq!(canonical_string(&pairs), case["canonical"].as_str().unwrap(), "canonical of case {index}");
+        assert_eq!(
+            canonical_string(&pairs),
+            case["canonical"].as_str().unwrap(),
+            "canonical of case {index}"
+        );
         assert_eq!(
             sign(&pairs, secret, SignatureAlgorithm::Sha1),
             case["signature"].as_str().unwrap(),
@@ -66,7 +79,10 @@ fn reference_encode(value: &str) -> String {
 
 /// `ApiServer.verifyRequest`'s canonical string, restated.
 fn reference_canonical(params: &[(String, String)]) -> String {
-    let mut names: Vec<&(String, String)> = params.iter().filter(|(n, _)| n.to_lowercase() != "signature").collect();
+    let mut names: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(n, _)| n.to_lowercase() != "signature")
+        .collect();
     names.sort_by_key(|(name, _)| name.encode_utf16().collect::<Vec<_>>());
     names
         .iter()
@@ -78,7 +94,10 @@ fn reference_canonical(params: &[(String, String)]) -> String {
 
 fn unique_names(params: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut seen = std::collections::HashSet::new();
-    params.into_iter().filter(|(name, _)| seen.insert(name.clone())).collect()
+    params
+        .into_iter()
+        .filter(|(name, _)| seen.insert(name.clone()))
+        .collect()
 }
 
 proptest! {
