@@ -15,5 +15,6 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod output;
+pub mod repl;
 pub mod script;
 pub mod sim;

@@ -103,6 +103,8 @@ pub struct ClientConfig {
     pub tls: TlsConfig,
     /// Client-side cap on requests per second; `None` means no cap.
     pub max_requests_per_second: Option<f64>,
+    /// How many times a read-only call is sent again after a transient failure.
+    pub retries: u32,
     /// 0: quiet; 1: one line per request and response; 2: bodies too.
     pub verbosity: u8,
 }
@@ -120,6 +122,7 @@ impl ClientConfig {
             expires: Some(DEFAULT_EXPIRES),
             tls: TlsConfig::default(),
             max_requests_per_second: None,
+            retries: DEFAULT_RETRIES,
             verbosity: 0,
         }
     }
@@ -129,5 +132,7 @@ impl ClientConfig {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time limit of connecting.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of retries of a read-only call.
+pub const DEFAULT_RETRIES: u32 = 4;
 /// Default validity window of a signed request (`expires`).
 pub const DEFAULT_EXPIRES: Duration = Duration::from_secs(600);

@@ -114,6 +114,7 @@ impl Client {
         };
         let tracer = Tracer::new(config.verbosity, scrub);
         let pacer = Pacer::new(config.max_requests_per_second);
+        let retries = config.retries;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -121,7 +122,10 @@ impl Client {
                 tracer,
                 session: tokio::sync::Mutex::new(None),
                 pacer,
-                retry: RetryPolicy::default(),
+                retry: RetryPolicy {
+                    max_attempts: retries + 1,
+                    ..RetryPolicy::default()
+                },
                 requests: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
             }),

@@ -2,6 +2,7 @@
 //! and prints the result. [`dispatch`] is what `main` calls.
 
 mod call;
+mod repl;
 mod run;
 mod sign;
 mod sim;
@@ -27,9 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Sign(args) => runtime.block_on(sign::run(&global, &args)),
         Command::Sim(args) => runtime.block_on(sim::run(&global, &args)),
         Command::Run(args) => run::run(&runtime, &global, &args),
-        Command::Repl(_) => Err(Error::Usage(
-            "this command is not available in this build".into(),
-        )),
+        Command::Repl(args) => repl::run(&runtime, &global, &args),
     }
 }
 
@@ -83,7 +82,10 @@ pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, 
         client_config.method = method;
     }
     let client = Client::new(client_config)?;
-    Ok(Target { client, sim: Some(sim) })
+    Ok(Target {
+        client,
+        sim: Some(sim),
+    })
 }
 
 /// The command-line part of the configuration.
@@ -117,7 +119,10 @@ where
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Error::Io(format!("cannot write the output: {error}"))),
@@ -129,5 +134,8 @@ pub fn terminal_width() -> Option<u16> {
     if !std::io::stdout().is_terminal() {
         return None;
     }
-    std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()).or(Some(120))
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+        .or(Some(120))
 }

@@ -546,6 +546,9 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
     client.connect_timeout = settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     client.expires = settings.expires.unwrap_or(Some(DEFAULT_EXPIRES));
     client.max_requests_per_second = settings.max_requests_per_second;
+    if let Some(retries) = settings.retries {
+        client.retries = retries;
+    }
     client.verbosity = overrides.verbosity;
     client.tls = resolve_tls(overrides, sources, settings, place.as_deref())?;
 

@@ -59,6 +59,8 @@ pub(crate) struct Settings {
     pub ca_bundle: Option<PathBuf>,
     #[serde(default, deserialize_with = "de_rate")]
     pub max_requests_per_second: Option<f64>,
+    /// Retries of a read-only call after a transient failure.
+    pub retries: Option<u32>,
 }
 
 impl Settings {

@@ -226,6 +226,10 @@ fn wait_options(state: &HostState, options: &Map, function: &str) -> FnResult<(W
                 Ok(count) if count >= 1 => wait.concurrency = count as usize,
                 _ => return Err(bad_option(function, key, "a whole number of at least 1", value)),
             },
+            "poll_failures" => match value.as_int() {
+                Ok(count) if count >= 1 => wait.max_poll_failures = count as u32,
+                _ => return Err(bad_option(function, key, "a whole number of at least 1", value)),
+            },
             "progress" => match value.as_bool() {
                 Ok(flag) => progress = progress && flag,
                 Err(_) => return Err(bad_option(function, key, "true or false", value)),
@@ -233,7 +237,7 @@ fn wait_options(state: &HostState, options: &Map, function: &str) -> FnResult<(W
             other => {
                 return Err(throw_map(
                     "params",
-                    format!("{function}: unknown option `{other}` (options are timeout, interval, concurrency, progress)"),
+                    format!("{function}: unknown option `{other}` (options are timeout, interval, concurrency, poll_failures, progress)"),
                     Map::new(),
                 ))
             }
