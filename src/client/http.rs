@@ -37,13 +37,16 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
+    /// `config.endpoint`, parsed once rather than on every request.
+    url: reqwest::Url,
     config: ClientConfig,
     tracer: Tracer,
-    session: tokio::sync::Mutex<Option<Session>>,
-    pacer: Pacer,
+    // Shared with the clients of `with_own_pool`.
+    session: Arc<tokio::sync::Mutex<Option<Session>>>,
+    pacer: Arc<Pacer>,
     retry: RetryPolicy,
-    requests: AtomicU64,
-    retries: AtomicU64,
+    requests: Arc<AtomicU64>,
+    retries: Arc<AtomicU64>,
 }
 
 /// Counters of what a client did, for reports and soak tests.
@@ -81,33 +84,7 @@ impl Client {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ClientError::BadEndpoint(config.endpoint.clone()));
         }
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(64)
-            .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")));
-        if config.tls.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(path) = &config.tls.ca_bundle {
-            let pem = std::fs::read(path).map_err(|error| {
-                ClientError::TlsSetup(format!("cannot read CA bundle {}: {error}", path.display()))
-            })?;
-            let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
-                ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display()))
-            })?;
-            if certificates.is_empty() {
-                return Err(ClientError::TlsSetup(format!(
-                    "{} holds no PEM certificate",
-                    path.display()
-                )));
-            }
-            builder = builder.tls_certs_merge(certificates);
-        }
-        let http = builder
-            .build()
-            .map_err(|error| ClientError::TlsSetup(error_chain(&error)))?;
+        let http = build_http(&config)?;
         let scrub = match &config.credentials {
             Credentials::ApiKey { secret_key, .. } => vec![secret_key.clone()],
             Credentials::Password { password, .. } => vec![password.clone()],
@@ -118,16 +95,40 @@ impl Client {
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                url,
                 config,
                 tracer,
-                session: tokio::sync::Mutex::new(None),
-                pacer,
+                session: Arc::new(tokio::sync::Mutex::new(None)),
+                pacer: Arc::new(pacer),
                 retry: RetryPolicy {
                     max_attempts: retries + 1,
                     ..RetryPolicy::default()
                 },
-                requests: AtomicU64::new(0),
-                retries: AtomicU64::new(0),
+                requests: Arc::new(AtomicU64::new(0)),
+                retries: Arc::new(AtomicU64::new(0)),
+            }),
+        })
+    }
+
+    /// A client like this one (same settings, login session, rate limit and
+    /// counters) with a connection pool of its own. Connections belong to
+    /// the tokio runtime that opened them and make progress only while it
+    /// runs: a caller that drives requests on a runtime of its own (the
+    /// script host's current-thread runtime) uses such a client, so that
+    /// the other runtime's requests never wait on its connections.
+    pub fn with_own_pool(&self) -> Result<Self, ClientError> {
+        let inner = &self.inner;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http: build_http(&inner.config)?,
+                url: inner.url.clone(),
+                config: inner.config.clone(),
+                tracer: inner.tracer.clone(),
+                session: inner.session.clone(),
+                pacer: inner.pacer.clone(),
+                retry: inner.retry.clone(),
+                requests: inner.requests.clone(),
+                retries: inner.retries.clone(),
             }),
         })
     }
@@ -140,7 +141,40 @@ impl Client {
             throttled: self.inner.pacer.throttled_count(),
         }
     }
+}
 
+/// The reqwest client (connection pool, TLS settings) of a configuration.
+fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(64)
+        .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")));
+    if config.tls.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(path) = &config.tls.ca_bundle {
+        let pem = std::fs::read(path).map_err(|error| {
+            ClientError::TlsSetup(format!("cannot read CA bundle {}: {error}", path.display()))
+        })?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+            ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display()))
+        })?;
+        if certificates.is_empty() {
+            return Err(ClientError::TlsSetup(format!(
+                "{} holds no PEM certificate",
+                path.display()
+            )));
+        }
+        builder = builder.tls_certs_merge(certificates);
+    }
+    builder
+        .build()
+        .map_err(|error| ClientError::TlsSetup(error_chain(&error)))
+}
+
+impl Client {
     /// The configuration this client was built with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
@@ -176,8 +210,13 @@ impl Client {
                 Decision::RetryThrottled(delay) => {
                     let rate = self.inner.pacer.throttled(delay);
                     self.inner.tracer.note(&format!(
-                        "{command} throttled (HTTP 429); waiting {} ms, then at most {rate:.1} requests/s",
-                        delay.as_millis()
+                        "{command} throttled (HTTP 429); waiting {} ms{}",
+                        delay.as_millis(),
+                        if rate.is_finite() {
+                            format!(", then at most {rate:.1} requests/s")
+                        } else {
+                            String::new()
+                        }
                     ));
                 }
                 Decision::Fail => return Err(error),
@@ -300,7 +339,7 @@ impl Client {
         let answer = self
             .inner
             .http
-            .post(&config.endpoint)
+            .post(self.inner.url.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body)
             .send()
@@ -356,7 +395,7 @@ impl Client {
             HttpMethod::Post => self
                 .inner
                 .http
-                .post(&config.endpoint)
+                .post(self.inner.url.clone())
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(encoded),
             HttpMethod::Get => {

@@ -17,6 +17,11 @@ use tokio::time::Instant;
 /// The lowest rate the pacer falls to after repeated throttling.
 const MIN_RATE: f64 = 1.0;
 
+/// Below this many requests in the last second, a 429 is not about our
+/// rate (the server's window is longer, or other clients share the
+/// account): the pacer then only waits the delay.
+const MIN_RATE_TO_ADAPT: f64 = 5.0;
+
 /// Spaces requests to stay under a rate.
 #[derive(Debug)]
 pub struct Pacer {
@@ -74,7 +79,7 @@ impl Pacer {
     }
 
     /// Records a 429: hold everything for `delay`, then send slower.
-    /// Returns the new rate, for the log.
+    /// Returns the rate now in force (infinite: none), for the log.
     pub fn throttled(&self, delay: Duration) -> f64 {
         let mut state = self.state.lock().expect("pacer lock");
         let now = Instant::now();
@@ -83,15 +88,13 @@ impl Pacer {
             .iter()
             .filter(|t| **t + Duration::from_secs(1) >= now)
             .count() as f64;
-        let current = state
-            .rate
-            .unwrap_or(f64::INFINITY)
-            .min(observed.max(MIN_RATE));
-        let rate = (current * 0.8).max(MIN_RATE);
-        state.rate = Some(rate);
+        if observed >= MIN_RATE_TO_ADAPT {
+            let current = state.rate.unwrap_or(f64::INFINITY).min(observed);
+            state.rate = Some((current * 0.8).max(MIN_RATE));
+        }
         state.next_slot = state.next_slot.max(now + delay);
         state.throttled += 1;
-        rate
+        state.rate.unwrap_or(f64::INFINITY)
     }
 
     /// The current rate limit, if any.
@@ -143,5 +146,13 @@ mod tests {
         pacer.acquire().await;
         assert_eq!(started.elapsed(), Duration::from_millis(300));
         assert_eq!(pacer.throttled_count(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_at_a_low_rate_only_waits() {
+        let pacer = Pacer::new(None);
+        pacer.acquire().await;
+        assert_eq!(pacer.throttled(Duration::from_millis(5)), f64::INFINITY);
+        assert_eq!(pacer.rate(), None);
     }
 }

@@ -31,7 +31,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_attempts: 5,
-            max_throttled_attempts: 30,
+            max_throttled_attempts: 10,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
         }

@@ -1,13 +1,12 @@
 //! Bad input and failures: each gives one readable message on stderr and the
 //! documented exit status, never a panic.
 
-use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 
 use predicates::prelude::*;
 
-use crate::support::csctl;
 use crate::support::sim::TestSim;
+use crate::support::{csctl, serve_fixed};
 
 fn against(sim: &TestSim, home: &std::path::Path) -> assert_cmd::Command {
     let mut command = csctl(home);
@@ -216,25 +215,11 @@ fn dns_failure_says_so() {
         .stderr(predicate::str::contains("no-such-host.invalid"));
 }
 
-/// Answers every request on a loopback port with a fixed HTTP response.
-fn serve_fixed(response: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut buffer = [0u8; 8192];
-            let _ = stream.read(&mut buffer);
-            let _ = stream.write_all(response.as_bytes());
-        }
-    });
-    format!("http://{address}/client/api")
-}
-
 #[test]
 fn an_html_page_instead_of_json_is_explained() {
     let endpoint = serve_fixed(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 44\r\nConnection: close\r\n\r\n<html><body>Cloud portal login</body></html>",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 44\r\nConnection: close\r\n\r\n<html><body>Cloud portal login</body></html>"
+            .to_string(),
     );
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
@@ -260,7 +245,8 @@ fn an_html_page_instead_of_json_is_explained() {
 #[test]
 fn truncated_json_is_explained() {
     let endpoint = serve_fixed(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{\"listzonesresponse\":{\"count\"",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{\"listzonesresponse\":{\"count\""
+            .to_string(),
     );
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
@@ -283,7 +269,8 @@ fn truncated_json_is_explained() {
 #[test]
 fn an_answer_without_the_response_key_is_explained() {
     let endpoint = serve_fixed(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"other\":1}",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"other\":1}"
+            .to_string(),
     );
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())

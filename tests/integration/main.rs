@@ -24,3 +24,4 @@ mod sim_faults;
 mod sim_jobs;
 mod sim_paging;
 mod support;
+mod reliability;
