@@ -5,6 +5,7 @@ mod cli_call;
 mod cli_config;
 mod cli_errors;
 mod cli_tls;
+mod reliability;
 #[cfg(unix)]
 mod repl_complete;
 #[cfg(unix)]
@@ -14,6 +15,7 @@ mod repl_piped;
 mod repl_pty;
 #[cfg(unix)]
 mod repl_start;
+mod script_bad_input;
 mod script_bundled;
 mod script_errors;
 mod script_helpers;
@@ -24,4 +26,3 @@ mod sim_faults;
 mod sim_jobs;
 mod sim_paging;
 mod support;
-mod reliability;

@@ -63,6 +63,23 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
             list(&s, command, &args)
         });
 
+    // A second argument that is not a map gets a clear message instead of
+    // Rhai's "function not found".
+    for function in ["api", "api_wait", "list_all", "signed_url"] {
+        FuncRegistration::new(function)
+            .with_params_info(["command: &str", "args: Dynamic", "Dynamic"])
+            .register_into_engine(engine, move |_: &str, args: Dynamic| -> FnResult<Dynamic> {
+                Err(throw_map(
+                    "params",
+                    format!(
+                        "{function}: the arguments must be a map such as #{{ zoneid: \"…\" }}, not {}",
+                        args.type_name()
+                    ),
+                    Map::new(),
+                ))
+            });
+    }
+
     let s = state.clone();
     FuncRegistration::new("sign")
         .with_params_info(["params: Map", "String"])
