@@ -3,25 +3,11 @@
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::csctl;
 use crate::support::sim::TestSim;
+use crate::support::{against, csctl};
 
 const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
 const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
-
-/// `csctl` pointed at `sim` with flags.
-fn against(sim: &TestSim, home: &std::path::Path) -> assert_cmd::Command {
-    let mut command = csctl(home);
-    command.args([
-        "--endpoint",
-        &sim.endpoint,
-        "--api-key",
-        &sim.api_key,
-        "--secret-key",
-        &sim.secret_key,
-    ]);
-    command
-}
 
 fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output)

@@ -214,15 +214,7 @@ fn an_empty_or_broken_config_file_is_handled() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     write_config(home.path(), "");
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            &sim.endpoint,
-            "--api-key",
-            &sim.api_key,
-            "--secret-key",
-            &sim.secret_key,
-        ])
+    crate::support::against(&sim, home.path())
         .args(["call", "listZones"])
         .assert()
         .success();

@@ -5,25 +5,12 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::support::csctl;
 use crate::support::sim::TestSim;
+use crate::support::{against, csctl};
 
 const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
 const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
 const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-
-fn against(sim: &TestSim, home: &Path) -> assert_cmd::Command {
-    let mut command = csctl(home);
-    command.args([
-        "--endpoint",
-        &sim.endpoint,
-        "--api-key",
-        &sim.api_key,
-        "--secret-key",
-        &sim.secret_key,
-    ]);
-    command
-}
 
 fn write_script(home: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = home.join(name);

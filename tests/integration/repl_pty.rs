@@ -37,18 +37,9 @@ pub fn command(home: &Path, args: &[&str]) -> Command {
         .arg("-c")
         .arg("stty cols 250 rows 50 && exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_csctl"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CLOUDSTACK_") || name.starts_with("CSCTL_") {
-            command.env_remove(name);
-        }
-    }
+    crate::support::scrub_environment(&mut command, home);
     command
         .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("NO_COLOR", "1")
         .env("TERM", "xterm")
         .env_remove("COLUMNS");
     command

@@ -326,25 +326,9 @@ fn an_error_thrown_in_an_imported_module_names_its_file() {
 /// The binary started directly (not through assert_cmd), so that a signal
 /// can be sent to it while it runs.
 fn spawn_script(sim: &TestSim, home: &std::path::Path, path: &str) -> std::process::Child {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_csctl"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CLOUDSTACK_") || name.starts_with("CSCTL_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .args([
-            "--endpoint",
-            &sim.endpoint,
-            "--api-key",
-            &sim.api_key,
-            "--secret-key",
-            &sim.secret_key,
-            "run",
-            path,
-        ])
+    crate::support::csctl_process(home)
+        .args(crate::support::sim_flags(sim))
+        .args(["run", path])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -8,7 +8,6 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::csctl;
 use crate::support::sim::TestSim;
 
 /// The Debian 7 template of the simulator's default cloud.
@@ -28,15 +27,8 @@ pub fn project_dir() -> PathBuf {
 
 /// `csctl` pointed at `sim`, run from the project folder.
 pub fn against(sim: &TestSim, home: &Path) -> assert_cmd::Command {
-    let mut command = csctl(home);
-    command.current_dir(project_dir()).args([
-        "--endpoint",
-        &sim.endpoint,
-        "--api-key",
-        &sim.api_key,
-        "--secret-key",
-        &sim.secret_key,
-    ]);
+    let mut command = crate::support::against(sim, home);
+    command.current_dir(project_dir());
     command
 }
 

@@ -4,18 +4,17 @@
 
 pub mod sim;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The `shared/` folder beside the project (test vectors and fixtures).
 pub fn shared_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
-/// The real `csctl` binary, with an environment scrubbed of the user's
-/// configuration: `HOME` and the config directories point at a fresh
-/// temporary folder and no `CLOUDSTACK_*` variable is inherited.
-pub fn csctl(home: &std::path::Path) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_csctl"));
+/// Sets the scrubbed environment every test runs the binary in: `HOME` and
+/// the XDG directories in `home`, no `CLOUDSTACK_*`/`CSCTL_*` variable
+/// inherited, no colour.
+pub fn scrub_environment(command: &mut std::process::Command, home: &Path) {
     for (name, _) in std::env::vars() {
         if name.starts_with("CLOUDSTACK_") || name.starts_with("CSCTL_") {
             command.env_remove(name);
@@ -27,6 +26,37 @@ pub fn csctl(home: &std::path::Path) -> assert_cmd::Command {
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("NO_COLOR", "1");
+}
+
+/// The real `csctl` binary as a plain process (for signals and terminals),
+/// in the scrubbed environment.
+pub fn csctl_process(home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_csctl"));
+    scrub_environment(&mut command, home);
+    command
+}
+
+/// The real `csctl` binary, in the scrubbed environment.
+pub fn csctl(home: &Path) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(csctl_process(home))
+}
+
+/// The flags that point csctl at `sim`.
+pub fn sim_flags(sim: &sim::TestSim) -> [&str; 6] {
+    [
+        "--endpoint",
+        &sim.endpoint,
+        "--api-key",
+        &sim.api_key,
+        "--secret-key",
+        &sim.secret_key,
+    ]
+}
+
+/// The real `csctl` binary pointed at `sim`.
+pub fn against(sim: &sim::TestSim, home: &Path) -> assert_cmd::Command {
+    let mut command = csctl(home);
+    command.args(sim_flags(sim));
     command
 }
 
