@@ -1,15 +1,12 @@
 //! `csctl call COMMAND [name=value]...`: one call, printed.
 
-use std::io::IsTerminal as _;
-use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use super::{connect, print_stdout, terminal_width};
+use super::{connect, print_stdout};
 use crate::cli::{CallArgs, GlobalArgs};
 use crate::client::{self, params, response, WaitOptions};
 use crate::error::Error;
+use crate::output::{spinner, terminal_width};
 
 /// Calls the command; waits for its job unless `--no-wait`; prints the answer.
 pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
@@ -40,17 +37,4 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         args.output,
         terminal_width(),
     ))
-}
-
-/// A spinner on stderr when it is a terminal; hidden otherwise.
-fn spinner(message: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let spinner = ProgressBar::new_spinner().with_message(message.to_string());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-        spinner.set_style(style);
-    }
-    spinner.enable_steady_tick(Duration::from_millis(100));
-    spinner
 }

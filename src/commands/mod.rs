@@ -7,7 +7,7 @@ mod run;
 mod sign;
 mod sim;
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 
 use crate::cli::{Cli, Command, GlobalArgs, SimTarget};
 use crate::client::{Client, ClientConfig, ClientError, Credentials};
@@ -127,15 +127,4 @@ pub fn print_stdout(text: &str) -> Result<(), Error> {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Error::Io(format!("cannot write the output: {error}"))),
     }
-}
-
-/// The terminal's width, when stdout is a terminal.
-pub fn terminal_width() -> Option<u16> {
-    if !std::io::stdout().is_terminal() {
-        return None;
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-        .or(Some(120))
 }

@@ -4,11 +4,15 @@
 //! their text), and table and CSV columns are the union of every row's keys
 //! in first-seen order, not the first row's keys.
 
+mod terminal;
+
 use std::fmt;
 use std::str::FromStr;
 
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{Map, Value};
+
+pub use terminal::{spinner, terminal_width};
 
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

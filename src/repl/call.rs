@@ -2,10 +2,6 @@
 //! the wait for its job (with a spinner on a terminal), all of it stopped by
 //! Ctrl-C through the script host's interrupter.
 
-use std::io::IsTerminal as _;
-use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
 use crate::client::{self, response, Client, ClientError, Params, WaitOptions};
@@ -63,7 +59,7 @@ pub fn execute(
         Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    let spinner = spinner(&format!(
+    let spinner = crate::output::spinner(&format!(
         "waiting for job {jobid} of {api} (Ctrl-C stops waiting)"
     ));
     let options = WaitOptions::default();
@@ -81,18 +77,4 @@ pub fn execute(
         })?
         .map_err(CallError::Client)?;
     Ok(job.get("jobresult").cloned().unwrap_or(Value::Null))
-}
-
-/// A spinner on stderr when it is a terminal; hidden otherwise.
-pub(super) fn spinner(message: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let spinner = ProgressBar::new_spinner().with_message(message.to_string());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-        spinner.set_style(style);
-    }
-    spinner.enable_steady_tick(Duration::from_millis(100));
-    spinner.tick();
-    spinner
 }

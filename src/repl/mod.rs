@@ -296,7 +296,7 @@ impl Repl {
             .dimensions()
             .map(|(columns, _)| columns)
             .filter(|columns| *columns > 0)
-            .or_else(crate::commands::terminal_width);
+            .or_else(crate::output::terminal_width);
         render::print(&render::render(
             value,
             self.format,
@@ -383,7 +383,7 @@ impl Repl {
     /// Fetches the catalogue now and caches it, saying what happened.
     pub(crate) fn sync(&mut self) {
         let client = self.shared.client();
-        let spinner = call::spinner("fetching the API catalogue (listApis)");
+        let spinner = crate::output::spinner("fetching the API catalogue (listApis)");
         let outcome = self.within(CATALOG_BUDGET, catalog::fetch(&client));
         spinner.finish_and_clear();
         self.shared.values.clear();

@@ -1,6 +1,5 @@
 //! `arg`, `sleep`, `env`, `now`, `to_json`, `parse_json` and `print_table`.
 
-use std::io::IsTerminal as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -187,17 +186,7 @@ fn print_table(state: &HostState, rows: &Dynamic, columns: Option<&Array>) -> Fn
             .collect();
         value = Value::Array(projected);
     }
-    let text = output::render(&value, Format::Table, terminal_width());
+    let text = output::render(&value, Format::Table, output::terminal_width());
     state.emit(Stream::Stdout, text.strip_suffix('\n').unwrap_or(&text));
     Ok(())
-}
-
-fn terminal_width() -> Option<u16> {
-    if !std::io::stdout().is_terminal() {
-        return None;
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-        .or(Some(120))
 }
