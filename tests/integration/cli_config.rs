@@ -259,3 +259,71 @@ fn a_sha512_profile_signs_with_hmac_sha512() {
         .unwrap();
     assert_eq!(decoded.len(), 88, "{query}");
 }
+
+#[test]
+fn a_lost_session_is_renewed_by_logging_in_again() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        &format!(
+            "[profiles.admin]\nendpoint = \"{}\"\nusername = \"{}\"\npassword = \"{}\"\n",
+            sim.endpoint,
+            csctl::sim::DEMO_USERNAME,
+            csctl::sim::DEMO_PASSWORD
+        ),
+    );
+    let script = home.path().join("relogin.rhai");
+    std::fs::write(
+        &script,
+        "print(api(\"listZones\").count);\napi(\"logout\");\nprint(api(\"listZones\").count);\n",
+    )
+    .unwrap();
+    let output = csctl(home.path())
+        .args(["-p", "admin", "-v", "run"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "2\n2\n");
+    assert!(stderr.contains("logging in again"), "{stderr}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}/client/api", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        &format!(
+            "default_profile = \"slow\"\n[profiles.slow]\nendpoint = \"{endpoint}\"\napi_key = \"k\"\nsecret_key = \"s\"\nretries = 0\n"
+        ),
+    );
+    csctl(home.path())
+        .args(["--timeout", "0.3", "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("timed out talking to"))
+        .stderr(predicate::str::contains("--timeout"));
+    // A state-changing call that timed out may have been applied.
+    csctl(home.path())
+        .args([
+            "--timeout",
+            "0.3",
+            "call",
+            "deployVirtualMachine",
+            "zoneid=z",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("may or may not have been applied"));
+}
