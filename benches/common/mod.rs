@@ -51,7 +51,8 @@ impl Options {
                 .find(|(n, _)| n == name)
                 .map_or_else(|| default.to_string(), |(_, v)| v.clone())
         };
-        let env_or = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.into());
+        let env_or =
+            |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.into());
         Options {
             endpoint: find(
                 "endpoint",

@@ -2,7 +2,7 @@
 //! sends it, and decodes the answer.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use reqwest::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
@@ -36,7 +36,8 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// Built on the first request (see [`Client::http`]).
+    http: OnceLock<reqwest::Client>,
     /// `config.endpoint`, parsed once rather than on every request.
     url: reqwest::Url,
     config: ClientConfig,
@@ -84,7 +85,14 @@ impl Client {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ClientError::BadEndpoint(config.endpoint.clone()));
         }
-        let http = build_http(&config)?;
+        // Building the reqwest client loads the system's CA certificates
+        // (about 4 ms): done on the first request, so that commands and
+        // scripts that send none start fast. A CA bundle is still checked
+        // here, so that its errors show before anything runs.
+        let http = OnceLock::new();
+        if config.tls.ca_bundle.is_some() {
+            let _ = http.set(build_http(&config)?);
+        }
         let scrub = match &config.credentials {
             Credentials::ApiKey { secret_key, .. } => vec![secret_key.clone()],
             Credentials::Password { password, .. } => vec![password.clone()],
@@ -120,7 +128,7 @@ impl Client {
         let inner = &self.inner;
         Ok(Self {
             inner: Arc::new(Inner {
-                http: build_http(&inner.config)?,
+                http: OnceLock::new(),
                 url: inner.url.clone(),
                 config: inner.config.clone(),
                 tracer: inner.tracer.clone(),
@@ -175,6 +183,15 @@ fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
 }
 
 impl Client {
+    /// The reqwest client, built on first use.
+    fn http(&self) -> Result<&reqwest::Client, ClientError> {
+        if let Some(http) = self.inner.http.get() {
+            return Ok(http);
+        }
+        let http = build_http(&self.inner.config)?;
+        Ok(self.inner.http.get_or_init(|| http))
+    }
+
     /// The configuration this client was built with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
@@ -337,8 +354,7 @@ impl Client {
         let started = Instant::now();
         // Login is always a POST: the server refuses it otherwise.
         let answer = self
-            .inner
-            .http
+            .http()?
             .post(self.inner.url.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body)
@@ -393,8 +409,7 @@ impl Client {
         let encoded = encode_form(pairs);
         let request = match config.method {
             HttpMethod::Post => self
-                .inner
-                .http
+                .http()?
                 .post(self.inner.url.clone())
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(encoded),
@@ -404,8 +419,7 @@ impl Client {
                 } else {
                     '?'
                 };
-                self.inner
-                    .http
+                self.http()?
                     .get(format!("{}{separator}{encoded}", config.endpoint))
             }
         };

@@ -153,6 +153,20 @@ pub async fn wait_jobs(
     options: &WaitOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<JobOutcome> {
+    wait_jobs_with(client, jobids, options, progress, |outcome| outcome).await
+}
+
+/// [`wait_jobs`], with each outcome passed through `map` as soon as its job
+/// ends: a caller that keeps only part of each result (a script keeps
+/// `jobresult`, in its own form) then never holds a thousand whole job
+/// answers at once.
+pub async fn wait_jobs_with<T>(
+    client: &Client,
+    jobids: &[String],
+    options: &WaitOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    map: impl Fn(JobOutcome) -> T,
+) -> Vec<T> {
     let deadline = Instant::now() + options.timeout;
     let permits = Semaphore::new(options.concurrency.max(1));
     let done = AtomicUsize::new(0);
@@ -184,7 +198,7 @@ pub async fn wait_jobs(
     let waits = jobids.iter().map(|jobid| async {
         let outcome = wait_one(client, jobid, options, deadline, &permits).await;
         report(&outcome);
-        outcome
+        map(outcome)
     });
     futures::future::join_all(waits).await
 }

@@ -74,11 +74,7 @@ impl Params {
     /// client owns, such as `page` while paging.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self
-            .pairs
-            .iter_mut()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
+        match self.pairs.iter_mut().find(|(n, _)| same_name(n, name)) {
             Some(pair) => pair.1 = value,
             None => self.pairs.push((name.to_string(), value)),
         }
@@ -86,10 +82,7 @@ impl Params {
 
     /// Removes a parameter (matched ignoring case) and returns its value.
     pub fn remove(&mut self, name: &str) -> Option<String> {
-        let index = self
-            .pairs
-            .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(name))?;
+        let index = self.pairs.iter().position(|(n, _)| same_name(n, name))?;
         Some(self.pairs.remove(index).1)
     }
 
@@ -97,13 +90,13 @@ impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .find(|(n, _)| same_name(n, name))
             .map(|(_, v)| v.as_str())
     }
 
     /// Whether a parameter is present, matched ignoring case.
     pub fn contains(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.pairs.iter().any(|(n, _)| same_name(n, name))
     }
 
     /// The pairs, in order.
@@ -204,6 +197,16 @@ impl Params {
         }
         Ok(())
     }
+}
+
+/// Whether two names are one to the server, which lower-cases every name
+/// (Java `String.toLowerCase`) before dispatch: `zoneId` is `zoneid`, and
+/// `É` is `é`.
+fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.to_lowercase() == b.to_lowercase()
 }
 
 fn scalar_text(name: &str, value: &Value) -> Result<String, ParamError> {
@@ -359,6 +362,27 @@ mod tests {
             flat(json!({"zoneid": "a", "ZONEID": "b"})),
             Err(ParamError::Duplicate("ZONEID".into()))
         );
+    }
+
+    #[test]
+    fn names_differing_only_in_non_ascii_case_are_duplicates() {
+        // Found by the `params_flatten` fuzz target: `startÉ` and `starté`
+        // were both sent, and the server, which lower-cases every name, would
+        // have seen one name twice.
+        assert_eq!(
+            flat(json!({"startÉ": "a", "starté": "b"})),
+            Err(ParamError::Duplicate("starté".into()))
+        );
+        let mut params = Params::new();
+        // The Kelvin sign lower-cases to an ASCII `k`.
+        params.insert("\u{212A}eypair", "a").unwrap();
+        assert!(params.contains("keypair"));
+        assert_eq!(
+            params.insert("KEYPAIR", "b"),
+            Err(ParamError::Duplicate("KEYPAIR".into()))
+        );
+        assert_eq!(params.get("KEYPAIR"), Some("a"));
+        assert!(!params.contains("\u{212A}eypairs"));
     }
 
     #[test]

@@ -108,7 +108,13 @@ fn java_chars_equal_ignoring_case(a: char, b: char) -> bool {
         }
     }
     let upper = |c: char| single(c.to_uppercase(), c);
-    let lower = |c: char| single(c.to_lowercase(), c);
+    // `Character.toLowerCase` uses the simple mapping: `İ` (U+0130) is the
+    // one character whose full lower case is two characters (`i̇`) while its
+    // simple one is `i`, so Java takes `sİgnature` for `signature`.
+    let lower = |c: char| match c {
+        '\u{130}' => 'i',
+        c => single(c.to_lowercase(), c),
+    };
     a == b || upper(a) == upper(b) || lower(upper(a)) == lower(upper(b))
 }
 
@@ -160,21 +166,22 @@ impl fmt::Display for SignatureAlgorithm {
 
 /// Signs a canonical string: Base64 (standard alphabet, padded) of its HMAC.
 pub fn sign_canonical(canonical: &str, secret: &str, algorithm: SignatureAlgorithm) -> String {
-    let digest = match algorithm {
+    let base64 = &base64::engine::general_purpose::STANDARD;
+    // The digest is encoded where it lies: no copy of it is allocated.
+    match algorithm {
         SignatureAlgorithm::Sha1 => {
             let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes())
                 .expect("HMAC accepts keys of any length");
             mac.update(canonical.as_bytes());
-            mac.finalize().into_bytes().to_vec()
+            base64.encode(mac.finalize().into_bytes())
         }
         SignatureAlgorithm::Sha512 => {
             let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret.as_bytes())
                 .expect("HMAC accepts keys of any length");
             mac.update(canonical.as_bytes());
-            mac.finalize().into_bytes().to_vec()
+            base64.encode(mac.finalize().into_bytes())
         }
-    };
-    base64::engine::general_purpose::STANDARD.encode(digest)
+    }
 }
 
 /// Signs decoded parameters: [`canonical_string`] then [`sign_canonical`].
@@ -188,6 +195,21 @@ where
 
 /// Formats an `expires` timestamp as `yyyy-MM-ddTHH:mm:ss+0000` (UTC).
 pub fn format_expires(at: DateTime<Utc>) -> String {
+    use chrono::{Datelike as _, Timelike as _};
+    // What `EXPIRES_FORMAT` gives for years 0 to 9999, without parsing the
+    // format on every signed request.
+    if (0..=9999).contains(&at.year()) {
+        return format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0000",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            // A leap second is shown as :60, as `%S` does.
+            at.second() + u32::from(at.nanosecond() >= 1_000_000_000)
+        );
+    }
     at.format(EXPIRES_FORMAT).to_string()
 }
 
@@ -257,6 +279,35 @@ mod tests {
         assert!(is_signature_name("\u{17F}ignature"));
         assert!(!is_signature_name("signatures"));
         assert!(!is_signature_name("signatureversion"));
+    }
+
+    #[test]
+    fn leaves_out_what_java_takes_for_signature_letter_by_letter() {
+        // Found by the `canonical` fuzz target: `sİgnature` was signed,
+        // though the server leaves it out. The characters Java 17's
+        // `equalsIgnoreCase` accepts for each letter of `signature`, found by
+        // trying every code point: both ASCII cases, and `ſ` for `s`, `İ` and
+        // `ı` for `i`.
+        assert!(is_signature_name("s\u{130}gnature"));
+        assert_eq!(
+            canonical_string(&[("command", "x"), ("s\u{130}gnature", "y")]),
+            "command=x"
+        );
+        for letter in "signature".chars() {
+            // The Basic Multilingual Plane: no character beyond it has a
+            // case mapping to or from ASCII.
+            let accepted: Vec<char> = (0..=0xFFFF)
+                .filter_map(char::from_u32)
+                .filter(|&c| java_chars_equal_ignoring_case(c, letter))
+                .collect();
+            let mut expected = vec![letter.to_ascii_uppercase(), letter];
+            match letter {
+                's' => expected.push('\u{17F}'),
+                'i' => expected.extend(['\u{130}', '\u{131}']),
+                _ => {}
+            }
+            assert_eq!(accepted, expected, "{letter}");
+        }
     }
 
     #[test]

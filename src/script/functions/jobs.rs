@@ -85,20 +85,30 @@ fn wait_all(state: &HostState, jobs: &Array, options: &Map) -> FnResult<Array> {
         return Ok(Array::new());
     }
     let bar = JobsProgress::new(ids.len(), progress);
-    let outcomes = state.block_on(client::wait_jobs(&state.client, &ids, &options, &|p| {
-        bar.update(p)
-    }))?;
+    // Each job's answer is cut down to its `jobresult`, in script form, as
+    // soon as the job ends: a wait on a thousand VMs never holds a thousand
+    // whole JSON answers at once.
+    let outcomes = state.block_on(client::jobs::wait_jobs_with(
+        &state.client,
+        &ids,
+        &options,
+        &|p| bar.update(p),
+        |outcome| match outcome {
+            JobOutcome::Succeeded { job, .. } => Ok(job_result(&job)),
+            other => Err(Box::new(other)),
+        },
+    ))?;
     drop(bar);
 
     let mut results = Array::with_capacity(outcomes.len());
     let mut failed = Array::new();
     let mut texts = Vec::new();
-    for (index, outcome) in outcomes.iter().enumerate() {
+    for (index, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
-            JobOutcome::Succeeded { job, .. } => results.push(job_result(job)),
-            _ => {
+            Ok(result) => results.push(result),
+            Err(outcome) => {
                 results.push(Dynamic::UNIT);
-                let mut failure = failure_of(outcome, &options);
+                let mut failure = failure_of(&outcome, &options);
                 failure
                     .map
                     .insert("index".into(), Dynamic::from_int(index as i64));

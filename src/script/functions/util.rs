@@ -1,4 +1,5 @@
-//! `arg`, `sleep`, `env`, `now`, `to_json`, `parse_json` and `print_table`.
+//! `arg`, `sleep`, `env`, `now`, `client_stats`, `to_json`, `parse_json` and
+//! `print_table`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,6 +71,24 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
         .with_comments(["/// The current UTC time, e.g. `2026-11-25T16:04:05Z`."])
         .register_into_engine(engine, || -> String {
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        });
+
+    let s = state.clone();
+    FuncRegistration::new("client_stats")
+        .with_volatility(true)
+        .with_params_info(["Map"])
+        .with_comments(["/// What the client did so far: `#{requests, retries, throttled}`: HTTP requests sent,\n/// calls sent again (after a transient failure or a 429), and HTTP 429 answers received."])
+        .register_into_engine(engine, move || -> Map {
+            let stats = s.client.stats();
+            let mut map = Map::new();
+            for (key, value) in [
+                ("requests", stats.requests),
+                ("retries", stats.retries),
+                ("throttled", stats.throttled),
+            ] {
+                map.insert(key.into(), Dynamic::from_int(value as INT));
+            }
+            map
         });
 
     FuncRegistration::new("to_json")
