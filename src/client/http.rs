@@ -457,11 +457,11 @@ impl Client {
 }
 
 fn check_reserved(params: &Params) -> Result<(), ClientError> {
-    match params
-        .pairs()
-        .iter()
-        .find(|(name, _)| RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r)))
-    {
+    match params.pairs().iter().find(|(name, _)| {
+        RESERVED
+            .iter()
+            .any(|reserved| sign::java_equals_ignore_case(name, reserved))
+    }) {
         Some((name, _)) => Err(ClientError::Reserved(name.clone())),
         None => Ok(()),
     }
@@ -580,6 +580,29 @@ mod tests {
             client.signed_pairs("listZones", &params),
             Err(ClientError::Reserved(_))
         ));
+    }
+
+    #[test]
+    fn refuses_reserved_names_as_java_compares_them() {
+        let config = ClientConfig::new(
+            "http://127.0.0.1:1/client/api",
+            Credentials::ApiKey {
+                api_key: "k".into(),
+                secret_key: "s".into(),
+            },
+        );
+        let client = Client::new(config).unwrap();
+        for name in ["\u{17F}ignature", "s\u{130}gnature", "APIKEY"] {
+            let mut params = Params::new();
+            params.insert(name, "x").unwrap();
+            assert!(
+                matches!(
+                    client.signed_pairs("listZones", &params),
+                    Err(ClientError::Reserved(_))
+                ),
+                "{name}"
+            );
+        }
     }
 
     #[test]

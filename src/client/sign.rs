@@ -87,15 +87,19 @@ where
 /// Whether a name is `signature` under Java's `String.equalsIgnoreCase`,
 /// which also matches e.g. `ſignature` (long s upper-cases to `S`).
 pub fn is_signature_name(name: &str) -> bool {
-    const SIGNATURE: &str = "signature";
-    if name.is_ascii() {
-        return name.eq_ignore_ascii_case(SIGNATURE);
+    java_equals_ignore_case(name, "signature")
+}
+
+/// Java's `String.equalsIgnoreCase`, which the server uses to recognise
+/// `signature`, `apiKey`, `signatureVersion` and `expires` in any case.
+pub fn java_equals_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
     }
-    name.chars().count() == SIGNATURE.len()
-        && name
-            .chars()
-            .zip(SIGNATURE.chars())
-            .all(|(a, b)| java_chars_equal_ignoring_case(a, b))
+    a.chars().count() == b.chars().count()
+        && a.chars()
+            .zip(b.chars())
+            .all(|(x, y)| java_chars_equal_ignoring_case(x, y))
 }
 
 /// `Character` comparison as in `String.equalsIgnoreCase`: equal, or equal

@@ -25,4 +25,5 @@ mod sim_commands;
 mod sim_faults;
 mod sim_jobs;
 mod sim_paging;
+mod soak;
 mod support;
