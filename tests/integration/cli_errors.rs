@@ -215,12 +215,13 @@ fn dns_failure_says_so() {
         .stderr(predicate::str::contains("no-such-host.invalid"));
 }
 
-#[test]
-fn an_html_page_instead_of_json_is_explained() {
-    let endpoint = serve_fixed(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 44\r\nConnection: close\r\n\r\n<html><body>Cloud portal login</body></html>"
-            .to_string(),
-    );
+/// `csctl call listZones` against a server that always gives `status`,
+/// `content_type` and `body`.
+fn call_answered_with(status: &str, content_type: &str, body: &str) -> assert_cmd::assert::Assert {
+    let endpoint = serve_fixed(format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
     let home = tempfile::tempdir().unwrap();
     csctl(home.path())
         .args([
@@ -230,66 +231,41 @@ fn an_html_page_instead_of_json_is_explained() {
             "k",
             "--secret-key",
             "s",
-            "call",
-            "listZones",
         ])
+        .args(["call", "listZones"])
         .assert()
         .code(1)
         .stderr(readable())
-        .stderr(predicate::str::contains(
-            "HTTP 200 with text/html instead of JSON",
-        ))
-        .stderr(predicate::str::contains("Cloud portal login"));
+}
+
+#[test]
+fn an_html_page_instead_of_json_is_explained() {
+    call_answered_with(
+        "200 OK",
+        "text/html",
+        "<html><body>Cloud portal login</body></html>",
+    )
+    .stderr(predicate::str::contains(
+        "HTTP 200 with text/html instead of JSON",
+    ))
+    .stderr(predicate::str::contains("Cloud portal login"));
 }
 
 #[test]
 fn truncated_json_is_explained() {
-    let endpoint = serve_fixed(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 29\r\nConnection: close\r\n\r\n{\"listzonesresponse\":{\"count\""
-            .to_string(),
-    );
-    let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            &endpoint,
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
-            "call",
-            "listZones",
-        ])
-        .assert()
-        .code(1)
-        .stderr(readable())
-        .stderr(predicate::str::contains("is not valid JSON"));
+    call_answered_with(
+        "200 OK",
+        "application/json",
+        r#"{"listzonesresponse":{"count""#,
+    )
+    .stderr(predicate::str::contains("is not valid JSON"));
 }
 
 #[test]
 fn an_answer_without_the_response_key_is_explained() {
-    let endpoint = serve_fixed(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"other\":1}"
-            .to_string(),
+    call_answered_with("200 OK", "application/json", r#"{"other":1}"#).stderr(
+        predicate::str::contains("no `listzonesresponse` key (keys: other)"),
     );
-    let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            &endpoint,
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
-            "call",
-            "listZones",
-        ])
-        .assert()
-        .code(1)
-        .stderr(readable())
-        .stderr(predicate::str::contains(
-            "no `listzonesresponse` key (keys: other)",
-        ));
 }
 
 #[test]
