@@ -22,6 +22,7 @@ pub struct Cli {
 
 /// Flags accepted by every command; they override the environment and the profile.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// API endpoint, e.g. https://cloud.example.com/client/api
     #[arg(long, global = true, value_name = "URL")]
@@ -72,6 +73,7 @@ pub enum Command {
 
 /// `--sim`: run against an in-process simulator instead of a configured cloud.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Simulator")]
 pub struct SimTarget {
     /// Start the embedded simulator on a free loopback port and use it
     #[arg(long)]
