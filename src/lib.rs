@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! csctl: a scripting host, REPL and simulator for the Apache CloudStack API.
 //!
 //! The crate is laid out by concern:
