@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! csctl: a scripting host, REPL and simulator for the Apache CloudStack API.
 //!
 //! The crate is laid out by concern:
@@ -9,6 +8,8 @@
 //! - [`output`]: JSON, JSON Lines, table and CSV rendering.
 //! - [`cli`] and [`commands`]: the command line and what each subcommand does.
 //! - [`error`]: the one place where errors become user messages and exit codes.
+
+#![warn(missing_docs)]
 
 pub mod cli;
 pub mod client;
