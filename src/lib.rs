@@ -5,6 +5,8 @@
 //! - [`client`]: request signing, parameters, the HTTP client, async jobs.
 //! - [`config`]: profiles, environment and flags resolved into a client configuration.
 //! - [`sim`]: the embedded CloudStack simulator.
+//! - [`script`]: the Rhai scripting host behind `csctl run` (embeddable).
+//! - [`repl`]: the interactive shell behind `csctl repl`.
 //! - [`output`]: JSON, JSON Lines, table and CSV rendering.
 //! - [`cli`] and [`commands`]: the command line and what each subcommand does.
 //! - [`error`]: the one place where errors become user messages and exit codes.
