@@ -40,7 +40,10 @@ impl Error {
         match self {
             Self::Config(_) | Self::Params(_) | Self::Usage(_) => 2,
             Self::Client(
-                ClientError::Params(_) | ClientError::Reserved(_) | ClientError::BadEndpoint(_),
+                ClientError::Params(_)
+                | ClientError::Reserved(_)
+                | ClientError::NeedsApiKey
+                | ClientError::BadEndpoint(_),
             ) => 2,
             Self::Client(ClientError::Cancelled) => 130,
             _ => 1,

@@ -125,6 +125,9 @@ pub enum ClientError {
     /// A parameter that csctl sets itself was given by the caller.
     #[error("parameter `{0}` is set by csctl and cannot be given")]
     Reserved(String),
+    /// Signing was asked for with password credentials.
+    #[error("signing needs an API key and a secret key; this profile logs in with a password")]
+    NeedsApiKey,
     /// The endpoint setting is not an http(s) URL.
     #[error("the endpoint `{0}` is not an http:// or https:// URL")]
     BadEndpoint(String),

@@ -252,7 +252,7 @@ impl Client {
     async fn call_once(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
         match &self.inner.config.credentials {
             Credentials::ApiKey { .. } => {
-                let pairs = self.signed_pairs(command, params)?;
+                let pairs = self.sign_pairs(command, params)?;
                 self.send(command, &pairs, None).await
             }
             Credentials::Password { .. } => self.call_in_session(command, params).await,
@@ -267,14 +267,22 @@ impl Client {
         params: &Params,
     ) -> Result<Vec<(String, String)>, ClientError> {
         check_reserved(params)?;
+        self.sign_pairs(command, params)
+    }
+
+    /// [`Client::signed_pairs`] for parameters already checked (a call
+    /// checks once, not at every attempt): a fresh `expires` and signature.
+    fn sign_pairs(
+        &self,
+        command: &str,
+        params: &Params,
+    ) -> Result<Vec<(String, String)>, ClientError> {
         let Credentials::ApiKey {
             api_key,
             secret_key,
         } = &self.inner.config.credentials
         else {
-            return Err(ClientError::Reserved(
-                "signature (signing needs an API key and secret key, not a password login)".into(),
-            ));
+            return Err(ClientError::NeedsApiKey);
         };
         let mut pairs = Vec::with_capacity(params.len() + 6);
         pairs.push(("command".to_string(), command.to_string()));

@@ -14,6 +14,20 @@ fn against(sim: &TestSim, home: &std::path::Path) -> assert_cmd::Command {
     command
 }
 
+/// `csctl` pointed at `endpoint` with throwaway credentials.
+fn with_endpoint(home: &std::path::Path, endpoint: &str) -> assert_cmd::Command {
+    let mut command = csctl(home);
+    command.args([
+        "--endpoint",
+        endpoint,
+        "--api-key",
+        "k",
+        "--secret-key",
+        "s",
+    ]);
+    command
+}
+
 /// stderr must be a readable message: no panic, no backtrace.
 fn readable() -> impl Predicate<str> {
     predicate::str::contains("csctl: error:")
@@ -98,15 +112,7 @@ fn a_failed_job_is_an_error_with_its_code() {
 #[test]
 fn malformed_parameters_are_usage_errors() {
     let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            "http://127.0.0.1:9/client/api",
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
-        ])
+    with_endpoint(home.path(), "http://127.0.0.1:9/client/api")
         .args(["call", "listZones", "novalue"])
         .assert()
         .code(2)
@@ -114,28 +120,12 @@ fn malformed_parameters_are_usage_errors() {
         .stderr(predicate::str::contains(
             "malformed parameter `novalue`: expected name=value",
         ));
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            "http://127.0.0.1:9/client/api",
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
-        ])
+    with_endpoint(home.path(), "http://127.0.0.1:9/client/api")
         .args(["call", "listZones", "zoneid=a", "ZONEID=b"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("given more than once"));
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            "http://127.0.0.1:9/client/api",
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
-        ])
+    with_endpoint(home.path(), "http://127.0.0.1:9/client/api")
         .args(["call", "deployVirtualMachine", "userdata=@/no/such/file"])
         .assert()
         .code(2)
@@ -155,15 +145,7 @@ fn an_unknown_flag_is_a_usage_error() {
 #[test]
 fn an_endpoint_that_is_not_a_url_is_a_usage_error() {
     let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
-        .args([
-            "--endpoint",
-            "cloud.example.com",
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
-        ])
+    with_endpoint(home.path(), "cloud.example.com")
         .args(["call", "listZones"])
         .assert()
         .code(2)
@@ -194,9 +176,8 @@ fn connection_refused_says_so() {
         .unwrap()
         .port();
     let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
-        .args(["--endpoint", &format!("http://127.0.0.1:{port}/client/api")])
-        .args(["--api-key", "k", "--secret-key", "s", "call", "listZones"])
+    with_endpoint(home.path(), &format!("http://127.0.0.1:{port}/client/api"))
+        .args(["call", "listZones"])
         .assert()
         .code(1)
         .stderr(readable())
@@ -206,9 +187,8 @@ fn connection_refused_says_so() {
 #[test]
 fn dns_failure_says_so() {
     let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
-        .args(["--endpoint", "http://no-such-host.invalid/client/api"])
-        .args(["--api-key", "k", "--secret-key", "s", "call", "listZones"])
+    with_endpoint(home.path(), "http://no-such-host.invalid/client/api")
+        .args(["call", "listZones"])
         .assert()
         .code(1)
         .stderr(readable())
