@@ -119,6 +119,29 @@ pub enum ClientError {
         /// A readable description, naming the endpoint.
         message: String,
     },
+    /// The server redirected the request to another origin (host, port or
+    /// scheme): it was not followed, so no credential went there.
+    #[error(
+        "{command}: {endpoint} redirected the request to {location}, another origin; not \
+         followed, so that no credential is sent there\n  hint: if the cloud has moved, set the \
+         endpoint to its new address (after checking that it is really yours)"
+    )]
+    RedirectRefused {
+        /// The command that was called.
+        command: String,
+        /// The endpoint that answered with the redirect.
+        endpoint: String,
+        /// Where the redirect pointed (without query or user info).
+        location: String,
+    },
+    /// The server redirected the request again and again within its origin.
+    #[error("{command}: {endpoint} redirected the request too many times")]
+    TooManyRedirects {
+        /// The command that was called.
+        command: String,
+        /// The endpoint that answered with the redirects.
+        endpoint: String,
+    },
     /// Parameters that cannot be sent.
     #[error(transparent)]
     Params(#[from] ParamError),
