@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::client::HttpMethod;
-use crate::output::Format;
+use crate::output::{Fields, Format};
 
 /// Script, explore and simulate Apache CloudStack clouds.
 #[derive(Debug, Parser)]
@@ -98,9 +98,12 @@ pub struct CallArgs {
     /// Parameters as name=value (name=@file reads a file)
     #[arg(value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Output format: json, jsonl, table or csv
+    /// Output format: json, jsonl, table, column (aligned, no borders) or csv
     #[arg(short, long, default_value = "json", value_name = "FORMAT")]
     pub output: Format,
+    /// Fields to show, e.g. name,state,id (`*`: all of them in a table); also `filter=name,state`
+    #[arg(long, value_name = "A,B,…")]
+    pub fields: Option<Fields>,
     /// Return the job id of an async command instead of waiting for the job
     #[arg(long)]
     pub no_wait: bool,

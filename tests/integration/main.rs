@@ -4,6 +4,7 @@
 mod cli_call;
 mod cli_config;
 mod cli_errors;
+mod cli_output;
 mod cli_tls;
 mod reliability;
 #[cfg(unix)]
