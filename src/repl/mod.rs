@@ -297,7 +297,15 @@ impl Repl {
                 Err(_) => render::print(&render::plain_text(&format!("{value}\n"))),
             },
             Err(ScriptError::Interrupted) => note("interrupted"),
-            Err(error) => report(&error.to_string()),
+            Err(mut error) => {
+                // The user typed `_`, not the variable it runs as.
+                if source.is_some() {
+                    if let Some(diagnostic) = error.diagnostic_mut() {
+                        diagnostic.rename(LAST_VAR, "_", Some(line));
+                    }
+                }
+                report(&error.to_string())
+            }
         }
         self.update_names();
     }

@@ -6,6 +6,7 @@ mod cli_config;
 mod cli_errors;
 mod cli_output;
 mod cli_tls;
+mod errors_teach;
 mod reliability;
 #[cfg(unix)]
 mod repl_complete;
