@@ -6,6 +6,7 @@ mod cli_config;
 mod cli_errors;
 mod cli_output;
 mod cli_tls;
+mod docs_examples;
 mod errors_teach;
 mod reliability;
 #[cfg(unix)]
