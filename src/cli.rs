@@ -199,12 +199,15 @@ pub fn command() -> clap::Command {
     // they can then be hidden.
     command.build();
     command.mut_subcommand("sim", |sim| {
-        sim.mut_args(|arg| {
-            if NOT_FOR_SIM.contains(&arg.get_id().as_str()) {
-                arg.hide(true)
-            } else {
-                arg
-            }
+        sim.mut_args(|arg| match arg.get_id().as_str() {
+            id if NOT_FOR_SIM.contains(&id) => arg.hide(true),
+            "api_key" => arg
+                .help("API key the simulator accepts (default: the demo key)")
+                .help_heading("Credentials"),
+            "secret_key" => arg
+                .help("Secret key of that API key (default: the demo secret)")
+                .help_heading("Credentials"),
+            _ => arg,
         })
     })
 }

@@ -110,12 +110,14 @@ pub fn render_view(value: &Value, view: &View) -> String {
     let key = list_key(value);
     match view.format {
         Format::Json => {
-            let shown = match &view.fields {
-                Fields::Only(names) => project_answer(value, names, key.as_deref()),
-                _ => value.clone(),
+            // No copy of the answer unless fields are chosen.
+            let json = match &view.fields {
+                Fields::Only(names) => {
+                    serde_json::to_string_pretty(&project_answer(value, names, key.as_deref()))
+                }
+                _ => serde_json::to_string_pretty(value),
             };
-            let mut text =
-                text::escape_json_text(serde_json::to_string_pretty(&shown).unwrap_or_default());
+            let mut text = text::escape_json_text(json.unwrap_or_default());
             text.push('\n');
             text
         }
@@ -400,6 +402,21 @@ mod tests {
             "size,ratio\n12345678901234567890,1.10\n"
         );
         assert!(render(&value, Format::Json, None).contains("12345678901234567890"));
+    }
+
+    #[test]
+    fn nested_values_are_compact() {
+        let tags = parse(r#"[{"key":"env","value":"prod"},{"key":"team","value":"web"}]"#);
+        assert_eq!(cell_text(Some(&tags)), "env=prod,team=web");
+        assert_eq!(cell_text(Some(&parse(r#"["a",1,true]"#))), "a,1,true");
+        assert_eq!(
+            cell_text(Some(&parse(r#"[{"ip":"10.0.0.2"}]"#))),
+            r#"[{"ip":"10.0.0.2"}]"#
+        );
+        assert_eq!(
+            cell_text(Some(&parse("12345678901234567890.10"))),
+            "12345678901234567890.10"
+        );
     }
 
     #[test]

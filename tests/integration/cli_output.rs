@@ -281,3 +281,30 @@ fn control_characters_from_the_server_never_reach_the_table() {
         "evil\u{1b}]0;owned\u{7}\u{1b}[2J"
     );
 }
+
+#[test]
+fn the_repl_shows_tables_without_control_characters() {
+    use std::io::Write as _;
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    sim.deploy(&[("name", "evil"), ("displayname", "x\u{1b}[2Jy")]);
+    let mut child = crate::support::csctl_process(home.path())
+        .args(crate::support::sim_flags(&sim))
+        .args(["repl"])
+        .env("COLUMNS", "80")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b":set output table\nlistVirtualMachines filter=name,displayname\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("x␛[2Jy"), "{stdout}");
+}
