@@ -103,15 +103,46 @@ impl Diagnostic {
     /// the source line shown.
     pub fn rename(&mut self, from: &str, to: &str, original: Option<&str>) {
         let rename = |text: &str| replace_word(text, from, to);
+        // Columns on the error's line move back by what the renaming removed
+        // before them.
+        let shifted = |column: usize| match &self.source_line {
+            Some(line) => {
+                let before: String = line.chars().take(column.saturating_sub(1)).collect();
+                let shift = before.chars().count() - rename(&before).chars().count();
+                column.saturating_sub(shift).max(1)
+            }
+            None => column,
+        };
         self.message = rename(&self.message);
-        self.trace = self.trace.iter().map(|step| rename(step)).collect();
-        if let (Some(location), Some(line)) = (&mut self.location, &self.source_line) {
-            let before: String = line
-                .chars()
-                .take(location.column.saturating_sub(1))
-                .collect();
-            let shift = before.chars().count() - rename(&before).chars().count();
-            location.column = location.column.saturating_sub(shift).max(1);
+        let here = self
+            .location
+            .as_ref()
+            .map(|location| format!("{}:{}", location.file, location.line));
+        let trace: Vec<String> = self
+            .trace
+            .iter()
+            .map(|step| {
+                let step = rename(step);
+                let (Some(here), Some((head, column))) = (&here, step.rsplit_once(':')) else {
+                    return step;
+                };
+                match column.parse::<usize>() {
+                    Ok(column) if head.ends_with(here.as_str()) => {
+                        format!("{head}:{}", shifted(column))
+                    }
+                    _ => step,
+                }
+            })
+            .collect();
+        self.trace = trace;
+        if let Some(column) = self
+            .location
+            .as_ref()
+            .map(|location| shifted(location.column))
+        {
+            if let Some(location) = &mut self.location {
+                location.column = column;
+            }
         }
         if let Some(line) = &self.source_line {
             let typed = original
@@ -253,7 +284,19 @@ pub fn eval_error_with(
                     pending_caller = Some(name.clone());
                 } else {
                     let what = match (name.starts_with("anon$"), pending_caller.take()) {
-                        (true, Some(caller)) => format!("in the closure given to `{caller}`"),
+                        (true, Some(reported)) => {
+                            // Rhai names a map's `map` "filter": the source
+                            // says what the user called.
+                            let called = word_at(sources, &file, *position)
+                                .unwrap_or_else(|| reported.clone());
+                            let hint = if called == "map" && reported == "filter" {
+                                " (on an object map, `map` gives the closure each key, a string: \
+                                 is the value one entity rather than a list?)"
+                            } else {
+                                ""
+                            };
+                            format!("in the closure given to `{called}`{hint}")
+                        }
                         _ => describe_function(name),
                     };
                     trace.push(step(&what, "called at", &file, *position));
@@ -372,6 +415,17 @@ fn diagnostic(
         thrown,
         own_throw: false,
     }
+}
+
+/// The identifier at `position` in `file`'s text, if any.
+fn word_at(sources: &SourceMap, file: &str, position: Position) -> Option<String> {
+    let line = sources.line(file, position.line()?)?;
+    let word: String = line
+        .chars()
+        .skip(position.position()?.checked_sub(1)?)
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty()).then_some(word)
 }
 
 /// Whether a thrown value is one of the maps csctl's functions throw

@@ -228,7 +228,7 @@ fn a_503_page_does_not_question_the_endpoint() {
 fn repl_errors_name_what_was_typed() {
     let home = tempfile::tempdir().unwrap();
     let mut child = csctl_process(home.path())
-        .args(["repl", "--sim"])
+        .args(["repl", "--sim", "--sim-job-delay", "10ms"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -238,7 +238,17 @@ fn repl_errors_name_what_was_typed() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n")
+        .write_all(
+            format!(
+                "listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n\
+                 deployVirtualMachine zoneid={} serviceofferingid={} templateid={} name=web-1\n\
+                 _.virtualmachine.map(|v| v.name)\n",
+                csctl::sim::DEMO_ZONE_ID,
+                csctl::sim::DEMO_OFFERING_SMALL_ID,
+                csctl::sim::DEMO_TEMPLATE_ID
+            )
+            .as_bytes(),
+        )
         .unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -256,5 +266,18 @@ fn repl_errors_name_what_was_typed() {
         stderr.contains("in the closure given to `filter`"),
         "{stderr}"
     );
+    // The issue's example: `map` on one VM (a map) is named as typed, with
+    // the columns of what was typed.
+    let last = stderr.split("csctl: error:").last().unwrap();
+    assert!(
+        last.contains(" | _.virtualmachine.map(|v| v.name)"),
+        "{last}"
+    );
+    assert!(
+        last.contains("in the closure given to `map` (on an object map"),
+        "{last}"
+    );
+    assert!(last.contains(">:1:18"), "{last}");
+    assert!(!last.contains("filter"), "{last}");
     let _ = against;
 }
