@@ -36,6 +36,23 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// [`sanitize`] for free text: line breaks and tabs stay.
+pub fn sanitize_keeping_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t') {
+        return text.into();
+    }
+    text.split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(|part| sanitize(part).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into()
+}
+
 /// JSON text with the unsafe characters that serde_json leaves raw inside
 /// strings (DEL, C1 controls, bidirectional overrides) written as `\uXXXX`
 /// escapes: the same JSON value, safe to show. Those characters can only
@@ -126,6 +143,7 @@ mod tests {
             sanitize("plain é 名"),
             std::borrow::Cow::Borrowed(_)
         ));
+        assert_eq!(sanitize_keeping_lines("a\tb\nc\x1bd\r"), "a\tb\nc␛d␍");
     }
 
     #[test]

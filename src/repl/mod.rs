@@ -543,6 +543,27 @@ fn new_host(
     let mut host = ScriptHost::new(client, runtime.clone());
     // Modules are read again on every `import`, so edits show up.
     host.set_module_cache(false);
+    // What a script prints may be the server's text: on a terminal, its
+    // control characters are shown, not obeyed.
+    let plain = crate::script::standard_output();
+    let (stdout_tty, stderr_tty) = {
+        use std::io::IsTerminal as _;
+        (
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        )
+    };
+    host.set_output(move |stream, text| {
+        let terminal = match stream {
+            crate::script::Stream::Stdout => stdout_tty,
+            crate::script::Stream::Stderr => stderr_tty,
+        };
+        if terminal {
+            plain(stream, &crate::output::text::sanitize_keeping_lines(text));
+        } else {
+            plain(stream, text);
+        }
+    });
     let last = last.clone();
     FuncRegistration::new(LAST_FN)
         .with_volatility(true)

@@ -308,3 +308,44 @@ fn the_repl_shows_tables_without_control_characters() {
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
     assert!(stdout.contains("x␛[2Jy"), "{stdout}");
 }
+
+/// `csctl call … -o table` on a pseudo-terminal `columns` wide, COLUMNS unset.
+#[cfg(unix)]
+fn table_on_a_terminal(columns: u16) -> String {
+    use rexpect::session::{spawn_with_options, Options};
+    let home = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("stty cols {columns} rows 50 && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_csctl"));
+    crate::support::scrub_environment(&mut command, home.path());
+    command
+        .args(["call", "listZones", "--sim", "-o", "table"])
+        .env("TERM", "xterm")
+        .env_remove("COLUMNS");
+    let options = Options::new()
+        .timeout_ms(Some(15_000))
+        .strip_ansi_escape_codes(true);
+    let mut session = spawn_with_options(command, options).unwrap();
+    let text = session.exp_eof().unwrap().replace('\r', "");
+    // rexpect reads bytes as Latin-1: back to the UTF-8 csctl wrote.
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_width_comes_from_the_terminal() {
+    let narrow = table_on_a_terminal(60);
+    assert!(narrow.contains("SimZone1"), "{narrow}");
+    for line in narrow.lines() {
+        assert!(columns(line) <= 60, "{narrow}");
+    }
+    assert!(!narrow.contains("networktype"), "{narrow}");
+    let wide = table_on_a_terminal(120);
+    assert!(
+        wide.contains("networktype") && wide.contains("allocationstate"),
+        "{wide}"
+    );
+}
