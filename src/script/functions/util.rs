@@ -117,7 +117,7 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
     FuncRegistration::new("print_table")
         .with_volatility(true)
         .with_params_info(["rows: Dynamic", "()"])
-        .with_comments(["/// Prints an array of maps (or a list answer) as a table on stdout; columns are the union\n/// of the rows' keys."])
+        .with_comments(["/// Prints a list answer (its type's default columns) or an array of maps (the union of\n/// their keys) as a table on stdout, fitted to the terminal."])
         .register_into_engine(engine, move |rows: Dynamic| -> FnResult<()> { print_table(&s, &rows, None) });
     let s = state.clone();
     FuncRegistration::new("print_table")
