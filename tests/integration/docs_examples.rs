@@ -14,6 +14,10 @@
 //! - `text repl`: a REPL transcript. Its inputs (after `csctl(sim)> `) are
 //!   fed to `csctl repl --sim` at 80 columns, which must print the errors
 //!   the transcript shows and no other, and its tables line for line.
+//! - `toml csctl-config`: a csctl configuration file, which must load
+//!   (parsed and checked, no secret command run).
+//! - `json sim-cloud`, `toml sim-cloud`: a simulator cloud file, which
+//!   `csctl call listZones --sim --sim-cloud FILE` must serve.
 //! - `no-run` after the language: shown, never run (placeholders, servers
 //!   that run until Ctrl-C, other machines). Other languages (`text`,
 //!   `toml`, `json`, `rust`, …) are output, files or code, not run here.
@@ -254,6 +258,46 @@ fn run_transcript(block: &Block) {
     );
 }
 
+/// Loads a csctl configuration file the way `csctl` does, in an empty home.
+fn load_config(block: &Block) {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("config.toml");
+    std::fs::write(&path, &block.text).unwrap();
+    let overrides = csctl::config::Overrides {
+        config_file: Some(path),
+        ..Default::default()
+    };
+    let sources = csctl::config::Sources {
+        env: Box::new(|_| None),
+        config_dir: Some(home.path().join(".config")),
+        home_dir: Some(home.path().to_path_buf()),
+        cwd: home.path().to_path_buf(),
+    };
+    let profiles = csctl::config::list_profiles_for(&overrides, &sources)
+        .unwrap_or_else(|error| panic!("{}: {error}\n{}", block.place(), block.text));
+    assert!(!profiles.is_empty(), "{}: no profile", block.place());
+}
+
+/// Serves a simulator cloud file and lists its zones.
+fn serve_cloud(block: &Block) {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join(format!("cloud.{}", block.language));
+    std::fs::write(&path, &block.text).unwrap();
+    let output = crate::support::csctl(home.path())
+        .args(["call", "listZones", "--sim", "--sim-cloud"])
+        .arg(&path)
+        .args(["--fields", "name", "-o", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success() && output.stdout.len() > "name\n".len(),
+        "{}: {}{}",
+        block.place(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn brace_depth(line: &str) -> i32 {
     line.chars()
         .map(|c| match c {
@@ -284,6 +328,14 @@ fn every_runnable_example_of_the_docs_runs() {
                     run_transcript(block);
                     ran += 1;
                 }
+                "toml" if block.has("csctl-config") => {
+                    load_config(block);
+                    ran += 1;
+                }
+                "json" | "toml" if block.has("sim-cloud") => {
+                    serve_cloud(block);
+                    ran += 1;
+                }
                 _ => {}
             }
         }
@@ -292,7 +344,7 @@ fn every_runnable_example_of_the_docs_runs() {
             run_rhai(&rhai);
         }
     }
-    assert!(ran >= 15, "only {ran} examples ran");
+    assert!(ran >= 20, "only {ran} examples ran");
 }
 
 #[test]
