@@ -78,9 +78,13 @@ fn blocks(path: &Path) -> Vec<Block> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut found = Vec::new();
     let mut open: Option<Block> = None;
+    // The indentation of the open fence (a block inside a list item).
+    let mut indent = 0;
     for (at, line) in text.lines().enumerate() {
-        match (&mut open, line.strip_prefix("```")) {
+        let fence = line.trim_start().strip_prefix("```");
+        match (&mut open, fence) {
             (None, Some(info)) => {
+                indent = line.len() - line.trim_start().len();
                 let mut words = info.split_whitespace().map(str::to_string);
                 open = Some(Block {
                     file: path
@@ -95,7 +99,12 @@ fn blocks(path: &Path) -> Vec<Block> {
             }
             (Some(_), Some(_)) => found.extend(open.take()),
             (Some(block), None) => {
-                block.text.push_str(line);
+                let content = if line.len() >= indent && line[..indent].trim().is_empty() {
+                    &line[indent..]
+                } else {
+                    line.trim_start()
+                };
+                block.text.push_str(content);
                 block.text.push('\n');
             }
             (None, None) => {}
@@ -327,11 +336,13 @@ fn blocks_are_found_with_their_info_strings() {
     let path = dir.path().join("x.md");
     std::fs::write(
         &path,
-        "a\n```rhai as=scripts/x.rhai\nlet a = 1;\n```\n\n```sh no-run\ncsctl sim\n```\n",
+        "a\n```rhai as=scripts/x.rhai\nlet a = 1;\n```\n\n```sh no-run\ncsctl sim\n```\n\n\
+         1. item\n\n   ```text repl\n   csctl(sim)> listZones\n   ```\n",
     )
     .unwrap();
     let found = blocks(&path);
-    assert_eq!(found.len(), 2);
+    assert_eq!(found.len(), 3);
+    assert_eq!(found[2].text, "csctl(sim)> listZones\n");
     assert_eq!(found[0].language, "rhai");
     assert_eq!(found[0].attribute("as"), Some("scripts/x.rhai"));
     assert_eq!(found[0].text, "let a = 1;\n");
