@@ -2,10 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
-    let cli = csctl::cli::Cli::parse();
+    let cli = csctl::cli::parse();
     match csctl::commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => ExitCode::from(csctl::error::report(&error)),

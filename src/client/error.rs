@@ -75,7 +75,7 @@ pub enum ClientError {
     /// The server answered something that is not JSON, e.g. a proxy's error page.
     #[error(
         "{command}: the server answered HTTP {status} with {content_type} instead of JSON: \
-         {first_line}\n  hint: is {endpoint} the API endpoint (it usually ends in /client/api)?"
+         {first_line}{}", not_json_hint(*status, endpoint)
     )]
     NotJson {
         /// The command that was called.
@@ -194,6 +194,20 @@ pub enum ClientError {
     /// The user pressed Ctrl-C.
     #[error("interrupted")]
     Cancelled,
+}
+
+/// A page instead of JSON: from a server that is down or overloaded (or a
+/// proxy saying so), the endpoint may well be right; otherwise it is likely
+/// not the API's.
+fn not_json_hint(status: u16, endpoint: &str) -> String {
+    match status {
+        502..=504 => {
+            "\n  hint: the server, or a proxy in front of it, is unavailable or overloaded; \
+                      try again later"
+                .to_string()
+        }
+        _ => format!("\n  hint: is {endpoint} the API endpoint (it usually ends in /client/api)?"),
+    }
 }
 
 fn transport_hint(kind: TransportKind) -> &'static str {

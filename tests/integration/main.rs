@@ -4,7 +4,10 @@
 mod cli_call;
 mod cli_config;
 mod cli_errors;
+mod cli_output;
 mod cli_tls;
+mod docs_examples;
+mod errors_teach;
 mod hostile;
 mod reliability;
 #[cfg(unix)]
