@@ -95,9 +95,10 @@ pub fn closest<'a>(
             }
         })
         .collect();
-    // Names that begin with the typo only count when nothing is close.
-    if scored.iter().any(|(distance, _)| *distance <= allowed) {
-        scored.retain(|(distance, _)| *distance <= allowed);
+    // Only the closest names: a farther one is rarely what was meant (and
+    // names that begin with the typo only count when nothing is close).
+    if let Some(best) = scored.iter().map(|(distance, _)| *distance).min() {
+        scored.retain(|(distance, _)| *distance == best);
     }
     scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.len().cmp(&b.1.len())));
     scored.dedup_by(|a, b| a.1 == b.1);
