@@ -9,7 +9,8 @@
 //! - [`script`]: the Rhai scripting host behind `csctl run` (embeddable).
 //! - [`repl`]: the interactive shell behind `csctl repl`.
 //! - [`output`]: JSON, JSON Lines, table and CSV rendering.
-//! - [`cli`] and [`commands`]: the command line and what each subcommand does.
+//! - [`cli`] and [`commands`]: the command line and what each subcommand does;
+//!   [`completion`]: shell completion.
 //! - [`error`]: the one place where errors become user messages and exit codes.
 
 #![warn(missing_docs)]
@@ -18,6 +19,7 @@ pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod error;
 pub mod output;

@@ -5,6 +5,7 @@ mod apis;
 mod call;
 mod repl;
 mod run;
+mod shell;
 mod sign;
 mod sim;
 
@@ -31,6 +32,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Run(args) => run::run(&runtime, &global, &args),
         Command::Repl(args) => repl::run(&runtime, &global, &args),
         Command::Apis(args) => apis::run(&global, &args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }
 
