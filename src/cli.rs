@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
 
 use crate::client::HttpMethod;
 use crate::output::{Fields, Format};
@@ -34,7 +35,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECRET", hide_env_values = true)]
     pub secret_key: Option<String>,
     /// Profile to use from the configuration files
-    #[arg(short = 'p', long, global = true, value_name = "NAME")]
+    #[arg(short = 'p', long, global = true, value_name = "NAME",
+          add = ArgValueCompleter::new(crate::completion::profile_names))]
     pub profile: Option<String>,
     /// Configuration file instead of ~/.config/csctl/config.toml
     #[arg(long, global = true, value_name = "FILE")]
@@ -69,6 +71,80 @@ pub enum Command {
     Repl(ReplArgs),
     /// Serve the embedded CloudStack simulator until Ctrl-C
     Sim(SimArgs),
+    /// List the API's commands, or describe one (works offline)
+    Apis(ApisArgs),
+    /// Print the shell completion script (source it from the shell's rc file)
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff): csctl's, or a subcommand's
+    Man(ManArgs),
+}
+
+/// `csctl completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+/// A shell csctl completes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// GNU Bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
+    /// Elvish
+    Elvish,
+    /// PowerShell
+    Powershell,
+}
+
+impl Shell {
+    /// The shell's name, as clap_complete knows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bash => "bash",
+            Self::Zsh => "zsh",
+            Self::Fish => "fish",
+            Self::Elvish => "elvish",
+            Self::Powershell => "powershell",
+        }
+    }
+}
+
+/// `csctl man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand whose page to print (csctl-SUBCOMMAND(1)) instead of csctl(1)
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+    pub subcommand: Option<String>,
+    /// Write every page (csctl.1, csctl-call.1, …) into this directory instead
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// `csctl apis`.
+#[derive(Debug, Args)]
+pub struct ApisArgs {
+    /// A command to describe (any case), or a pattern of the commands to list:
+    /// a substring, or a wildcard pattern with * and ? (e.g. 'list*ssh*')
+    #[arg(value_name = "COMMAND|PATTERN")]
+    pub pattern: Option<String>,
+    /// Output format: text or json
+    #[arg(short, long, default_value = "text", value_name = "FORMAT")]
+    pub output: ApisFormat,
+}
+
+/// How `csctl apis` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApisFormat {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
 }
 
 /// `--sim`: run against an in-process simulator instead of a configured cloud.
@@ -92,11 +168,11 @@ pub struct SimTarget {
 /// `csctl call`.
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// The API command, e.g. listZones
-    #[arg(value_name = "COMMAND")]
+    /// The API command, e.g. listZones (any case)
+    #[arg(value_name = "COMMAND", add = ArgValueCompleter::new(crate::completion::api_names))]
     pub command: String,
     /// Parameters as name=value (name=@file reads a file)
-    #[arg(value_name = "NAME=VALUE")]
+    #[arg(value_name = "NAME=VALUE", add = ArgValueCompleter::new(crate::completion::param_names))]
     pub params: Vec<String>,
     /// Output format: json, jsonl, table, column (aligned, no borders) or csv
     #[arg(short, long, default_value = "json", value_name = "FORMAT")]
@@ -118,11 +194,11 @@ pub struct CallArgs {
 /// `csctl sign`.
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The API command, e.g. listZones
-    #[arg(value_name = "COMMAND")]
+    /// The API command, e.g. listZones (any case)
+    #[arg(value_name = "COMMAND", add = ArgValueCompleter::new(crate::completion::api_names))]
     pub command: String,
     /// Parameters as name=value (name=@file reads a file)
-    #[arg(value_name = "NAME=VALUE")]
+    #[arg(value_name = "NAME=VALUE", add = ArgValueCompleter::new(crate::completion::param_names))]
     pub params: Vec<String>,
     /// Target.
     #[command(flatten)]
@@ -133,7 +209,7 @@ pub struct SignArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The Rhai script to run
-    #[arg(value_name = "SCRIPT")]
+    #[arg(value_name = "SCRIPT", add = ArgValueCompleter::new(crate::completion::scripts()))]
     pub script: PathBuf,
     /// Script arguments as name=value, available as the constant map ARGS
     #[arg(value_name = "NAME=VALUE")]

@@ -1,9 +1,11 @@
 //! The subcommands: each turns parsed arguments into calls on the library
 //! and prints the result. [`dispatch`] is what `main` calls.
 
+mod apis;
 mod call;
 mod repl;
 mod run;
+mod shell;
 mod sign;
 mod sim;
 
@@ -29,6 +31,9 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Sim(args) => runtime.block_on(sim::run(&global, &args)),
         Command::Run(args) => run::run(&runtime, &global, &args),
         Command::Repl(args) => repl::run(&runtime, &global, &args),
+        Command::Apis(args) => apis::run(&global, &args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }
 
