@@ -18,6 +18,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod repl;
 pub mod script;

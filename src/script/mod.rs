@@ -42,6 +42,7 @@
 mod convert;
 mod errors;
 mod functions;
+pub mod limits;
 mod progress;
 mod resolver;
 
@@ -317,6 +318,13 @@ impl ScriptHost {
         // than release builds, and scripts must behave the same in both.
         engine.set_max_call_levels(64);
         engine.set_max_expr_depths(64, 32);
+        // Data limits, so that a script building an absurd value gets an
+        // ordinary error instead of aborting on allocation. Rhai counts
+        // them over a whole value, nested parts included; they are far
+        // above what any cloud's answers make (a 64 MiB answer at most).
+        engine.set_max_string_size(limits::MAX_STRING_BYTES);
+        engine.set_max_array_size(limits::MAX_ARRAY_ITEMS);
+        engine.set_max_map_size(limits::MAX_MAP_ENTRIES);
         engine.set_strict_variables(true);
         // No optimizer: in rhai 1.27 its constant propagation panics on
         // `const M = #{}; M.x = 1;` (and on `ARGS.x = 1`). The I/O functions
@@ -341,6 +349,7 @@ impl ScriptHost {
                 .then(|| Dynamic::from("interrupted"))
         });
         functions::register_all(&mut engine, &state);
+        limits::register_bounded_printing(&mut engine);
         Self {
             engine,
             state,
@@ -425,31 +434,18 @@ impl ScriptHost {
     /// something does not stop. Listening ends when the guard is dropped.
     pub fn install_ctrl_c_handler(&self) -> CtrlCGuard {
         let interrupter = self.interrupter();
-        let on_signal = move || {
-            if interrupter.is_interrupted() {
-                eprintln!("csctl: interrupted again; exiting");
-                std::process::exit(130);
-            }
-            interrupter.interrupt();
-        };
-        // On Unix the handler is registered before this returns, so that a
-        // Ctrl-C right after start is never lost to the default action.
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let _runtime = self.state.runtime.enter();
-            if let Ok(mut signals) = signal(SignalKind::interrupt()) {
-                let task = self.state.runtime.spawn(async move {
-                    while signals.recv().await.is_some() {
-                        on_signal();
-                    }
-                });
-                return CtrlCGuard { task };
-            }
-        }
+        // SIGTERM (a CI runner, `timeout`) is treated as Ctrl-C; which one
+        // came decides the exit status (130 or 143).
+        let _runtime = self.state.runtime.enter();
+        let mut signals = crate::interrupt::Signals::new();
         let task = self.state.runtime.spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                on_signal();
+            loop {
+                signals.recv().await;
+                if interrupter.is_interrupted() {
+                    crate::error::write_stderr("csctl: interrupted again; exiting");
+                    std::process::exit(i32::from(crate::interrupt::exit_code()));
+                }
+                interrupter.interrupt();
             }
         });
         CtrlCGuard { task }
