@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// Counts live heap bytes, for the scripts' memory budget.
+#[global_allocator]
+static ALLOCATOR: csctl::script::memory::CountingAllocator =
+    csctl::script::memory::CountingAllocator;
+
 fn main() -> ExitCode {
     let cli = csctl::cli::Cli::parse();
     match csctl::commands::dispatch(cli) {

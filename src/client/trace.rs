@@ -141,8 +141,10 @@ fn redact_assignments(text: &str) -> Option<String> {
     while let Some(offset) = text[index..].find('=') {
         let equals = index + offset;
         let start = text[..equals]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "_.[]-".contains(c)))
-            .map_or(0, |at| at + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || "_.[]-".contains(*c)))
+            .map_or(0, |(at, c)| at + c.len_utf8());
         let name = &text[start..equals];
         let end = text[equals + 1..]
             .find(|c: char| c.is_whitespace() || "&\"',;)}>".contains(c))
@@ -384,6 +386,7 @@ mod tests {
             "bad key <redacted> in signature=<redacted>&apiKey=<redacted> (<redacted>) name=x"
         );
         assert!(matches!(scrub("nothing here"), Cow::Borrowed(_)));
+        assert_eq!(scrub("été password=x é=y"), "été password=<redacted> é=y");
     }
 
     #[test]

@@ -29,7 +29,7 @@ use own::OwnConfig;
 use peers::{CmkConfig, CsConfig};
 use settings::{Secret, Settings};
 
-pub use settings::{parse_duration, parse_positive_duration, AuthKind, MAX_DURATION};
+pub use settings::{parse_duration, parse_positive_duration, parse_size, AuthKind, MAX_DURATION};
 
 // ---------------------------------------------------------------------------
 // Public API

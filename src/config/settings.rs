@@ -207,7 +207,7 @@ pub(crate) fn parse_expires(text: &str) -> Result<Option<Duration>, String> {
 
 /// Parses a size: bytes (`1048576`) or a number with a unit (`64MiB`,
 /// `512 KB`, `1G`; every unit is binary: K = 1024). At least 1 KiB.
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -5,18 +5,20 @@
 //!
 //! Rhai's own printing of arrays and maps recurses without a bound: it is
 //! replaced here by a printer that stops at [`MAX_DEPTH`]. The conversion to
-//! JSON ([`super::convert`]) stops at the same depth.
+//! JSON ([`super::convert`]) stops at the same depth. `pad` and `blob`,
+//! which allocate what they are asked for at once, are capped; any other
+//! growth (a string doubled again and again) meets the memory budget of
+//! [`super::memory`], checked as the script runs.
 
 use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, Position,
+    Array, Blob, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, Position,
+    INT,
 };
 
-/// The most bytes of text one value may hold, its nested parts included.
+/// The most bytes `pad` may make a string or blob.
 pub const MAX_STRING_BYTES: usize = 64 * 1024 * 1024;
-/// The most array items one value may hold, its nested arrays included.
+/// The most items `pad` may make an array.
 pub const MAX_ARRAY_ITEMS: usize = 16 * 1024 * 1024;
-/// The most map entries one value may hold, its nested maps included.
-pub const MAX_MAP_ENTRIES: usize = 16 * 1024 * 1024;
 /// How deep arrays and maps may nest when printed or converted to JSON or
 /// to request parameters. A CloudStack answer nests about ten deep.
 pub const MAX_DEPTH: usize = 128;
@@ -24,6 +26,104 @@ pub const MAX_DEPTH: usize = 128;
 /// The error of a value nested deeper than [`MAX_DEPTH`].
 pub fn too_deep(what: &str) -> String {
     format!("{what} is nested more than {MAX_DEPTH} levels deep")
+}
+
+/// The token of the termination that the memory budget causes.
+pub const MEMORY_TOKEN: &str = "csctl: memory budget";
+
+/// The message of a script stopped by the memory budget.
+pub fn memory_message() -> String {
+    format!(
+        "the script uses more than {} MiB of memory (set CSCTL_SCRIPT_MEMORY to allow more)",
+        super::memory::budget() >> 20
+    )
+}
+
+/// Whether a termination token is the memory budget's.
+pub fn is_memory_token(token: &Dynamic) -> bool {
+    token
+        .read_lock::<ImmutableString>()
+        .is_some_and(|text| text.as_str() == MEMORY_TOKEN)
+}
+
+fn too_large(what: &str, asked: INT, most: usize) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(
+        format!("{what}: {asked} is more than the {most} a value may hold").into(),
+        Position::NONE,
+    )
+    .into()
+}
+
+/// Checks the size `pad` or `blob` is asked for (a negative one is 0).
+fn checked_len(what: &str, len: INT, most: usize) -> Result<usize, Box<EvalAltResult>> {
+    match usize::try_from(len) {
+        Ok(len) if len <= most => Ok(len),
+        Ok(_) => Err(too_large(what, len, most)),
+        Err(_) => Ok(0),
+    }
+}
+
+/// Registers capped versions of the functions that allocate a size they
+/// are given: `pad` (arrays, strings, blobs) and `blob(len)`.
+pub fn register_size_guards(engine: &mut Engine) {
+    engine.register_fn(
+        "pad",
+        |array: &mut Array, len: INT, item: Dynamic| -> Result<(), Box<EvalAltResult>> {
+            let len = checked_len("pad", len, MAX_ARRAY_ITEMS)?;
+            if len > array.len() {
+                array.resize(len, item);
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "pad",
+        |text: &mut ImmutableString, len: INT, character: char| -> Result<(), Box<EvalAltResult>> {
+            let len = checked_len("pad", len, MAX_STRING_BYTES)?;
+            let count = text.chars().count();
+            if len > count {
+                let mut padded = text.to_string();
+                padded.extend(std::iter::repeat_n(character, len - count));
+                *text = padded.into();
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "pad",
+        |text: &mut ImmutableString, len: INT, padding: &str| -> Result<(), Box<EvalAltResult>> {
+            let len = checked_len("pad", len, MAX_STRING_BYTES)?;
+            let count = text.chars().count();
+            if len > count && !padding.is_empty() {
+                let mut padded = text.to_string();
+                padded.extend(padding.chars().cycle().take(len - count));
+                *text = padded.into();
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "pad",
+        |blob: &mut Blob, len: INT, value: INT| -> Result<(), Box<EvalAltResult>> {
+            let len = checked_len("pad", len, MAX_STRING_BYTES)?;
+            if len > blob.len() {
+                blob.resize(len, (value & 0xff) as u8);
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn("blob", |len: INT| -> Result<Blob, Box<EvalAltResult>> {
+        Ok(vec![0; checked_len("blob", len, MAX_STRING_BYTES)?])
+    });
+    engine.register_fn(
+        "blob",
+        |len: INT, value: INT| -> Result<Blob, Box<EvalAltResult>> {
+            Ok(vec![
+                (value & 0xff) as u8;
+                checked_len("blob", len, MAX_STRING_BYTES)?
+            ])
+        },
+    );
 }
 
 type PrintResult = Result<ImmutableString, Box<EvalAltResult>>;

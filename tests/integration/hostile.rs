@@ -661,10 +661,17 @@ fn absurd_script_values_are_ordinary_script_errors() {
             format!("{deep_map} api(\"listZones\", #{{ x: a }});"),
             "args.x.x.x",
         ),
-        ("[1].pad(100000000000, 0);".to_string(), "Size of array"),
         (
-            "let s = \"ab\"; loop { s += s; }".to_string(),
-            "Length of string",
+            "[1].pad(100000000000, 0);".to_string(),
+            "pad: 100000000000 is more than the 16777216 a value may hold",
+        ),
+        (
+            "blob(100000000000);".to_string(),
+            "blob: 100000000000 is more than the 67108864 a value may hold",
+        ),
+        (
+            "\"x\".pad(100000000000, \"ab\");".to_string(),
+            "pad: 100000000000 is more than the 67108864 a value may hold",
         ),
     ] {
         let output = run_script(home.path(), &text);
@@ -693,9 +700,41 @@ fn absurd_script_values_are_ordinary_script_errors() {
                 SECRET_KEY,
             ])
             .arg("run")
-            .arg(&script);
+            .arg(&script)
+            .env("CSCTL_SCRIPT_MEMORY", "128MiB");
         let run = crate::support::hostile::run_measured(command);
         assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("the script uses more than 128 MiB of memory (set CSCTL_SCRIPT_MEMORY"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.peak_rss_kib < RSS_BOUND_KIB,
+            "peak RSS {} KiB",
+            run.peak_rss_kib
+        );
+    }
+    // Arrays that keep growing meet the budget too.
+    #[cfg(unix)]
+    {
+        let server = thief();
+        let script = home.path().join("grow.rhai");
+        std::fs::write(&script, "let a = [1]; loop { a.push(a); }").unwrap();
+        let mut command = crate::support::csctl_process(home.path());
+        command
+            .args(["--endpoint", &server.endpoint, "--api-key", API_KEY])
+            .args(["--secret-key", SECRET_KEY, "run"])
+            .arg(&script)
+            .env("CSCTL_SCRIPT_MEMORY", "64MiB");
+        let run = crate::support::hostile::run_measured(command);
+        assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("more than 64 MiB of memory"),
+            "{}",
+            run.stderr
+        );
         assert!(
             run.peak_rss_kib < RSS_BOUND_KIB,
             "peak RSS {} KiB",
