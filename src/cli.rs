@@ -28,11 +28,17 @@ pub struct GlobalArgs {
     /// API endpoint, e.g. https://cloud.example.com/client/api
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// API key
-    #[arg(long, global = true, value_name = "KEY")]
+    /// API key (may begin with '-': keys are URL-safe Base64)
+    #[arg(long, global = true, value_name = "KEY", allow_hyphen_values = true)]
     pub api_key: Option<String>,
     /// Secret key (prefer the environment or `secret_command`: flags show in `ps`)
-    #[arg(long, global = true, value_name = "SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECRET",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub secret_key: Option<String>,
     /// Profile to use from the configuration files
     #[arg(short = 'p', long, global = true, value_name = "NAME",
@@ -41,8 +47,8 @@ pub struct GlobalArgs {
     /// Configuration file instead of ~/.config/csctl/config.toml
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Time limit of one HTTP request, in seconds
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    /// Time limit of one HTTP request, answer included: seconds or a duration (90, 90s, 2m)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
     /// HTTP method for API calls: post (default) or get
     #[arg(long, global = true, value_name = "METHOD")]
@@ -348,20 +354,15 @@ fn script_option_hint(error: &clap::Error, words: &[std::ffi::OsString]) -> Opti
     ))
 }
 
-/// Parses a duration with units: `2s`, `150ms`, `1m 30s`.
+/// Parses a duration: a bare number is seconds (`2`, `1.5`), else a
+/// number with units (`2s`, `150ms`, `1m 30s`); at most a year. The same
+/// grammar as the environment and the configuration files.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim())
-        .map_err(|error| format!("`{text}` is not a duration ({error}); write e.g. 2s or 150ms"))
+    crate::config::parse_duration(text)
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !seconds.is_finite() || seconds <= 0.0 {
-        return Err(format!("`{text}` must be a positive number of seconds"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    crate::config::parse_positive_duration(text)
 }
 
 fn parse_fraction(text: &str) -> Result<f64, String> {
@@ -418,9 +419,30 @@ mod tests {
     }
 
     #[test]
+    fn keys_may_begin_with_a_hyphen() {
+        let cli = Cli::try_parse_from([
+            "csctl",
+            "--api-key",
+            "-abc",
+            "--secret-key",
+            "--def",
+            "sign",
+            "listZones",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.api_key.as_deref(), Some("-abc"));
+        assert_eq!(cli.global.secret_key.as_deref(), Some("--def"));
+    }
+
+    #[test]
     fn durations_take_units() {
         assert_eq!(parse_duration("150ms"), Ok(Duration::from_millis(150)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert!(parse_duration("2").is_err());
+        // A bare number is seconds, as in the environment and the files.
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("1000000years").is_err());
+        assert!(parse_timeout("1e300").is_err());
+        assert!(parse_timeout("0").is_err());
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
     }
 }

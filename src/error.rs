@@ -1,6 +1,6 @@
 //! The one place where errors become what the user sees: a single message on
 //! stderr and an exit status (0 success, 1 API or runtime error, 2 usage or
-//! configuration error, 130 interrupted).
+//! configuration error, 130 interrupted by Ctrl-C, 143 by SIGTERM).
 
 use std::io::Write as _;
 
@@ -29,6 +29,10 @@ pub enum Error {
     /// The command line is wrong in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C or SIGTERM, with what the user should know (a job that goes
+    /// on, a call that may have been applied).
+    #[error("interrupted; {0}")]
+    Interrupted(String),
     /// A local I/O problem (reading a script, writing output).
     #[error("{0}")]
     Io(String),
@@ -45,15 +49,70 @@ impl Error {
                 | ClientError::NeedsApiKey
                 | ClientError::BadEndpoint(_),
             ) => 2,
-            Self::Client(ClientError::Cancelled) => 130,
+            Self::Client(ClientError::Cancelled) | Self::Interrupted(_) => {
+                crate::interrupt::exit_code()
+            }
             _ => 1,
         }
     }
 }
 
 /// Prints an error as one message on stderr and returns its exit status.
+/// The message is scrubbed of secrets (a server may echo the secret key or
+/// a signature in its error text) and, on a terminal, of control characters.
 pub fn report(error: &Error) -> u8 {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "csctl: error: {error}");
+    write_stderr(&format!("csctl: error: {error}"));
     error.exit_code()
+}
+
+/// Writes one line (or a few) on stderr, scrubbed of secrets and, on a
+/// terminal, of control characters: the way every message csctl writes
+/// about its own work (errors, warnings, notes) goes out.
+pub fn write_stderr(text: &str) {
+    let text = crate::client::trace::scrub(text);
+    let text = terminal_safe(&text, stderr_is_terminal());
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Whether stderr is a terminal (checked once).
+pub fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal as _;
+    static IS_TERMINAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *IS_TERMINAL.get_or_init(|| std::io::stderr().is_terminal())
+}
+
+/// Text that may hold a server's words, made safe for a terminal: each
+/// control character (escape sequences, carriage returns, bells, C1
+/// controls) but newline and tab is shown as `\u{…}`, so a server cannot
+/// retitle, clear or overwrite the screen. Unchanged when `to_terminal` is
+/// false (output to a file or pipe stays exact).
+pub fn terminal_safe(text: &str, to_terminal: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !to_terminal || !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed_on_a_terminal() {
+        let text = "bad\x1b]0;owned\x07 \x1b[2J\rfake\u{9b}31m\nnext\tline";
+        assert_eq!(
+            terminal_safe(text, true),
+            "bad\\u{1b}]0;owned\\u{7} \\u{1b}[2J\\u{d}fake\\u{9b}31m\nnext\tline"
+        );
+        assert_eq!(terminal_safe(text, false), text);
+    }
 }

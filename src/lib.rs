@@ -22,6 +22,7 @@ pub mod commands;
 pub mod completion;
 pub mod config;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod repl;
 pub mod script;

@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+/// Counts live heap bytes, for the scripts' memory budget.
+#[global_allocator]
+static ALLOCATOR: csctl::script::memory::CountingAllocator =
+    csctl::script::memory::CountingAllocator;
+
 fn main() -> ExitCode {
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
     csctl::completion::answer_if_asked();

@@ -97,6 +97,8 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// How long connecting may take.
     pub connect_timeout: Duration,
+    /// The largest answer read, in bytes; a longer one fails the call.
+    pub max_response_size: u64,
     /// How far ahead `expires` is set; `None` sends no `signatureVersion`/`expires`.
     pub expires: Option<Duration>,
     /// TLS settings.
@@ -120,6 +122,7 @@ impl ClientConfig {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             expires: Some(DEFAULT_EXPIRES),
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             tls: TlsConfig::default(),
             max_requests_per_second: None,
             retries: DEFAULT_RETRIES,
@@ -132,6 +135,9 @@ impl ClientConfig {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time limit of connecting.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on the size of one answer: 64 MiB, far above any page of a
+/// real cloud (a 500-VM page is a few MB), far below what hurts a machine.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 64 * 1024 * 1024;
 /// Default number of retries of a read-only call.
 pub const DEFAULT_RETRIES: u32 = 4;
 /// Default validity window of a signed request (`expires`).

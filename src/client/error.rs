@@ -158,6 +158,22 @@ pub enum ClientError {
         /// The endpoint that answered with the redirects.
         endpoint: String,
     },
+    /// The answer is larger than `max_response_size`; it was not read further.
+    #[error(
+        "{command}: the answer from {endpoint} is larger than {} (max_response_size); not read \
+         further\n  hint: ask for less (a list command takes page and pagesize), or raise \
+         `max_response_size` in the profile or $CLOUDSTACK_MAX_RESPONSE_SIZE if the server is \
+         trusted",
+        show_size(*limit)
+    )]
+    TooLarge {
+        /// The command that was called.
+        command: String,
+        /// The endpoint that answered.
+        endpoint: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// Parameters that cannot be sent.
     #[error(transparent)]
     Params(#[from] ParamError),
@@ -183,6 +199,22 @@ pub enum ClientError {
         /// The command that was called.
         command: String,
         /// What happened.
+        #[source]
+        source: Box<ClientError>,
+    },
+    /// The server throttles and asks for a wait longer than csctl obeys.
+    #[error(
+        "{command}: the server throttles (HTTP 429) and asks to wait {}, longer than the {} \
+         csctl waits at most; not retried: {source}",
+        show_wait(*asked),
+        show_wait(super::retry::MAX_THROTTLE_WAIT)
+    )]
+    ThrottledTooLong {
+        /// The command that was called.
+        command: String,
+        /// The wait the server asked for.
+        asked: std::time::Duration,
+        /// The 429 answer.
         #[source]
         source: Box<ClientError>,
     },
@@ -232,6 +264,32 @@ fn unknown_command_hint(suggestions: &[String]) -> String {
     }
     let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
     format!("; did you mean {}?", crate::catalog::or_list(&names))
+}
+
+/// A wait as people read it, whole seconds above a minute (`3years 2months`).
+fn show_wait(wait: std::time::Duration) -> String {
+    let wait = if wait >= std::time::Duration::from_secs(60) {
+        std::time::Duration::from_secs(wait.as_secs())
+    } else {
+        wait
+    };
+    humantime::format_duration(wait).to_string()
+}
+
+/// A byte count as people read it: `64 MiB`, `1.5 KiB`, `100 bytes`.
+pub fn show_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            let value = bytes as f64 / size as f64;
+            return if bytes % size == 0 {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 fn transport_hint(kind: TransportKind) -> &'static str {

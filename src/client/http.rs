@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use serde_json::Value;
@@ -179,7 +179,8 @@ impl Client {
 /// The reqwest client (connection pool, TLS settings) of a configuration.
 fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
     let mut builder = reqwest::Client::builder()
-        .timeout(config.timeout)
+        // No reqwest timeout: `exchange` bounds the whole exchange itself,
+        // answer body included, and says so.
         .connect_timeout(config.connect_timeout)
         .tcp_nodelay(true)
         .pool_max_idle_per_host(64)
@@ -338,6 +339,14 @@ impl Client {
                     ));
                 }
                 Decision::Fail => return Err(known::explain(&catalog, command, error)),
+                Decision::ThrottledTooLong(asked) => {
+                    self.inner.pacer.throttled(Duration::ZERO);
+                    return Err(ClientError::ThrottledTooLong {
+                        command: command.to_string(),
+                        asked,
+                        source: Box::new(error),
+                    });
+                }
                 Decision::MaybeApplied => {
                     return Err(ClientError::MaybeApplied {
                         command: command.to_string(),
@@ -392,11 +401,17 @@ impl Client {
         pairs.push(("response".into(), "json".into()));
         pairs.push(("apiKey".into(), api_key.clone()));
         if let Some(window) = self.inner.config.expires {
+            // Configuration caps durations at a year; a library caller's
+            // absurd window is capped the same way rather than overflowing.
+            let window = chrono::Duration::from_std(window.min(crate::config::MAX_DURATION))
+                .unwrap_or(chrono::Duration::zero());
             let expires = chrono::Utc::now() + window;
             pairs.push(("signatureVersion".into(), "3".into()));
             pairs.push(("expires".into(), sign::format_expires(expires)));
         }
         let signature = sign::sign(&pairs, secret_key, self.inner.config.signature_algorithm);
+        // A server may echo it back in an error: scrubbed from what csctl writes.
+        super::trace::remember_signature(&signature);
         pairs.push(("signature".into(), signature));
         Ok(pairs)
     }
@@ -470,6 +485,7 @@ impl Client {
                 expected: "loginresponse.sessionkey".into(),
                 found: "a login answer without a session key".into(),
             })?;
+        super::trace::remember_secret(&sessionkey);
         self.inner.tracer.note(&format!("logged in as {username}"));
         Ok(Session {
             sessionkey,
@@ -527,7 +543,41 @@ impl Client {
         self.inner.tracer.request(label, &config.endpoint, pairs);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let answer = request
+        // The time limit covers the whole exchange, answer body included:
+        // a server that trickles an endless answer cannot hold csctl.
+        let (status, content_type, cookies, bytes) =
+            tokio::time::timeout(config.timeout, self.receive(command, request))
+                .await
+                .map_err(|_| ClientError::Transport {
+                    command: command.to_string(),
+                    kind: TransportKind::Timeout,
+                    message: format!(
+                        "timed out talking to {}: no complete answer within {}",
+                        config.endpoint,
+                        humantime::format_duration(config.timeout)
+                    ),
+                })??;
+        self.inner
+            .tracer
+            .response(status, content_type.as_deref(), &bytes, started.elapsed());
+        let raw = RawAnswer {
+            status,
+            content_type: content_type.as_deref(),
+            body: &bytes,
+        };
+        let decoded = response::decode(command, &config.endpoint, raw)?;
+        Ok((decoded, cookies))
+    }
+
+    /// Sends `request` and reads its answer: status, content type, the
+    /// cookies set, and the body, at most `max_response_size` bytes.
+    async fn receive(
+        &self,
+        command: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Option<String>, Vec<String>, Vec<u8>), ClientError> {
+        let config = &self.inner.config;
+        let mut answer = request
             .send()
             .await
             .map_err(|error| transport_error(command, &config.endpoint, &error))?;
@@ -541,20 +591,28 @@ impl Client {
             .collect();
         let status = answer.status().as_u16();
         let content_type = header_text(answer.headers().get(CONTENT_TYPE));
-        let bytes = answer
-            .bytes()
-            .await
-            .map_err(|error| transport_error(command, &config.endpoint, &error))?;
-        self.inner
-            .tracer
-            .response(status, content_type.as_deref(), &bytes, started.elapsed());
-        let raw = RawAnswer {
-            status,
-            content_type: content_type.as_deref(),
-            body: &bytes,
+        let limit = config.max_response_size;
+        let too_large = || ClientError::TooLarge {
+            command: command.to_string(),
+            endpoint: config.endpoint.clone(),
+            limit,
         };
-        let decoded = response::decode(command, &config.endpoint, raw)?;
-        Ok((decoded, cookies))
+        if answer.content_length().is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        let capacity = answer.content_length().unwrap_or(8 * 1024).min(limit);
+        let mut bytes = Vec::with_capacity(capacity as usize);
+        while let Some(chunk) = answer
+            .chunk()
+            .await
+            .map_err(|error| transport_error(command, &config.endpoint, &error))?
+        {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, content_type, cookies, bytes))
     }
 }
 

@@ -233,10 +233,10 @@ pub fn parse_assignment(word: &str) -> Result<(String, String), ParamError> {
         return Ok((name.to_string(), value.to_string()));
     };
     let path = PathBuf::from(path);
-    let bytes = std::fs::read(&path).map_err(|error| ParamError::File {
+    let bytes = read_capped(&path).map_err(|message| ParamError::File {
         name: name.to_string(),
         path: path.clone(),
-        message: error.to_string(),
+        message,
     })?;
     if name.eq_ignore_ascii_case("userdata") {
         return Ok((
@@ -250,6 +250,29 @@ pub fn parse_assignment(word: &str) -> Result<(String, String), ParamError> {
         message: "the file is not UTF-8 text".into(),
     })?;
     Ok((name.to_string(), text))
+}
+
+/// The largest file `name=@path` reads: 16 MiB, far above what CloudStack
+/// accepts in one parameter (userdata: 1 MiB), so `@/dev/zero` or a wrong
+/// path to a disk image fails at once instead of filling memory.
+pub const MAX_FILE_PARAMETER: u64 = 16 * 1024 * 1024;
+
+/// Reads at most [`MAX_FILE_PARAMETER`] bytes of `path`; a longer file
+/// (or an endless one such as `/dev/zero`) is an error.
+fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|error| error.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_PARAMETER + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| error.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_PARAMETER {
+        return Err(format!(
+            "the file is larger than {} MiB, the most a parameter file may hold",
+            MAX_FILE_PARAMETER >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses command-line words into parameters (see [`parse_assignment`]).
@@ -420,6 +443,11 @@ mod tests {
         assert!(matches!(
             parse_assignment("userdata=@/no/such/file"),
             Err(ParamError::File { .. })
+        ));
+        #[cfg(unix)]
+        assert!(matches!(
+            parse_assignment("name=@/dev/zero"),
+            Err(ParamError::File { message, .. }) if message.contains("larger than 16 MiB")
         ));
     }
 }

@@ -49,11 +49,24 @@ pub enum Decision {
     Fail,
     /// Give up: the call changes state and may have been applied.
     MaybeApplied,
+    /// Give up: the server throttles and asks for a longer wait than
+    /// [`MAX_THROTTLE_WAIT`].
+    ThrottledTooLong(Duration),
 }
+
+/// The longest wait a 429 answer is obeyed for. A server asking for more
+/// (`retry after [99999999999] ms`) is not waited for: the call fails at
+/// once, saying so.
+pub const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(60);
 
 /// Whether a command only reads: safe to send twice.
 pub fn is_read_only(command: &str) -> bool {
     let lower = command.to_ascii_lowercase();
+    // `getUploadParamsFor*` creates an upload record on the server: sent
+    // twice, it makes two.
+    if lower.starts_with("getuploadparamsfor") {
+        return false;
+    }
     ["list", "query", "get", "find"]
         .iter()
         .any(|verb| lower.starts_with(verb))
@@ -74,7 +87,14 @@ pub fn throttle_delay(error: &ClientError) -> Option<Duration> {
             let rest = &text[start + 1..];
             rest.find(']').map(|end| &rest[..end])
         })
-        .and_then(|number| number.trim().parse::<u64>().ok())
+        .and_then(|number| {
+            let number = number.trim();
+            // More digits than a u64 holds is still "very long".
+            number.parse::<u64>().ok().or_else(|| {
+                (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+                    .then_some(u64::MAX)
+            })
+        })
         .unwrap_or(1000);
     Some(Duration::from_millis(millis.max(1)))
 }
@@ -84,7 +104,9 @@ impl RetryPolicy {
     /// failed with `error`.
     pub fn decide(&self, command: &str, error: &ClientError, attempt: u32) -> Decision {
         if let Some(delay) = throttle_delay(error) {
-            return if attempt < self.max_throttled_attempts {
+            return if delay > MAX_THROTTLE_WAIT {
+                Decision::ThrottledTooLong(delay)
+            } else if attempt < self.max_throttled_attempts {
                 Decision::RetryThrottled(delay)
             } else {
                 Decision::Fail
@@ -260,6 +282,31 @@ mod tests {
             policy.decide("deployVirtualMachine", &error, 30),
             Decision::Fail
         );
+    }
+
+    #[test]
+    fn an_absurd_throttle_wait_is_not_obeyed() {
+        let policy = RetryPolicy::default();
+        for text in [
+            "please retry after [99999999999] ms.",
+            "please retry after [999999999999999999999999999] ms.",
+        ] {
+            assert!(matches!(
+                policy.decide("listZones", &api(429, text), 1),
+                Decision::ThrottledTooLong(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn upload_parameters_are_a_write() {
+        for command in [
+            "getUploadParamsForVolume",
+            "getUploadParamsForTemplate",
+            "GETUPLOADPARAMSFORISO",
+        ] {
+            assert!(!is_read_only(command), "{command}");
+        }
     }
 
     #[test]

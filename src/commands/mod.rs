@@ -26,7 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         .map_err(|error| Error::Io(format!("cannot start the async runtime: {error}")))?;
     let global = cli.global;
     match cli.command {
-        Command::Call(args) => runtime.block_on(until_ctrl_c(call::run(&global, &args))),
+        Command::Call(args) => runtime.block_on(call::run(&global, &args)),
         Command::Sign(args) => runtime.block_on(sign::run(&global, &args)),
         Command::Sim(args) => runtime.block_on(sim::run(&global, &args)),
         Command::Run(args) => run::run(&runtime, &global, &args),
@@ -52,7 +52,7 @@ pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, 
     if !target.sim {
         let resolved = config::resolve(&overrides(global), &Sources::from_process())?;
         for warning in &resolved.warnings {
-            eprintln!("csctl: warning: {warning}");
+            crate::error::write_stderr(&format!("csctl: warning: {warning}"));
         }
         let client = Client::new(resolved.client)?;
         return Ok(Target { client, sim: None });
@@ -109,15 +109,16 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
     }
 }
 
-/// Runs `work`, or ends with [`ClientError::Cancelled`] on Ctrl-C (dropping
-/// `work` cancels its requests).
+/// Runs `work`, or ends with [`ClientError::Cancelled`] on Ctrl-C or
+/// SIGTERM (dropping `work` cancels its requests).
 pub async fn until_ctrl_c<F>(work: F) -> Result<(), Error>
 where
     F: std::future::Future<Output = Result<(), Error>>,
 {
+    let mut signals = crate::interrupt::Signals::new();
     tokio::select! {
         result = work => result,
-        _ = tokio::signal::ctrl_c() => Err(ClientError::Cancelled.into()),
+        () = signals.recv() => Err(ClientError::Cancelled.into()),
     }
 }
 

@@ -30,7 +30,7 @@ pub fn run(
         // Resolved here rather than through `connect`, to know the profile.
         let resolved = config::resolve(&options.overrides, &Sources::from_process())?;
         for warning in &resolved.warnings {
-            eprintln!("csctl: warning: {warning}");
+            crate::error::write_stderr(&format!("csctl: warning: {warning}"));
         }
         Connection {
             client: Client::new(resolved.client)?,

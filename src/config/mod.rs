@@ -29,7 +29,7 @@ use own::OwnConfig;
 use peers::{CmkConfig, CsConfig};
 use settings::{Secret, Settings};
 
-pub use settings::AuthKind;
+pub use settings::{parse_duration, parse_positive_duration, parse_size, AuthKind, MAX_DURATION};
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -449,7 +449,14 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
         let secret = match (&direct_secret, &settings.secret_command) {
             (Some((secret, origin)), _) => Some((secret.clone(), origin.clone())),
             (None, Some(command)) => Some((
-                command::run_secret_command(profile_name, "secret_command", command)?,
+                command::run_secret_command(
+                    profile_name,
+                    "secret_command",
+                    command,
+                    settings
+                        .secret_command_timeout
+                        .unwrap_or(command::DEFAULT_TIMEOUT),
+                )?,
                 format!("secret_command of {}", place.clone().unwrap_or_default()),
             )),
             (None, None) => None,
@@ -474,6 +481,9 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
                     profile_name,
                     "password_command",
                     command,
+                    settings
+                        .secret_command_timeout
+                        .unwrap_or(command::DEFAULT_TIMEOUT),
                 )?),
                 (None, None) => None,
             };
@@ -557,6 +567,16 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
         },
     };
     client.connect_timeout = settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    client.max_response_size = match sources.var("CLOUDSTACK_MAX_RESPONSE_SIZE") {
+        Some(text) => settings::parse_size(&text).map_err(|message| ConfigError::Invalid {
+            path: "$CLOUDSTACK_MAX_RESPONSE_SIZE".into(),
+            key: "max_response_size".into(),
+            message,
+        })?,
+        None => settings
+            .max_response_size
+            .unwrap_or(crate::client::config::DEFAULT_MAX_RESPONSE_SIZE),
+    };
     client.expires = settings.expires.unwrap_or(Some(DEFAULT_EXPIRES));
     client.max_requests_per_second = settings.max_requests_per_second;
     if let Some(retries) = settings.retries {
@@ -564,6 +584,7 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
     }
     client.verbosity = overrides.verbosity;
     client.tls = resolve_tls(overrides, sources, settings, place.as_deref())?;
+    warnings.extend(transport_warnings(&client, overrides.insecure));
 
     // Origin, for humans.
     let mut overridden = Vec::new();
@@ -590,6 +611,43 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
 
 // ---------------------------------------------------------------------------
 // Helpers
+
+/// Warnings about credentials exposed on the way: a password sent over
+/// plain http (except to this machine) or to a server whose certificate is
+/// not verified, and `--insecure` given on the command line.
+fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let url = reqwest::Url::parse(&client.endpoint).ok();
+    let host = url
+        .as_ref()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let plain_http = url.as_ref().is_some_and(|url| url.scheme() == "http");
+    if let Credentials::Password { username, .. } = &client.credentials {
+        if plain_http && !loopback {
+            warnings.push(format!(
+                "the password of `{username}` is sent to {host} over plain http: anyone on the \
+                 network path can read it; use an https:// endpoint"
+            ));
+        } else if client.tls.insecure && !plain_http {
+            warnings.push(format!(
+                "the password of `{username}` is sent to {host} without verifying its TLS \
+                 certificate (insecure): a server impersonating it would receive the password"
+            ));
+        }
+    } else if insecure_flag && !plain_http {
+        warnings.push(format!(
+            "--insecure: the TLS certificate of {host} is not verified; a server impersonating \
+             it would receive your signed requests"
+        ));
+    }
+    warnings
+}
 
 /// `~` and `~/…` are the home directory.
 pub(crate) fn expand_tilde(path: &Path, home: Option<&Path>) -> PathBuf {
@@ -860,7 +918,20 @@ impl<'a> Loader<'a> {
 
     fn ensure_cs(&mut self) -> Result<(), ConfigError> {
         if self.cs.is_none() {
-            self.cs = Some(CsConfig::load(&self.cs_paths())?);
+            // The working directory's cloudstack.ini is trusted only when
+            // $CLOUDSTACK_CONFIG names it.
+            let home = self.sources.home_dir.as_deref();
+            let local = self.sources.cwd.join("cloudstack.ini");
+            let named = self
+                .sources
+                .var("CLOUDSTACK_CONFIG")
+                .map(|path| self.sources.cwd.join(expand_tilde(Path::new(&path), home)));
+            let cs = CsConfig::load(&self.cs_paths())?;
+            self.cs = Some(if named.as_ref() == Some(&local) {
+                cs
+            } else {
+                cs.distrust(local)
+            });
         }
         Ok(())
     }

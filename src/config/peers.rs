@@ -239,6 +239,10 @@ pub(crate) struct CsConfig {
     secret_files: Vec<PathBuf>,
     defaults: Keys,
     regions: Vec<(String, Keys)>,
+    /// `./cloudstack.ini` of the working directory, unless trusted
+    /// explicitly (`$CLOUDSTACK_CONFIG` names it): a cloned repository
+    /// could hold one.
+    untrusted: Option<PathBuf>,
 }
 
 impl CsConfig {
@@ -282,7 +286,61 @@ impl CsConfig {
             secret_files,
             defaults,
             regions,
+            untrusted: None,
         })
+    }
+
+    /// Marks `path` (the working directory's `cloudstack.ini`) as a file
+    /// that may not redirect or weaken a region defined elsewhere.
+    pub fn distrust(mut self, path: PathBuf) -> Self {
+        self.untrusted = Some(path);
+        self
+    }
+
+    /// Refuses a working-directory file that changes the endpoint of a
+    /// region whose credentials come from another file (it would send them
+    /// to its own server), and warns when it weakens that region's
+    /// security (`expiration`, `verify`, `dangerous_no_tls_verify`, `method`).
+    fn check_untrusted(&self, name: &str, merged: &Keys) -> Result<Vec<String>, ConfigError> {
+        let Some(untrusted) = &self.untrusted else {
+            return Ok(Vec::new());
+        };
+        let from_untrusted = |key: &str| merged.get(key).is_some_and(|(_, path)| path == untrusted);
+        let credentials_elsewhere = ["key", "secret"]
+            .iter()
+            .any(|key| merged.get(*key).is_some_and(|(_, path)| path != untrusted));
+        if !credentials_elsewhere {
+            return Ok(Vec::new());
+        }
+        let shown = untrusted.display();
+        let credentials_file = ["key", "secret"]
+            .iter()
+            .find_map(|key| merged.get(*key).map(|(_, path)| path.display().to_string()))
+            .unwrap_or_default();
+        if from_untrusted("endpoint") {
+            return Err(ConfigError::Invalid {
+                path: shown.to_string(),
+                key: "endpoint".into(),
+                message: format!(
+                    "this file in the working directory sets the endpoint of cs region `{name}`, \
+                     whose credentials come from {credentials_file}: refused, since it would send \
+                     them to a server of its choosing; if the file is yours, name it with \
+                     CLOUDSTACK_CONFIG={shown}, or give --endpoint"
+                ),
+            });
+        }
+        Ok(
+            ["expiration", "verify", "dangerous_no_tls_verify", "method"]
+                .iter()
+                .filter(|key| from_untrusted(key))
+                .map(|key| {
+                    format!(
+                    "{shown} in the working directory sets `{key}` of cs region `{name}`, whose \
+                     credentials come from {credentials_file}; check that this is intended"
+                )
+                })
+                .collect(),
+        )
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -332,7 +390,7 @@ impl CsConfig {
         home: Option<&Path>,
     ) -> Result<(Settings, Vec<String>), ConfigError> {
         let merged = self.merged(name);
-        let mut notes = Vec::new();
+        let mut notes = self.check_untrusted(name, &merged)?;
         let get = |key: &str| -> Option<(String, String)> {
             let (value, path) = merged.get(key)?;
             let value = value.trim();
@@ -367,8 +425,14 @@ impl CsConfig {
                     format!("`{text}` is not a whole number of seconds"),
                 )
             })?;
-            out.expires =
-                Some((seconds > 0).then(|| std::time::Duration::from_secs(seconds as u64)));
+            let window = match seconds {
+                ..=0 => None,
+                seconds => Some(
+                    settings::parse_duration(&seconds.to_string())
+                        .map_err(|m| invalid(&place, "expiration", m))?,
+                ),
+            };
+            out.expires = Some(window);
         }
         if let Some((text, place)) = get("dangerous_no_tls_verify") {
             let off = settings::parse_bool(&text).ok_or_else(|| {

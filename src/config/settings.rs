@@ -42,6 +42,9 @@ pub(crate) struct Settings {
     pub password: Option<Secret>,
     #[serde(default, deserialize_with = "de_nonempty")]
     pub password_command: Option<String>,
+    /// How long `secret_command`/`password_command` may run.
+    #[serde(default, deserialize_with = "de_timeout")]
+    pub secret_command_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "de_nonempty")]
     pub domain: Option<String>,
     #[serde(default, deserialize_with = "de_parsed")]
@@ -61,6 +64,9 @@ pub(crate) struct Settings {
     pub max_requests_per_second: Option<f64>,
     /// Retries of a read-only call after a transient failure.
     pub retries: Option<u32>,
+    /// The largest answer read, in bytes.
+    #[serde(default, deserialize_with = "de_size")]
+    pub max_response_size: Option<u64>,
 }
 
 impl Settings {
@@ -122,24 +128,54 @@ pub(crate) fn check_endpoint(text: &str) -> Result<String, String> {
     }
 }
 
-/// Parses a duration: plain seconds (`60`, `1.5`) or a humantime text (`90s`, `2m`).
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+/// The longest duration any setting accepts (a year): beyond it a value is
+/// a typo or an attack, and date arithmetic could overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Parses a duration, the one grammar of flags, environment and files: a
+/// bare number is seconds (`60`, `1.5`); otherwise a number with units
+/// (`90s`, `150ms`, `2m`, `1h 30m`). At most [`MAX_DURATION`].
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        return seconds_to_duration(seconds);
+    let duration = if let Ok(seconds) = text.parse::<f64>() {
+        seconds_to_duration(seconds)?
+    } else {
+        humantime::parse_duration(text).map_err(|_| {
+            format!(
+                "`{text}` is not a duration (seconds such as `60`, or a text such as `90s`, \
+                 `150ms` or `2m`)"
+            )
+        })?
+    };
+    check_range(duration, text)
+}
+
+fn check_range(duration: Duration, shown: &str) -> Result<Duration, String> {
+    if duration > MAX_DURATION {
+        return Err(format!(
+            "`{shown}` is too long (at most {} days)",
+            MAX_DURATION.as_secs() / 86_400
+        ));
     }
-    humantime::parse_duration(text).map_err(|_| {
-        format!(
-            "`{text}` is not a duration (seconds such as `60`, or a text such as `90s` or `2m`)"
-        )
-    })
+    Ok(duration)
 }
 
 fn seconds_to_duration(seconds: f64) -> Result<Duration, String> {
     if !seconds.is_finite() || seconds < 0.0 {
         return Err(format!("`{seconds}` is not a number of seconds >= 0"));
     }
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{seconds}` seconds is too long"))
+    let duration = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("`{seconds}` seconds is too long"))?;
+    check_range(duration, &format!("{seconds}"))
+}
+
+/// A duration that must be greater than zero (a timeout, say).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!("`{}` must be greater than zero", text.trim()));
+    }
+    Ok(duration)
 }
 
 /// A request or connect timeout: must be greater than zero.
@@ -167,6 +203,30 @@ pub(crate) fn parse_expires(text: &str) -> Result<Option<Duration>, String> {
     }
     let duration = parse_duration(text)?;
     Ok((!duration.is_zero()).then_some(duration))
+}
+
+/// Parses a size: bytes (`1048576`) or a number with a unit (`64MiB`,
+/// `512 KB`, `1G`; every unit is binary: K = 1024). At least 1 KiB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad = || format!("`{text}` is not a size (bytes, or a number with KiB, MiB or GiB)");
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let bytes = number * multiplier as f64;
+    if !bytes.is_finite() || bytes < 1024.0 || bytes > (1u64 << 40) as f64 {
+        return Err(format!("`{text}` is out of range (1 KiB to 1 TiB)"));
+    }
+    Ok(bytes as u64)
 }
 
 /// A boolean as INI files and environment variables write it.
@@ -231,6 +291,20 @@ fn de_expires<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Duration>
         .map(Some)
 }
 
+fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    let text = match Size::deserialize(d)? {
+        Size::Bytes(bytes) => bytes.to_string(),
+        Size::Text(text) => text,
+    };
+    parse_size(&text).map(Some).map_err(de::Error::custom)
+}
+
 fn de_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     let rate = f64::deserialize(d)?;
     check_rate(rate).map(Some).map_err(de::Error::custom)
@@ -270,7 +344,8 @@ impl<'de> Visitor<'de> for DurationVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        let duration = Duration::from_secs(value);
+        let duration =
+            check_range(Duration::from_secs(value), &value.to_string()).map_err(E::custom)?;
         Ok((!duration.is_zero()).then_some(duration))
     }
 

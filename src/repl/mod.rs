@@ -23,6 +23,7 @@ mod call;
 pub mod catalog;
 mod commands;
 mod complete;
+mod private;
 mod render;
 mod rhai_input;
 pub mod shorthand;
@@ -193,6 +194,14 @@ impl Repl {
             let prompt = self.prompt();
             match self.editor.readline(&prompt) {
                 Ok(line) => {
+                    // A line holding a secret (`login … password=…`) never
+                    // reaches the history file.
+                    if !line.trim().is_empty()
+                        && !line.starts_with(' ')
+                        && !private::holds_secret(&line)
+                    {
+                        let _ = self.editor.add_history_entry(line.as_str());
+                    }
                     self.save_history();
                     if self.handle(&line) == Flow::Quit {
                         return Ok(());
@@ -448,7 +457,13 @@ impl Repl {
         };
         let mut message = format!("fetched {} APIs from listApis", live.len());
         if let Some(path) = self.cache_path() {
-            match live.save(&path, &client.config().endpoint, self.profile.as_deref()) {
+            if let Some(dir) = path.parent() {
+                let _ = private::private_dir(dir);
+            }
+            let saved = live
+                .save(&path, &client.config().endpoint, self.profile.as_deref())
+                .and_then(|()| private::private_file(&path).map_err(|error| error.to_string()));
+            match saved {
                 Ok(()) => message.push_str(&format!("; cached in {}", path.display())),
                 Err(error) => warn(&format!("cannot cache the API catalogue: {error}")),
             }
@@ -537,9 +552,14 @@ impl Repl {
             return;
         };
         if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+            let _ = private::private_dir(dir);
         }
-        if let Err(error) = self.editor.append_history(&path) {
+        let saved = self
+            .editor
+            .append_history(&path)
+            .map_err(|error| error.to_string())
+            .and_then(|()| private::private_file(&path).map_err(|error| error.to_string()));
+        if let Err(error) = saved {
             warn(&format!(
                 "cannot write the history {}: {error}; it is no longer saved",
                 path.display()
@@ -623,7 +643,7 @@ fn new_editor(shared: Arc<Shared>) -> Result<Editor<ReplHelper, DefaultHistory>,
         .history_ignore_dups(true)
         .map_err(fail)?
         .history_ignore_space(true)
-        .auto_add_history(true)
+        .auto_add_history(false)
         .completion_type(CompletionType::List)
         .build();
     let mut editor = Editor::<ReplHelper, DefaultHistory>::with_config(config).map_err(fail)?;
@@ -677,15 +697,15 @@ fn listen_for_ctrl_c(
 
 /// A note for the user, on stderr.
 fn note(text: &str) {
-    eprintln!("{text}");
+    crate::error::write_stderr(text);
 }
 
 /// A warning, on stderr.
 fn warn(text: &str) {
-    eprintln!("csctl: warning: {text}");
+    crate::error::write_stderr(&format!("csctl: warning: {text}"));
 }
 
 /// An error, on stderr, as `csctl run` prints it; the session goes on.
 fn report(text: &str) {
-    eprintln!("csctl: error: {text}");
+    crate::error::write_stderr(&format!("csctl: error: {text}"));
 }

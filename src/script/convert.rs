@@ -53,7 +53,34 @@ fn number_to_dynamic(number: &Number) -> Dynamic {
 
 /// A Rhai value as JSON, or a description of the first part that has no
 /// JSON form (`what` names the value in that description, e.g. `args`).
+/// Arrays and maps nested deeper than [`MAX_DEPTH`](super::limits::MAX_DEPTH)
+/// are refused too.
 pub fn dynamic_to_json(value: &Dynamic, what: &str) -> Result<Value, String> {
+    encode(value, what, 0)
+}
+
+/// A Rhai object map as a JSON object (see [`dynamic_to_json`]).
+pub fn map_to_json(map: &Map, what: &str) -> Result<serde_json::Map<String, Value>, String> {
+    encode_map(map, what, 0)
+}
+
+fn encode(value: &Dynamic, what: &str, depth: usize) -> Result<Value, String> {
+    if value.is_array() || value.is_map() {
+        if depth >= super::limits::MAX_DEPTH {
+            return Err(super::limits::too_deep(what));
+        }
+        if let Some(items) = value.read_lock::<Array>() {
+            return items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| encode(item, &format!("{what}[{index}]"), depth + 1))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array);
+        }
+        if let Some(map) = value.read_lock::<Map>() {
+            return encode_map(&map, what, depth).map(Value::Object);
+        }
+    }
     let value = value.flatten_clone();
     if value.is_unit() {
         return Ok(Value::Null);
@@ -77,32 +104,25 @@ pub fn dynamic_to_json(value: &Dynamic, what: &str) -> Result<Value, String> {
         let bytes = value.into_blob().unwrap_or_default();
         return Ok(Value::Array(bytes.into_iter().map(Value::from).collect()));
     }
-    if value.is_array() {
-        let items: Array = value.into_array().unwrap_or_default();
-        return items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| dynamic_to_json(item, &format!("{what}[{index}]")))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array);
-    }
-    if value.is_map() {
-        let map = value.cast::<Map>();
-        return map_to_json(&map, what).map(Value::Object);
-    }
     Err(format!(
         "{what} is a {} value, which has no JSON form",
         value.type_name()
     ))
 }
 
-/// A Rhai object map as a JSON object (see [`dynamic_to_json`]).
-pub fn map_to_json(map: &Map, what: &str) -> Result<serde_json::Map<String, Value>, String> {
+fn encode_map(
+    map: &Map,
+    what: &str,
+    depth: usize,
+) -> Result<serde_json::Map<String, Value>, String> {
+    if depth >= super::limits::MAX_DEPTH {
+        return Err(super::limits::too_deep(what));
+    }
     let mut object = serde_json::Map::with_capacity(map.len());
     for (key, item) in map {
         object.insert(
             key.to_string(),
-            dynamic_to_json(item, &format!("{what}.{key}"))?,
+            encode(item, &format!("{what}.{key}"), depth + 1)?,
         );
     }
     Ok(object)

@@ -321,6 +321,18 @@ pub fn eval_error_with(
     }
     trace.reverse();
     match current {
+        EvalAltResult::ErrorTerminated(token, position)
+            if super::limits::is_memory_token(token) =>
+        {
+            ScriptError::Runtime(Box::new(diagnostic(
+                super::limits::memory_message(),
+                &file,
+                *position,
+                trace,
+                None,
+                sources,
+            )))
+        }
         EvalAltResult::ErrorTerminated(..) => ScriptError::Interrupted,
         EvalAltResult::ErrorParsing(kind, position) => {
             let message = kind.to_string();

@@ -29,6 +29,7 @@ mod catalog;
 mod cloud;
 mod commands;
 mod jobs;
+mod listener;
 mod params;
 mod respond;
 mod server;
@@ -43,7 +44,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -87,7 +87,18 @@ pub struct SimConfig {
     /// How far the simulator's clock runs ahead of this machine's, to see
     /// what a client's clock skew does to signed requests' `expires`.
     pub clock_ahead: Duration,
+    /// The most connections open at once; more wait until one closes.
+    pub max_connections: usize,
+    /// A connection that sends nothing for this long while a request is
+    /// awaited (an idle or stalled socket) is closed.
+    pub idle_timeout: Duration,
 }
+
+/// The default cap on open connections: far below the usual limit of
+/// 1,024 open files, far above what clients need.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// The default idle timeout of a connection.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -101,6 +112,8 @@ impl Default for SimConfig {
             seed: None,
             rate_limit: None,
             clock_ahead: Duration::ZERO,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -280,9 +293,8 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     ));
     let router = server::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
-    });
+    let listener =
+        listener::BoundedListener::new(listener, config.max_connections, config.idle_timeout);
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async {
             let _ = stopped.await;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map};
 
-use super::{client_error, params_of, throw_map, FnResult};
+use super::{block_on_call, client_error, params_of, throw_map, FnResult};
 use crate::client::{self, http::encode_form, sign, Credentials, Params};
 use crate::script::convert::json_to_dynamic;
 use crate::script::HostState;
@@ -109,16 +109,14 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
 
 fn call(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
     let params = params_of(args, "api")?;
-    let answer = state
-        .block_on(state.client.call(command, &params))?
+    let answer = block_on_call(state, command, state.client.call(command, &params))?
         .map_err(client_error)?;
     Ok(json_to_dynamic(&answer))
 }
 
 fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
     let params = params_of(args, "api_wait")?;
-    let answer = state
-        .block_on(state.client.call(command, &params))?
+    let answer = block_on_call(state, command, state.client.call(command, &params))?
         .map_err(client_error)?;
     let Some(jobid) = state.client.job_to_wait(command, &answer) else {
         return Ok(json_to_dynamic(&answer));

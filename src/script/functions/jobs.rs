@@ -61,9 +61,13 @@ pub(crate) fn wait_one(
 ) -> FnResult<Dynamic> {
     let bar = JobsProgress::new(1, state.progress.load(std::sync::atomic::Ordering::Relaxed));
     let ids = [jobid.to_string()];
-    let outcomes = state.block_on(client::wait_jobs(&state.client, &ids, options, &|p| {
-        bar.update(p)
-    }))?;
+    let outcomes = state
+        .block_on(client::wait_jobs(&state.client, &ids, options, &|p| {
+            bar.update(p)
+        }))
+        .inspect_err(|_| {
+            note_pending(state, what, &ids);
+        })?;
     drop(bar);
     let outcome = outcomes.into_iter().next().expect("one outcome per job");
     if let JobOutcome::Succeeded { job, .. } = &outcome {
@@ -72,6 +76,31 @@ pub(crate) fn wait_one(
     let failure = failure_of(&outcome, options);
     let message = format!("{what}: {}", failure.text);
     Err(throw_map("job", message, failure.map))
+}
+
+/// The id of the job an outcome is about.
+fn outcome_jobid(outcome: &JobOutcome) -> &str {
+    match outcome {
+        JobOutcome::Succeeded { jobid, .. }
+        | JobOutcome::Failed { jobid, .. }
+        | JobOutcome::TimedOut { jobid, .. }
+        | JobOutcome::Unknown { jobid, .. } => jobid,
+    }
+}
+
+/// After an interrupted wait: says on stderr which jobs were still pending
+/// (they go on in the cloud) and how to check them.
+fn note_pending(state: &HostState, what: &str, pending: &[String]) {
+    if pending.is_empty() || !state.interrupter.is_interrupted() {
+        return;
+    }
+    state.emit(
+        crate::script::Stream::Stderr,
+        &format!(
+            "csctl: {what} interrupted; {}",
+            crate::interrupt::pending_jobs_note(pending)
+        ),
+    );
 }
 
 fn wait_all(state: &HostState, jobs: &Array, options: &Map) -> FnResult<Array> {
@@ -85,19 +114,39 @@ fn wait_all(state: &HostState, jobs: &Array, options: &Map) -> FnResult<Array> {
         return Ok(Array::new());
     }
     let bar = JobsProgress::new(ids.len(), progress);
+    // The jobs that ended, so that an interrupted wait can list the others.
+    let ended = std::sync::Mutex::new(std::collections::HashSet::new());
     // Each job's answer is cut down to its `jobresult`, in script form, as
     // soon as the job ends: a wait on a thousand VMs never holds a thousand
     // whole JSON answers at once.
-    let outcomes = state.block_on(client::jobs::wait_jobs_with(
-        &state.client,
-        &ids,
-        &options,
-        &|p| bar.update(p),
-        |outcome| match outcome {
-            JobOutcome::Succeeded { job, .. } => Ok(job_result(&job)),
-            other => Err(Box::new(other)),
-        },
-    ))?;
+    let outcomes = state
+        .block_on(client::jobs::wait_jobs_with(
+            &state.client,
+            &ids,
+            &options,
+            &|p| bar.update(p),
+            |outcome| {
+                ended
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(outcome_jobid(&outcome).to_string());
+                match outcome {
+                    JobOutcome::Succeeded { job, .. } => Ok(job_result(&job)),
+                    other => Err(Box::new(other)),
+                }
+            },
+        ))
+        .inspect_err(|_| {
+            let ended = ended
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let pending: Vec<String> = ids
+                .iter()
+                .filter(|id| !ended.contains(*id))
+                .cloned()
+                .collect();
+            note_pending(state, "wait_jobs", &pending);
+        })?;
     drop(bar);
 
     let mut results = Array::with_capacity(outcomes.len());

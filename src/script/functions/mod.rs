@@ -84,7 +84,8 @@ pub(crate) fn client_error(error: ClientError) -> Box<EvalAltResult> {
         | ClientError::MissingResponse { command, .. }
         | ClientError::MaybeApplied { command, .. }
         | ClientError::RedirectRefused { command, .. }
-        | ClientError::TooManyRedirects { command, .. } => {
+        | ClientError::TooManyRedirects { command, .. }
+        | ClientError::TooLarge { command, .. } => {
             fields.insert("command".into(), command.into());
             "transport"
         }
@@ -106,6 +107,28 @@ fn api_fields(fields: &mut Map, api: crate::client::ApiError) {
         "http_status".into(),
         Dynamic::from_int(i64::from(api.http_status)),
     );
+}
+
+/// Runs one API call of `command` for a script. When the script is
+/// interrupted while a state-changing call is in flight, says on stderr
+/// that it may have been applied and how to check.
+pub(crate) fn block_on_call<T>(
+    state: &crate::script::HostState,
+    command: &str,
+    future: impl std::future::Future<Output = T>,
+) -> Result<T, Box<EvalAltResult>> {
+    let already = state.interrupter.is_interrupted();
+    state.block_on(future).inspect_err(|_| {
+        if !already && !crate::client::retry::is_read_only(command) {
+            state.emit(
+                crate::script::Stream::Stderr,
+                &format!(
+                    "csctl: interrupted: {}",
+                    crate::interrupt::in_flight_note(command)
+                ),
+            );
+        }
+    })
 }
 
 /// A script map of API arguments as request parameters (maps, arrays,

@@ -261,40 +261,39 @@ pub struct Measured {
     pub peak_rss_kib: u64,
 }
 
-/// Runs `command` to the end and measures its peak resident set size
-/// (`wait4`'s `ru_maxrss`, of this child alone).
+/// Runs `command` to the end and measures its peak resident set size with
+/// `/usr/bin/time` (`wait4`'s `ru_maxrss` of a child forked straight from
+/// the test process would count the test process's pages, which Linux
+/// carries over into the child's high-water mark).
 #[cfg(unix)]
-pub fn run_measured(mut command: std::process::Command) -> Measured {
-    use std::os::unix::process::ExitStatusExt as _;
-    use std::process::Stdio;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let read_all = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = Vec::new();
-            let _ = pipe.read_to_end(&mut text);
-            String::from_utf8_lossy(&text).into_owned()
-        })
-    };
-    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
-    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data, for which zero is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our own child, not yet reaped; the pointers are valid.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4 failed");
-    // Reaped already: `Child` must not wait for it again.
-    std::mem::forget(child);
+pub fn run_measured(command: std::process::Command) -> Measured {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut timed = std::process::Command::new("/usr/bin/time");
+    timed
+        .args(["-f", "%M", "-o"])
+        .arg(report.path())
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(name, value),
+            None => timed.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    let output = timed.stdin(std::process::Stdio::null()).output().unwrap();
+    let text = std::fs::read_to_string(report.path()).unwrap_or_default();
+    let peak_rss_kib = text
+        .lines()
+        .filter_map(|line| line.trim().parse::<u64>().ok())
+        .next_back()
+        .unwrap_or_else(|| panic!("no measurement from /usr/bin/time: {text}"));
     Measured {
-        status: std::process::ExitStatus::from_raw(status),
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-        peak_rss_kib: usage.ru_maxrss as u64,
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        peak_rss_kib,
     }
 }
