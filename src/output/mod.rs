@@ -167,6 +167,20 @@ fn csv(rows: &[Value]) -> String {
     text
 }
 
+/// CSV lines of `rows` in the given `columns`, with the header line first
+/// when `header` (for writing a long list a page at a time).
+pub fn csv_rows(rows: &[Value], columns: &[String], header: bool) -> String {
+    let mut text = if header {
+        csv_line(columns)
+    } else {
+        String::new()
+    };
+    for row in rows {
+        text.push_str(&csv_line(&row_cells(row, columns)));
+    }
+    text
+}
+
 fn csv_line(cells: &[String]) -> String {
     let mut line = cells
         .iter()

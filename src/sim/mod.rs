@@ -29,6 +29,7 @@ mod catalog;
 mod cloud;
 mod commands;
 mod jobs;
+mod list_async_jobs;
 mod params;
 mod respond;
 mod server;
@@ -87,6 +88,9 @@ pub struct SimConfig {
     /// How far the simulator's clock runs ahead of this machine's, to see
     /// what a client's clock skew does to signed requests' `expires`.
     pub clock_ahead: Duration,
+    /// How long each answer of a list command (one page) is delayed, as a
+    /// real server's database work delays it; other commands answer at once.
+    pub latency: Duration,
 }
 
 impl Default for SimConfig {
@@ -101,6 +105,7 @@ impl Default for SimConfig {
             seed: None,
             rate_limit: None,
             clock_ahead: Duration::ZERO,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -269,7 +274,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.seed,
         chrono::Utc::now(),
     );
-    let shared = Arc::new(server::Shared::new(
+    let mut shared = server::Shared::new(
         config.api_key,
         config.secret_key,
         config.fail_rate,
@@ -277,7 +282,9 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.rate_limit,
         config.clock_ahead,
         state,
-    ));
+    );
+    shared.list_latency = config.latency;
+    let shared = Arc::new(shared);
     let router = server::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let listener = listener.tap_io(|stream| {
@@ -311,6 +318,7 @@ pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
         fail_rate: config.fail_rate,
         seed: config.seed,
         rate_limit: config.rate_limit,
+        latency: config.latency,
     };
     let sim = start(config).await?;
     // Install the handler (on first poll) before the banner says to press Ctrl-C.
@@ -334,6 +342,7 @@ struct Banner {
     fail_rate: f64,
     seed: Option<u64>,
     rate_limit: Option<u32>,
+    latency: Duration,
 }
 
 impl Banner {
@@ -347,6 +356,12 @@ impl Banner {
         }
         if let Some(limit) = self.rate_limit {
             extras.push(format!("rate limit {limit}/s"));
+        }
+        if !self.latency.is_zero() {
+            extras.push(format!(
+                "list latency {}",
+                humantime::format_duration(self.latency)
+            ));
         }
         if let Some(seed) = self.seed {
             extras.push(format!("seed {seed}"));
@@ -382,6 +397,7 @@ mod tests {
             fail_rate: 0.1,
             seed: Some(3),
             rate_limit: None,
+            latency: Duration::ZERO,
         };
         let text = banner.render("http://127.0.0.1:8080/client/api");
         for needle in [

@@ -5,6 +5,7 @@ mod cli_call;
 mod cli_config;
 mod cli_errors;
 mod cli_tls;
+mod perf_paths;
 mod reliability;
 #[cfg(unix)]
 mod repl_complete;
