@@ -6,7 +6,7 @@ use rhai::{Array, Dynamic, Engine, FuncRegistration, Map};
 
 use super::{client_error, params_of, throw_map, FnResult};
 use crate::client::{self, http::encode_form, response, sign, Credentials, ListOptions, Params};
-use crate::script::convert::json_to_dynamic;
+use crate::script::convert::{decode_answer, json_to_dynamic};
 use crate::script::HostState;
 
 pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
@@ -120,10 +120,9 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
 
 fn call(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
     let params = params_of(args, "api")?;
-    let answer = state
-        .block_on(state.client.call(command, &params))?
-        .map_err(client_error)?;
-    Ok(json_to_dynamic(&answer))
+    state
+        .block_on(state.client.call_with(command, &params, decode_answer))?
+        .map_err(client_error)
 }
 
 fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
