@@ -2,7 +2,7 @@
 # Inventories of big clouds: list_all of N VMs (default 2,000) in pages of
 # 200 against `csctl sim --latency 200ms` (each page answer delayed as a real
 # server's database work delays it), with pages fetched together (the
-# default, 4 at a time) and one after another, side by side in one run;
+# default, 5 at a time) and one after another, side by side in one run;
 # then `csctl call listVirtualMachines --all -o jsonl` of BIG VMs (default
 # 20,000) under /usr/bin/time for its peak memory.
 #

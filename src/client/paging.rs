@@ -3,8 +3,10 @@
 //! The first page tells `count`; the other pages are then fetched a few at
 //! a time ([`ListOptions::concurrency`], each request still paced by the
 //! client's rate limit) and handed over in the server's order as they
-//! arrive, so a caller that writes rows out holds one page at a time,
-//! whatever the cloud's size. Rows shift between pages while the cloud
+//! arrive, so a caller that writes rows out holds one decoded page at a
+//! time, whatever the cloud's size: a page that arrives before its turn is
+//! kept as the bytes the server sent (checked to be JSON, so that a proxy's
+//! HTML page is still retried), several times smaller than decoded. Rows shift between pages while the cloud
 //! changes: an item seen on an earlier page is dropped (by `id`, and zone for
 //! lists such as `listTemplates` that show one row per template and zone).
 //!
@@ -20,7 +22,7 @@ use serde_json::Value;
 use super::error::ClientError;
 use super::http::Client;
 use super::params::Params;
-use super::response::as_integer;
+use super::response::{self, as_integer, RawAnswer};
 
 /// The server's default and largest page size (`default.page.size`).
 pub const MAX_PAGE_SIZE: usize = 500;
@@ -37,7 +39,7 @@ pub struct ListOptions {
 
 /// Pages in flight at once by default: enough to hide a slow server's
 /// per-page time, few enough to stay polite.
-pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
+pub const DEFAULT_PAGE_CONCURRENCY: usize = 5;
 
 impl Default for ListOptions {
     fn default() -> Self {
@@ -123,7 +125,9 @@ pub async fn for_each_page(
         client,
     };
 
-    let first = fetch(client, command, &params, 1).await?;
+    let first = fetch(client, command, &params, 1)
+        .await?
+        .decode(client, command)?;
     let total = first.count;
     let mut more = walk.take(first, 1, &mut sink)?;
     let mut next = 2;
@@ -136,7 +140,7 @@ pub async fn for_each_page(
                 .map(|page| async move { (page, fetch(client, command, params, page).await) })
                 .buffered(options.concurrency.max(1));
             while let Some((page, answer)) = pages.next().await {
-                more = walk.take(answer?, page, &mut sink)?;
+                more = walk.take(answer?.decode(client, command)?, page, &mut sink)?;
                 next = page + 1;
                 if !more {
                     break;
@@ -147,11 +151,39 @@ pub async fn for_each_page(
     // Then one by one, while pages come full (rows added meanwhile, or no
     // `count` given).
     while more && next <= MAX_PAGES {
-        let answer = fetch(client, command, &params, next).await?;
+        let answer = fetch(client, command, &params, next)
+            .await?
+            .decode(client, command)?;
         more = walk.take(answer, next, &mut sink)?;
         next += 1;
     }
     Ok(())
+}
+
+/// A page's answer as the server sent it.
+struct Fetched {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Keeps a successful JSON answer undecoded; an error answer, or one that
+/// is not JSON, is decoded at once into its error (so that the client's
+/// retries apply as to any call).
+fn keep_undecoded(
+    command: &str,
+    endpoint: &str,
+    answer: RawAnswer<'_>,
+) -> Result<Fetched, ClientError> {
+    if answer.status >= 400 || serde_json::from_slice::<serde::de::IgnoredAny>(answer.body).is_err()
+    {
+        response::decode(command, endpoint, answer)?;
+    }
+    Ok(Fetched {
+        status: answer.status,
+        content_type: answer.content_type.map(str::to_string),
+        body: answer.body.to_vec(),
+    })
 }
 
 /// One page's answer.
@@ -166,20 +198,46 @@ async fn fetch(
     command: &str,
     params: &Params,
     page: usize,
-) -> Result<Page, ClientError> {
+) -> Result<Undecoded, ClientError> {
     let mut params = params.clone();
     params.set("page", page.to_string());
-    let answer = client.call(command, &params).await?;
+    let fetched = client.call_with(command, &params, keep_undecoded).await?;
+    Ok(Undecoded(fetched))
+}
+
+/// A fetched page, decoded when its turn comes.
+struct Undecoded(Fetched);
+
+impl Undecoded {
+    fn decode(self, client: &Client, command: &str) -> Result<Page, ClientError> {
+        let Fetched {
+            status,
+            content_type,
+            body,
+        } = self.0;
+        let raw = RawAnswer {
+            status,
+            content_type: content_type.as_deref(),
+            body: &body,
+        };
+        let answer = response::decode(command, &client.config().endpoint, raw)?;
+        drop(body);
+        Ok(page_of(answer))
+    }
+}
+
+/// The rows and `count` of a decoded list answer.
+fn page_of(answer: Value) -> Page {
     let count = answer
         .get("count")
         .and_then(as_integer)
         .map(|count| count.max(0) as usize);
     let Value::Object(fields) = answer else {
-        return Ok(Page {
+        return Page {
             key: None,
             items: Vec::new(),
             count,
-        });
+        };
     };
     let (key, items) = fields
         .into_iter()
@@ -188,7 +246,7 @@ async fn fetch(
             _ => None,
         })
         .unwrap_or((None, Vec::new()));
-    Ok(Page { key, items, count })
+    Page { key, items, count }
 }
 
 /// What the walk remembers between pages.

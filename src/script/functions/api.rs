@@ -66,7 +66,7 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
     FuncRegistration::new("list_all")
         .with_volatility(true)
         .with_params_info(["command: &str", "args: Map", "options: Map", "Array"])
-        .with_comments(["/// `list_all(command, args)` with options: `concurrency` (pages requested at once once the\n/// first page gives the count; default 4, 1 fetches them one after another)."])
+        .with_comments(["/// `list_all(command, args)` with options: `concurrency` (pages requested at once once the\n/// first page gives the count; default 5, 1 fetches them one after another)."])
         .register_into_engine(
             engine,
             move |command: &str, args: Map, options: Map| -> FnResult<Array> {
