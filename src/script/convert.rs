@@ -268,12 +268,19 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
             return Ok(text_number_to_dynamic(text));
         }
         let inner = self.deeper()?;
-        let mut fields = Map::new();
-        fields.insert(first.as_str().into(), map.next_value_seed(inner)?);
+        // Collected first: building the map from all its entries at once
+        // (sorted, then filled in bulk) costs about half of one insert per
+        // entry. A repeated key keeps its last value, as inserts would.
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16).min(256));
+        fields.push((first, map.next_value_seed(inner)?));
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value = map.next_value_seed(inner)?;
-            fields.insert(key.as_str().into(), value);
+            fields.push((key, value));
         }
+        let fields: Map = fields
+            .into_iter()
+            .map(|(key, value)| (key.as_str().into(), value))
+            .collect();
         Ok(Dynamic::from_map(fields))
     }
 }
