@@ -56,6 +56,7 @@ async fn stream_all(
     let mut stdout = std::io::stdout().lock();
     let mut columns: Option<Vec<String>> = None;
     let mut failure: Option<std::io::Error> = None;
+    let mut warned = false;
     let walked = client::for_each_page(client, command, params, options, |_, rows| {
         let text = match format {
             Format::Csv => {
@@ -67,6 +68,24 @@ async fn stream_all(
                     }
                     columns
                 });
+                // The header is written with the first page: say so when a
+                // later row has a field it lacks, rather than drop it silently.
+                if !header && !warned {
+                    if let Some(extra) = output::columns(&rows)
+                        .into_iter()
+                        .find(|column| !columns.contains(column))
+                    {
+                        warned = true;
+                        eprintln!(
+                            "csctl: warning: `{}` appears only after the first page and is not in the CSV \
+                             (columns come from the first page when streaming); -o jsonl or -o json shows every field",
+                            extra
+                                .chars()
+                                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                                .collect::<String>()
+                        );
+                    }
+                }
                 output::csv_rows(&rows, columns, header)
             }
             _ => rows.iter().map(|row| format!("{row}\n")).collect(),
