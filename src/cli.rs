@@ -192,6 +192,10 @@ pub struct CallArgs {
     /// Fetch every page of a list command
     #[arg(long)]
     pub all: bool,
+    /// With --all: pages requested at once once the first page gives the count
+    #[arg(long, default_value_t = crate::client::paging::DEFAULT_PAGE_CONCURRENCY, value_name = "N",
+          value_parser = parse_page_concurrency)]
+    pub page_concurrency: usize,
     /// Target.
     #[command(flatten)]
     pub target: SimTarget,
@@ -258,6 +262,17 @@ pub struct SimArgs {
     /// Run the simulator's clock ahead by this much (e.g. 15m), to see what clock skew does
     #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = parse_duration)]
     pub clock_ahead: Duration,
+    /// Delay each answer of a list command (one page) by this much, as a real server's database work
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = parse_duration)]
+    pub latency: Duration,
+}
+
+/// Parses `--page-concurrency`: 1 to 64 pages at once.
+fn parse_page_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count) if (1..=64).contains(&count) => Ok(count),
+        _ => Err(format!("`{text}` is not a whole number from 1 to 64")),
+    }
 }
 
 /// The global options `csctl sim` has no use for: hidden from its `--help`

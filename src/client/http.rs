@@ -29,6 +29,12 @@ const RESERVED: &[&str] = &[
     "sessionkey",
 ];
 
+/// How an answer becomes a value: [`response::decode`] (a
+/// `serde_json::Value`), or a decoder with the same rules into another form
+/// (the script host decodes straight into Rhai values). Arguments: the
+/// command, the endpoint (for messages) and the answer.
+pub type Decoder<T> = fn(&str, &str, RawAnswer<'_>) -> Result<T, ClientError>;
+
 /// A CloudStack API client. Cheap to clone: clones share one connection pool
 /// and one login session.
 #[derive(Clone)]
@@ -306,6 +312,16 @@ impl Client {
     /// warning on stderr but are sent; a 401 or 432 answer to a command the
     /// catalogue does not know is [`ClientError::UnknownCommand`].
     pub async fn call(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
+        self.call_with(command, params, response::decode).await
+    }
+
+    /// [`Client::call`] with the answer decoded by `decode`.
+    pub async fn call_with<T>(
+        &self,
+        command: &str,
+        params: &Params,
+        decode: Decoder<T>,
+    ) -> Result<T, ClientError> {
         check_reserved(params)?;
         let catalog = self.catalog();
         let command = &*known::canonical_name(&catalog, command);
@@ -314,7 +330,7 @@ impl Client {
         loop {
             attempt += 1;
             self.inner.pacer.acquire().await;
-            let error = match self.call_once(command, params).await {
+            let error = match self.call_once(command, params, decode).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
@@ -359,13 +375,18 @@ impl Client {
     }
 
     /// One attempt of [`Client::call`].
-    async fn call_once(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
+    async fn call_once<T>(
+        &self,
+        command: &str,
+        params: &Params,
+        decode: Decoder<T>,
+    ) -> Result<T, ClientError> {
         match &self.inner.config.credentials {
             Credentials::ApiKey { .. } => {
                 let pairs = self.sign_pairs(command, params)?;
-                self.send(command, &pairs, None).await
+                self.send(command, &pairs, None, decode).await
             }
-            Credentials::Password { .. } => self.call_in_session(command, params).await,
+            Credentials::Password { .. } => self.call_in_session(command, params, decode).await,
         }
     }
 
@@ -416,33 +437,44 @@ impl Client {
         Ok(pairs)
     }
 
-    async fn call_in_session(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
+    async fn call_in_session<T>(
+        &self,
+        command: &str,
+        params: &Params,
+        decode: Decoder<T>,
+    ) -> Result<T, ClientError> {
         let session = self.session(false).await?;
-        match self.send_in_session(command, params, &session).await {
+        match self
+            .send_in_session(command, params, &session, decode)
+            .await
+        {
             // The session may have expired: log in again, once.
             Err(ClientError::Api(error)) if error.http_status == 401 => {
                 self.inner
                     .tracer
                     .note("session rejected (HTTP 401); logging in again");
                 let session = self.session(true).await?;
-                self.send_in_session(command, params, &session).await
+                self.send_in_session(command, params, &session, decode)
+                    .await
             }
             other => other,
         }
     }
 
-    async fn send_in_session(
+    async fn send_in_session<T>(
         &self,
         command: &str,
         params: &Params,
         session: &Session,
-    ) -> Result<Value, ClientError> {
+        decode: Decoder<T>,
+    ) -> Result<T, ClientError> {
         let mut pairs = Vec::with_capacity(params.len() + 3);
         pairs.push(("command".to_string(), command.to_string()));
         pairs.extend(params.pairs().iter().cloned());
         pairs.push(("response".into(), "json".into()));
         pairs.push(("sessionkey".into(), session.sessionkey.clone()));
-        self.send(command, &pairs, Some(&session.cookie)).await
+        self.send(command, &pairs, Some(&session.cookie), decode)
+            .await
     }
 
     /// The current session, logging in when there is none (or `renew`).
@@ -474,7 +506,7 @@ impl Client {
         ];
         // Login is always a POST: the server refuses it otherwise.
         let (inner, cookies) = self
-            .exchange("login", HttpMethod::Post, &pairs, None)
+            .exchange("login", HttpMethod::Post, &pairs, None, response::decode)
             .await?;
         let sessionkey = inner
             .get("sessionkey")
@@ -494,26 +526,30 @@ impl Client {
     }
 
     /// Sends one request with the configured method and decodes its answer.
-    async fn send(
+    async fn send<T>(
         &self,
         command: &str,
         pairs: &[(String, String)],
         cookie: Option<&str>,
-    ) -> Result<Value, ClientError> {
+        decode: Decoder<T>,
+    ) -> Result<T, ClientError> {
         let method = self.inner.config.method;
-        let (answer, _) = self.exchange(command, method, pairs, cookie).await?;
+        let (answer, _) = self
+            .exchange(command, method, pairs, cookie, decode)
+            .await?;
         Ok(answer)
     }
 
     /// Sends one request and decodes its answer; also returns the
     /// `name=value` of every cookie the server set (for login).
-    async fn exchange(
+    async fn exchange<T>(
         &self,
         command: &str,
         method: HttpMethod,
         pairs: &[(String, String)],
         cookie: Option<&str>,
-    ) -> Result<(Value, Vec<String>), ClientError> {
+        decode: Decoder<T>,
+    ) -> Result<(T, Vec<String>), ClientError> {
         let config = &self.inner.config;
         let encoded = encode_form(pairs);
         let request = match method {
@@ -565,7 +601,7 @@ impl Client {
             content_type: content_type.as_deref(),
             body: &bytes,
         };
-        let decoded = response::decode(command, &config.endpoint, raw)?;
+        let decoded = decode(command, &config.endpoint, raw)?;
         Ok((decoded, cookies))
     }
 

@@ -24,12 +24,15 @@ pub mod retry;
 pub mod sign;
 pub mod trace;
 
+#[cfg(test)]
+mod test_proxy;
+
 pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};
 pub use http::{Client, ClientStats};
 pub use jobs::{wait_job, wait_jobs, JobOutcome, Progress, WaitOptions};
 pub use known::CatalogRef;
-pub use paging::{list_all, AllItems};
+pub use paging::{for_each_page, list_all, list_all_with, AllItems, ListOptions};
 pub use params::{ParamError, Params};
 pub use retry::RetryPolicy;
 pub use sign::SignatureAlgorithm;

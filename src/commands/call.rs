@@ -1,13 +1,17 @@
 //! `csctl call COMMAND [name=value]...`: one call, printed.
 
+use std::io::Write as _;
+
 use serde_json::Value;
 
 use super::{connect, print_stdout};
 use crate::cli::{CallArgs, GlobalArgs};
-use crate::client::{self, params, retry, ClientError, WaitOptions};
+use crate::client::{self, params, retry, ClientError, ListOptions, Params, WaitOptions};
 use crate::error::Error;
 use crate::interrupt::Signals;
-use crate::output::{render_view, spinner, stdout_is_terminal, terminal_width, Fields, View};
+use crate::output::{
+    self, render_view, spinner, stdout_is_terminal, terminal_width, Fields, Format, View,
+};
 
 /// Calls the command; waits for its job unless `--no-wait`; prints the answer.
 /// Ctrl-C or SIGTERM stops it, saying what the user needs to know: the id
@@ -22,9 +26,19 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         () = signals.recv() => return Err(ClientError::Cancelled.into()),
     };
     let client = &target.client;
+    let options = ListOptions {
+        concurrency: args.page_concurrency,
+    };
+    if args.all && matches!(args.output, Format::Jsonl | Format::Csv) {
+        let fields = args.fields.clone().or(filter).unwrap_or_default();
+        return tokio::select! {
+            streamed = stream_all(client, &args.command, &params, &options, args.output, &fields) => streamed,
+            () = signals.recv() => Err(ClientError::Cancelled.into()),
+        };
+    }
     let answer = if args.all {
         tokio::select! {
-            all = client::list_all(client, &args.command, &params) => all?.into_answer(),
+            all = client::list_all_with(client, &args.command, &params, &options) => all?.into_answer(),
             () = signals.recv() => return Err(ClientError::Cancelled.into()),
         }
     } else {
@@ -86,4 +100,76 @@ pub fn interrupted_in_flight(command: &str) -> Error {
         return ClientError::Cancelled.into();
     }
     Error::Interrupted(crate::interrupt::in_flight_note(command))
+}
+
+/// `--all` as JSON Lines or CSV: each page's rows are written as soon as
+/// the pages before it were, so memory stays flat whatever the list's size.
+/// CSV columns are the first page's (the union of its rows' keys).
+async fn stream_all(
+    client: &client::Client,
+    command: &str,
+    params: &Params,
+    options: &ListOptions,
+    format: Format,
+    fields: &Fields,
+) -> Result<(), Error> {
+    let terminal = stdout_is_terminal();
+    let mut stdout = std::io::stdout().lock();
+    let mut columns: Option<Vec<String>> = None;
+    let mut failure: Option<std::io::Error> = None;
+    let mut warned = false;
+    let walked = client::for_each_page(client, command, params, options, |_, rows| {
+        let text = match format {
+            Format::Csv => {
+                let header = columns.is_none();
+                let columns = columns.get_or_insert_with(|| {
+                    let mut columns = match fields {
+                        Fields::Only(names) => names.clone(),
+                        _ => output::columns(&rows),
+                    };
+                    if columns.is_empty() {
+                        columns.push("value".into());
+                    }
+                    columns
+                });
+                // The header is written with the first page: say so when a
+                // later row has a field it lacks, rather than drop it silently.
+                if !header && !warned && !matches!(fields, Fields::Only(_)) {
+                    if let Some(extra) = output::columns(&rows)
+                        .into_iter()
+                        .find(|column| !columns.contains(column))
+                    {
+                        warned = true;
+                        eprintln!(
+                            "csctl: warning: `{}` appears only after the first page and is not in the CSV \
+                             (columns come from the first page when streaming); -o jsonl or -o json shows every field",
+                            extra
+                                .chars()
+                                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                                .collect::<String>()
+                        );
+                    }
+                }
+                output::csv_rows(&rows, columns, header, terminal)
+            }
+            _ => rows.iter().map(|row| output::jsonl_row(row, fields)).collect(),
+        };
+        stdout.write_all(text.as_bytes()).map_err(|error| {
+            failure = Some(error);
+            ClientError::Cancelled
+        })
+    })
+    .await;
+    let flushed = stdout.flush();
+    match (failure, walked) {
+        (Some(error), _) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (Some(error), _) => Err(Error::Io(format!("cannot write the output: {error}"))),
+        (None, Err(error)) => Err(error.into()),
+        (None, Ok(())) => match flushed {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Error::Io(format!("cannot write the output: {error}")))
+            }
+            _ => Ok(()),
+        },
+    }
 }

@@ -13,6 +13,7 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
         seed: args.seed,
         rate_limit: args.rate_limit,
         clock_ahead: args.clock_ahead,
+        latency: args.latency,
         ..SimConfig::default()
     };
     match (&global.api_key, &global.secret_key) {

@@ -349,6 +349,48 @@ fn csv(rows: &[Value], key: Option<&str>, view: &View) -> String {
     text
 }
 
+/// CSV lines of `rows` in the given `columns` (keys or dotted paths), with
+/// the header line first when `header`: for writing a long list a page at
+/// a time. On a terminal (`terminal`) control characters are shown, not
+/// obeyed.
+pub fn csv_rows(rows: &[Value], columns: &[String], header: bool, terminal: bool) -> String {
+    let safe = |text: String| {
+        if terminal {
+            text::sanitize(&text).into_owned()
+        } else {
+            text
+        }
+    };
+    let mut text = if header {
+        csv_line(&columns.iter().cloned().map(safe).collect::<Vec<_>>())
+    } else {
+        String::new()
+    };
+    for row in rows {
+        let cells: Vec<String> = match row {
+            Value::Object(_) => columns
+                .iter()
+                .map(|column| safe(cell_text(lookup(row, column).as_ref())))
+                .collect(),
+            other => vec![safe(cell_text(Some(other)))],
+        };
+        text.push_str(&csv_line(&cells));
+    }
+    text
+}
+
+/// One row of a streamed list as a JSON Lines line, with only `fields`
+/// when they are chosen.
+pub fn jsonl_row(row: &Value, fields: &Fields) -> String {
+    let text = match fields {
+        Fields::Only(names) => columns::project(row, names, None).to_string(),
+        _ => row.to_string(),
+    };
+    let mut line = text::escape_json_text(text);
+    line.push('\n');
+    line
+}
+
 fn csv_line(cells: &[String]) -> String {
     let mut line = cells
         .iter()

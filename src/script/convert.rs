@@ -1,9 +1,14 @@
 //! Converting between JSON values (what the API answers) and Rhai values
 //! (what scripts handle).
 //!
-//! `rhai::serde` is not used: with serde_json's `arbitrary_precision`
-//! feature, numbers reach serde as a private map type, which Rhai's
-//! deserializer does not understand. The rules here are explicit instead:
+//! API answers are decoded straight from their bytes into Rhai values
+//! ([`decode_answer`]), without a `serde_json::Value` in between: that
+//! halves the cost of an `api()` call's answer. `rhai::serde` is not used
+//! for it: with serde_json's `arbitrary_precision` feature, numbers beyond
+//! `i64`/`u64` reach serde as a private map, which Rhai's deserializer does
+//! not understand; the visitor here does, and nesting is bounded
+//! ([`MAX_DEPTH`]), so a hostile answer nested a million deep is an error,
+//! not a stack overflow. Both paths follow the same rules:
 //!
 //! | JSON | Rhai |
 //! |---|---|
@@ -20,8 +25,285 @@
 //! (`NaN` and infinities become `null`). Other values (timestamps, function
 //! pointers, custom types) have no JSON form and are refused.
 
-use rhai::{Array, Dynamic, Map, INT};
+use std::cell::Cell;
+use std::fmt;
+
+use rhai::{Array, Dynamic, ImmutableString, Map, INT};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
+
+use crate::client::response::{self, RawAnswer};
+use crate::client::ClientError;
+
+/// The deepest nesting of arrays and objects accepted in an answer decoded
+/// straight to Rhai values (CloudStack's own answers stay under ten).
+pub const MAX_DEPTH: usize = 64;
+
+/// The key serde_json (with `arbitrary_precision`) hands a number under
+/// when it fits neither `i64` nor `u64`.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Decodes an answer to `command` as [`response::decode`] does, straight
+/// into a Rhai value: the object under `<command>response`. Error answers,
+/// and anything unusual, take `response::decode`'s path, so that errors are
+/// exactly the client's.
+pub fn decode_answer(
+    command: &str,
+    endpoint: &str,
+    answer: RawAnswer<'_>,
+) -> Result<Dynamic, ClientError> {
+    if answer.status < 400 {
+        let too_deep = Cell::new(false);
+        let expected = response::response_key(command);
+        let mut reader = serde_json::Deserializer::from_slice(answer.body);
+        let seed = Envelope {
+            expected: &expected,
+            too_deep: &too_deep,
+        };
+        match seed
+            .deserialize(&mut reader)
+            .and_then(|inner| reader.end().map(|()| inner))
+        {
+            Ok(Some(inner)) if !is_error_object(&inner) => return Ok(inner),
+            Err(_) if too_deep.get() => {
+                return Err(ClientError::InvalidJson {
+                    command: command.to_string(),
+                    status: answer.status,
+                    message: format!("the answer is nested deeper than {MAX_DEPTH} levels"),
+                })
+            }
+            _ => {}
+        }
+    }
+    response::decode(command, endpoint, answer).map(|inner| json_to_dynamic(&inner))
+}
+
+/// Whether an unwrapped answer is an error object (`errorcode` at its top).
+fn is_error_object(inner: &Dynamic) -> bool {
+    inner
+        .read_lock::<Map>()
+        .is_some_and(|map| map.contains_key("errorcode"))
+}
+
+/// The top-level object of an answer: the value under `expected` when it
+/// is the only key (anything else is left to the general path).
+struct Envelope<'a> {
+    expected: &'a str,
+    too_deep: &'a Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for Envelope<'_> {
+    type Value = Option<Dynamic>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Envelope<'_> {
+    type Value = Option<Dynamic>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an API answer object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        let mut others = false;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.as_str() == self.expected && found.is_none() {
+                found = Some(map.next_value_seed(ToDynamic {
+                    depth: 1,
+                    too_deep: self.too_deep,
+                })?);
+            } else {
+                others = true;
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found.filter(|_| !others))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// An object key, borrowed from the answer when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Borrowed(text) => text,
+            Self::Owned(text) => text,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Key::Borrowed(text))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Key::Owned(text.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+                Ok(Key::Owned(text))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// One JSON value as a Rhai value, `depth` levels down.
+#[derive(Clone, Copy)]
+struct ToDynamic<'a> {
+    depth: usize,
+    too_deep: &'a Cell<bool>,
+}
+
+impl ToDynamic<'_> {
+    fn deeper<E: de::Error>(self) -> Result<Self, E> {
+        if self.depth >= MAX_DEPTH {
+            self.too_deep.set(true);
+            return Err(E::custom(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(Self {
+            depth: self.depth + 1,
+            too_deep: self.too_deep,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ToDynamic<'_> {
+    type Value = Dynamic;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Dynamic, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ToDynamic<'_> {
+    type Value = Dynamic;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Dynamic, E> {
+        Ok(Dynamic::UNIT)
+    }
+    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Dynamic, E> {
+        Ok(Dynamic::from_bool(flag))
+    }
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Dynamic, E> {
+        Ok(Dynamic::from_int(number as INT))
+    }
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Dynamic, E> {
+        Ok(match i64::try_from(number) {
+            Ok(number) => Dynamic::from_int(number as INT),
+            Err(_) => Dynamic::from_float(number as f64),
+        })
+    }
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Dynamic, E> {
+        Ok(float_or_text(number, || number.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Dynamic, E> {
+        Ok(Dynamic::from(ImmutableString::from(text)))
+    }
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Dynamic, E> {
+        Ok(Dynamic::from(ImmutableString::from(text)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dynamic, A::Error> {
+        let inner = self.deeper()?;
+        let mut items = Array::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed(inner)? {
+            items.push(item);
+        }
+        Ok(Dynamic::from_array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dynamic, A::Error> {
+        let Some(first) = map.next_key::<Key<'de>>()? else {
+            return Ok(Dynamic::from_map(Map::new()));
+        };
+        if first.as_str() == NUMBER_TOKEN {
+            // A number beyond i64 and u64, as its text.
+            let text: String = map.next_value()?;
+            return Ok(text_number_to_dynamic(text));
+        }
+        let inner = self.deeper()?;
+        // Collected first: building the map from all its entries at once
+        // (sorted, then filled in bulk) costs about half of one insert per
+        // entry. A repeated key keeps its last value, as inserts would.
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16).min(256));
+        fields.push((first, map.next_value_seed(inner)?));
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value = map.next_value_seed(inner)?;
+            fields.push((key, value));
+        }
+        let fields: Map = fields
+            .into_iter()
+            .map(|(key, value)| (key.as_str().into(), value))
+            .collect();
+        Ok(Dynamic::from_map(fields))
+    }
+}
+
+/// A number given as text (beyond `i64`): an integer when it fits, a finite
+/// float, or else the text itself (as [`json_to_dynamic`] does).
+fn text_number_to_dynamic(text: String) -> Dynamic {
+    if let Ok(integer) = text.parse::<i64>() {
+        return Dynamic::from_int(integer as INT);
+    }
+    match text.parse::<f64>() {
+        Ok(float) if float.is_finite() => Dynamic::from_float(float),
+        _ => Dynamic::from(text),
+    }
+}
+
+fn float_or_text(float: f64, text: impl FnOnce() -> String) -> Dynamic {
+    if float.is_finite() {
+        Dynamic::from_float(float)
+    } else {
+        Dynamic::from(text())
+    }
+}
 
 /// A JSON value as a Rhai value (see the module docs for the rules).
 pub fn json_to_dynamic(value: &Value) -> Dynamic {
@@ -169,6 +451,100 @@ mod tests {
             round_trip(text),
             serde_json::from_str::<Value>(text).unwrap()
         );
+    }
+
+    fn answer(status: u16, body: &str) -> RawAnswer<'_> {
+        RawAnswer {
+            status,
+            content_type: Some("application/json"),
+            body: body.as_bytes(),
+        }
+    }
+
+    /// What the two paths make of a body, as JSON text to compare.
+    fn both_ways(body: &str) -> (String, String) {
+        let direct = decode_answer("listThings", "e", answer(200, body)).unwrap();
+        let value = response::decode("listThings", "e", answer(200, body)).unwrap();
+        let direct = dynamic_to_json(&direct, "v").unwrap().to_string();
+        let via_value = dynamic_to_json(&json_to_dynamic(&value), "v")
+            .unwrap()
+            .to_string();
+        (direct, via_value)
+    }
+
+    #[test]
+    fn decoding_straight_to_rhai_gives_what_the_value_path_gives() {
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data");
+        for entry in std::fs::read_dir(shared).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let top: Value = serde_json::from_str(&text).unwrap();
+            let key = top.as_object().unwrap().keys().next().unwrap().clone();
+            let command = key.trim_end_matches("response");
+            let direct = decode_answer(command, "e", answer(200, &text)).unwrap();
+            let value = response::decode(command, "e", answer(200, &text)).unwrap();
+            assert_eq!(
+                dynamic_to_json(&direct, "v").unwrap(),
+                dynamic_to_json(&json_to_dynamic(&value), "v").unwrap(),
+                "{}",
+                path.display()
+            );
+        }
+        let body = r#"{"listthingsresponse":{"count":2,"big":123456789012345678901234567890,"u":18446744073709551615,"neg":-9223372036854775808,"f":0.1,"inf":1e999,"esc":"a\"b\u00e9","k\u00e9y":[],"n":null,"t":true,"o":{}}}"#;
+        let (direct, via_value) = both_ways(body);
+        assert_eq!(direct, via_value);
+        let map = decode_answer("listThings", "e", answer(200, body))
+            .unwrap()
+            .cast::<Map>();
+        assert_eq!(map["neg"].as_int(), Ok(i64::MIN));
+        assert!(map["big"].is_float());
+        assert!(map["inf"].clone().into_string().unwrap().starts_with("1e"));
+        assert_eq!(map["esc"].clone().into_string().unwrap(), "a\"bé");
+        assert!(map.contains_key("kéy"));
+    }
+
+    #[test]
+    fn error_answers_and_odd_shapes_take_the_clients_path() {
+        let body = r#"{"listthingsresponse":{"uuidList":[],"errorcode":431,"cserrorcode":9999,"errortext":"bad"}}"#;
+        let Err(ClientError::Api(error)) = decode_answer("listThings", "e", answer(431, body))
+        else {
+            panic!("an API error");
+        };
+        assert_eq!(error.errorcode, 431);
+        // An error object under a 200 is still an error.
+        assert!(matches!(
+            decode_answer("listThings", "e", answer(200, body)),
+            Err(ClientError::Api(_))
+        ));
+        // The single `…response` key of another name is accepted, as the client does.
+        let other = r#"{"somethingresponse":{"count":1}}"#;
+        let map = decode_answer("listThings", "e", answer(200, other))
+            .unwrap()
+            .cast::<Map>();
+        assert_eq!(map["count"].as_int(), Ok(1));
+        assert!(matches!(
+            decode_answer("listThings", "e", answer(200, "{\"listthingsresponse\":")),
+            Err(ClientError::InvalidJson { .. })
+        ));
+    }
+
+    #[test]
+    fn deep_answers_are_an_error_not_a_stack_overflow() {
+        for depth in [MAX_DEPTH + 5, 100_000] {
+            let body = format!(
+                r#"{{"listthingsresponse":{}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            let error = decode_answer("listThings", "e", answer(200, &body)).unwrap_err();
+            assert!(matches!(error, ClientError::InvalidJson { .. }), "{error}");
+        }
+        let fine = format!(
+            r#"{{"listthingsresponse":{{"a":{}1{}}}}}"#,
+            "[".repeat(MAX_DEPTH - 2),
+            "]".repeat(MAX_DEPTH - 2)
+        );
+        assert!(decode_answer("listThings", "e", answer(200, &fine)).is_ok());
     }
 
     #[test]

@@ -807,7 +807,7 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("startdate", Ty::Date, "The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"),
         ],
         response: JOB_FIELDS,
-        handler: Some(commands::jobs::list_async_jobs),
+        handler: Some(super::list_async_jobs::list_async_jobs),
     },
     ApiSpec {
         name: "createTags",

@@ -29,6 +29,7 @@ mod catalog;
 mod cloud;
 mod commands;
 mod jobs;
+mod list_async_jobs;
 mod listener;
 mod params;
 mod respond;
@@ -92,6 +93,9 @@ pub struct SimConfig {
     /// A connection that sends nothing for this long while a request is
     /// awaited (an idle or stalled socket) is closed.
     pub idle_timeout: Duration,
+    /// How long each answer of a list command (one page) is delayed, as a
+    /// real server's database work delays it; other commands answer at once.
+    pub latency: Duration,
 }
 
 /// The default cap on open connections: far below the usual limit of
@@ -114,6 +118,7 @@ impl Default for SimConfig {
             clock_ahead: Duration::ZERO,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -282,7 +287,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.seed,
         chrono::Utc::now(),
     );
-    let shared = Arc::new(server::Shared::new(
+    let mut shared = server::Shared::new(
         config.api_key,
         config.secret_key,
         config.fail_rate,
@@ -290,7 +295,9 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.rate_limit,
         config.clock_ahead,
         state,
-    ));
+    );
+    shared.list_latency = config.latency;
+    let shared = Arc::new(shared);
     let router = server::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let listener =
@@ -323,6 +330,7 @@ pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
         fail_rate: config.fail_rate,
         seed: config.seed,
         rate_limit: config.rate_limit,
+        latency: config.latency,
     };
     let sim = start(config).await?;
     // Install the handler (on first poll) before the banner says to press Ctrl-C.
@@ -346,6 +354,7 @@ struct Banner {
     fail_rate: f64,
     seed: Option<u64>,
     rate_limit: Option<u32>,
+    latency: Duration,
 }
 
 impl Banner {
@@ -359,6 +368,12 @@ impl Banner {
         }
         if let Some(limit) = self.rate_limit {
             extras.push(format!("rate limit {limit}/s"));
+        }
+        if !self.latency.is_zero() {
+            extras.push(format!(
+                "list latency {}",
+                humantime::format_duration(self.latency)
+            ));
         }
         if let Some(seed) = self.seed {
             extras.push(format!("seed {seed}"));
@@ -394,6 +409,7 @@ mod tests {
             fail_rate: 0.1,
             seed: Some(3),
             rate_limit: None,
+            latency: Duration::ZERO,
         };
         let text = banner.render("http://127.0.0.1:8080/client/api");
         for needle in [

@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub sessions: Sessions,
     pub state: Mutex<State>,
     pub counters: Counters,
+    /// The delay of every answer to a list command (`--latency`).
+    pub list_latency: std::time::Duration,
 }
 
 impl Shared {
@@ -70,6 +72,7 @@ impl Shared {
             sessions: Sessions::new(seed),
             state: Mutex::new(state),
             counters: Counters::default(),
+            list_latency: std::time::Duration::ZERO,
         }
     }
 
@@ -240,6 +243,11 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let reply = shared.handle(&method, &headers, query.as_deref(), &body);
+    // A list command's answer (`{"list…response"`) waits as a real
+    // server's database work makes it wait; the state is not locked meanwhile.
+    if !shared.list_latency.is_zero() && reply.body.starts_with(b"{\"list") {
+        tokio::time::sleep(shared.list_latency).await;
+    }
     into_response(reply)
 }
 

@@ -12,6 +12,7 @@ mod cli_tls;
 mod docs_examples;
 mod errors_teach;
 mod hostile;
+mod perf_paths;
 mod reliability;
 #[cfg(unix)]
 mod repl_complete;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map};
 
 use super::{block_on_call, client_error, params_of, throw_map, FnResult};
-use crate::client::{self, http::encode_form, sign, Credentials, Params};
-use crate::script::convert::json_to_dynamic;
+use crate::client::{self, http::encode_form, sign, Credentials, ListOptions, Params};
+use crate::script::convert::{decode_answer, json_to_dynamic};
 use crate::script::HostState;
 
 pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
@@ -52,7 +52,7 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
         .with_params_info(["command: &str", "Array"])
         .with_comments(["/// Every item of list `command` across all pages, as an array."])
         .register_into_engine(engine, move |command: &str| -> FnResult<Array> {
-            list(&s, command, &Map::new())
+            list(&s, command, &Map::new(), &Map::new())
         });
     let s = state.clone();
     FuncRegistration::new("list_all")
@@ -60,8 +60,19 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
         .with_params_info(["command: &str", "args: Map", "Array"])
         .with_comments(["/// Every item of list `command` with `args` across all pages, as an array.\n/// Stops on an empty or short page or at `count`, and on a server that ignores `page`."])
         .register_into_engine(engine, move |command: &str, args: Map| -> FnResult<Array> {
-            list(&s, command, &args)
+            list(&s, command, &args, &Map::new())
         });
+    let s = state.clone();
+    FuncRegistration::new("list_all")
+        .with_volatility(true)
+        .with_params_info(["command: &str", "args: Map", "options: Map", "Array"])
+        .with_comments(["/// `list_all(command, args)` with options: `concurrency` (pages requested at once once the\n/// first page gives the count; default 5, 1 fetches them one after another)."])
+        .register_into_engine(
+            engine,
+            move |command: &str, args: Map, options: Map| -> FnResult<Array> {
+                list(&s, command, &args, &options)
+            },
+        );
 
     // A second argument that is not a map gets a clear message instead of
     // Rhai's "function not found".
@@ -109,9 +120,12 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
 
 fn call(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
     let params = params_of(args, "api")?;
-    let answer = block_on_call(state, command, state.client.call(command, &params))?
-        .map_err(client_error)?;
-    Ok(json_to_dynamic(&answer))
+    block_on_call(
+        state,
+        command,
+        state.client.call_with(command, &params, decode_answer),
+    )?
+    .map_err(client_error)
 }
 
 fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
@@ -125,12 +139,46 @@ fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynam
     super::jobs::wait_one(state, &jobid, &options, command)
 }
 
-fn list(state: &HostState, command: &str, args: &Map) -> FnResult<Array> {
+fn list(state: &HostState, command: &str, args: &Map, options: &Map) -> FnResult<Array> {
     let params = params_of(args, "list_all")?;
-    let all = state
-        .block_on(client::list_all(&state.client, command, &params))?
+    let mut list_options = ListOptions::default();
+    for (key, value) in options {
+        match (key.as_str(), value.as_int()) {
+            ("concurrency", Ok(count)) if (1..=64).contains(&count) => {
+                list_options.concurrency = count as usize;
+            }
+            ("concurrency", _) => {
+                return Err(throw_map(
+                    "params",
+                    format!("list_all: option `concurrency` must be a whole number from 1 to 64, not {value:?}"),
+                    Map::new(),
+                ))
+            }
+            (other, _) => {
+                return Err(throw_map(
+                    "params",
+                    format!("list_all: unknown option `{other}` (the option is concurrency)"),
+                    Map::new(),
+                ))
+            }
+        }
+    }
+    // Each page becomes Rhai values as it arrives: the JSON of the whole
+    // list is never held at once.
+    let mut items = Array::new();
+    state
+        .block_on(client::for_each_page(
+            &state.client,
+            command,
+            &params,
+            &list_options,
+            |_, page| {
+                items.extend(page.iter().map(json_to_dynamic));
+                Ok(())
+            },
+        ))?
         .map_err(client_error)?;
-    Ok(all.items.iter().map(json_to_dynamic).collect())
+    Ok(items)
 }
 
 fn signature(state: &HostState, params: &Map) -> FnResult<String> {

@@ -22,7 +22,7 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
     FuncRegistration::new("wait_jobs")
         .with_volatility(true)
         .with_params_info(["jobs: Array", "options: Map", "Array"])
-        .with_comments(["/// `wait_jobs(jobs)` with options: `timeout` (seconds, in all), `interval` (seconds, the\n/// longest pause between two polls of a job), `concurrency` (polls in flight), `progress` (bool)."])
+        .with_comments(["/// `wait_jobs(jobs)` with options: `timeout` (seconds, in all), `interval` (seconds, the\n/// longest pause between two polls of a job), `concurrency` (single polls in flight), `batch` (bool: follow many jobs with\n/// `listAsyncJobs` pages; `false` polls each job alone), `progress` (bool)."])
         .register_into_engine(engine, move |jobs: Array, options: Map| -> FnResult<Array> {
             wait_all(&s, &jobs, &options)
         });
@@ -289,6 +289,10 @@ fn wait_options(state: &HostState, options: &Map, function: &str) -> FnResult<(W
                 Ok(count) if count >= 1 => wait.max_poll_failures = count as u32,
                 _ => return Err(bad_option(function, key, "a whole number of at least 1", value)),
             },
+            "batch" => match value.as_bool() {
+                Ok(flag) => wait.batch = flag,
+                Err(_) => return Err(bad_option(function, key, "true or false", value)),
+            },
             "progress" => match value.as_bool() {
                 Ok(flag) => progress = progress && flag,
                 Err(_) => return Err(bad_option(function, key, "true or false", value)),
@@ -296,7 +300,7 @@ fn wait_options(state: &HostState, options: &Map, function: &str) -> FnResult<(W
             other => {
                 return Err(throw_map(
                     "params",
-                    format!("{function}: unknown option `{other}` (options are timeout, interval, concurrency, poll_failures, progress)"),
+                    format!("{function}: unknown option `{other}` (options are timeout, interval, concurrency, poll_failures, batch, progress)"),
                     Map::new(),
                 ))
             }
