@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
 use crate::client::HttpMethod;
-use crate::output::Format;
+use crate::output::{Fields, Format};
 
 /// Script, explore and simulate Apache CloudStack clouds.
 #[derive(Debug, Parser)]
@@ -174,9 +174,12 @@ pub struct CallArgs {
     /// Parameters as name=value (name=@file reads a file)
     #[arg(value_name = "NAME=VALUE", add = ArgValueCompleter::new(crate::completion::param_names))]
     pub params: Vec<String>,
-    /// Output format: json, jsonl, table or csv
+    /// Output format: json, jsonl, table, column (aligned, no borders) or csv
     #[arg(short, long, default_value = "json", value_name = "FORMAT")]
     pub output: Format,
+    /// Fields to show, e.g. name,state,id (`*`: all of them in a table); also `filter=name,state`
+    #[arg(long, value_name = "A,B,…")]
+    pub fields: Option<Fields>,
     /// Return the job id of an async command instead of waiting for the job
     #[arg(long)]
     pub no_wait: bool,
@@ -251,6 +254,100 @@ pub struct SimArgs {
     pub clock_ahead: Duration,
 }
 
+/// The global options `csctl sim` has no use for: hidden from its `--help`
+/// (it takes only --api-key and --secret-key, the credentials it accepts).
+const NOT_FOR_SIM: [&str; 8] = [
+    "endpoint",
+    "profile",
+    "config",
+    "timeout",
+    "method",
+    "ca_bundle",
+    "insecure",
+    "verbose",
+];
+
+/// The command line definition, with each subcommand's help showing only
+/// the options it uses.
+pub fn command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    // Building propagates the global options into the subcommands, where
+    // they can then be hidden.
+    command.build();
+    command.mut_subcommand("sim", |sim| {
+        sim.mut_args(|arg| match arg.get_id().as_str() {
+            id if NOT_FOR_SIM.contains(&id) => arg.hide(true),
+            "api_key" => arg
+                .help("API key the simulator accepts (default: the demo key)")
+                .help_heading("Credentials"),
+            "secret_key" => arg
+                .help("Secret key of that API key (default: the demo secret)")
+                .help_heading("Credentials"),
+            _ => arg,
+        })
+    })
+}
+
+/// Parses the process's command line, or prints the error or help and
+/// exits (status 2 for an error, as clap does).
+pub fn parse() -> Cli {
+    let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = command()
+        .try_get_matches_from(&words)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    match parsed {
+        Ok(cli) => cli,
+        Err(error) => {
+            if let Some(message) = script_option_hint(&error, &words) {
+                eprintln!("csctl: error: {message}");
+                std::process::exit(2);
+            }
+            error.exit()
+        }
+    }
+}
+
+/// `csctl run x.rhai --hostname web01`: an option after the script that
+/// csctl does not know is a script argument written the wrong way.
+fn script_option_hint(error: &clap::Error, words: &[std::ffi::OsString]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(invalid)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let words: Vec<String> = words
+        .iter()
+        .map(|word| word.to_string_lossy().into_owned())
+        .collect();
+    let run_at = words.iter().position(|word| word == "run")?;
+    let at = words
+        .iter()
+        .skip(run_at)
+        .position(|word| word.starts_with(invalid.as_str()))?
+        + run_at;
+    let word = &words[at];
+    let (name, value) = match word.split_once('=') {
+        Some((name, value)) => (name, Some(value.to_string())),
+        None => (
+            word.as_str(),
+            words
+                .get(at + 1)
+                .filter(|next| !next.starts_with('-') && !next.contains('='))
+                .cloned(),
+        ),
+    };
+    let name = name.trim_start_matches('-');
+    if name.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "`{word}` is not an option of `csctl run`; script arguments are written name=value: {name}={}",
+        value.as_deref().unwrap_or("VALUE")
+    ))
+}
+
 /// Parses a duration with units: `2s`, `150ms`, `1m 30s`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
@@ -282,6 +379,42 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    #[test]
+    fn sim_help_lists_only_sim_options() {
+        let mut command = command();
+        let sim = command.find_subcommand_mut("sim").unwrap();
+        let help = sim.render_long_help().to_string();
+        for hidden in [
+            "--endpoint",
+            "--profile",
+            "--ca-bundle",
+            "--insecure",
+            "--method",
+        ] {
+            assert!(!help.contains(hidden), "{hidden} in {help}");
+        }
+        assert!(
+            help.contains("--job-delay") && help.contains("--api-key"),
+            "{help}"
+        );
+        let call = command.find_subcommand_mut("call").unwrap();
+        assert!(call.render_long_help().to_string().contains("--endpoint"));
+    }
+
+    #[test]
+    fn options_after_a_script_suggest_name_value() {
+        let words: Vec<std::ffi::OsString> = ["csctl", "run", "x.rhai", "--hostname", "web01"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        let error = command().try_get_matches_from(&words).unwrap_err();
+        assert_eq!(
+            script_option_hint(&error, &words).unwrap(),
+            "`--hostname` is not an option of `csctl run`; script arguments are written name=value: hostname=web01"
+        );
     }
 
     #[test]

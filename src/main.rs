@@ -2,12 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
     csctl::completion::answer_if_asked();
-    let cli = csctl::cli::Cli::parse();
+    let cli = csctl::cli::parse();
     match csctl::commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => ExitCode::from(csctl::error::report(&error)),

@@ -91,7 +91,7 @@ pub enum ClientError {
     /// The server answered something that is not JSON, e.g. a proxy's error page.
     #[error(
         "{command}: the server answered HTTP {status} with {content_type} instead of JSON: \
-         {first_line}\n  hint: is {endpoint} the API endpoint (it usually ends in /client/api)?"
+         {first_line}{}", not_json_hint(*status, endpoint)
     )]
     NotJson {
         /// The command that was called.
@@ -134,6 +134,29 @@ pub enum ClientError {
         kind: TransportKind,
         /// A readable description, naming the endpoint.
         message: String,
+    },
+    /// The server redirected the request to another origin (host, port or
+    /// scheme): it was not followed, so no credential went there.
+    #[error(
+        "{command}: {endpoint} redirected the request to {location}, another origin; not \
+         followed, so that no credential is sent there\n  hint: if the cloud has moved, set the \
+         endpoint to its new address (after checking that it is really yours)"
+    )]
+    RedirectRefused {
+        /// The command that was called.
+        command: String,
+        /// The endpoint that answered with the redirect.
+        endpoint: String,
+        /// Where the redirect pointed (without query or user info).
+        location: String,
+    },
+    /// The server redirected the request again and again within its origin.
+    #[error("{command}: {endpoint} redirected the request too many times")]
+    TooManyRedirects {
+        /// The command that was called.
+        command: String,
+        /// The endpoint that answered with the redirects.
+        endpoint: String,
     },
     /// Parameters that cannot be sent.
     #[error(transparent)]
@@ -195,6 +218,20 @@ fn unknown_command_hint(suggestions: &[String]) -> String {
     }
     let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
     format!("; did you mean {}?", crate::catalog::or_list(&names))
+}
+
+/// A page instead of JSON: from a server that is down or overloaded (or a
+/// proxy saying so), the endpoint may well be right; otherwise it is likely
+/// not the API's.
+fn not_json_hint(status: u16, endpoint: &str) -> String {
+    match status {
+        502..=504 => {
+            "\n  hint: the server, or a proxy in front of it, is unavailable or overloaded; \
+                      try again later"
+                .to_string()
+        }
+        _ => format!("\n  hint: is {endpoint} the API endpoint (it usually ends in /client/api)?"),
+    }
 }
 
 fn transport_hint(kind: TransportKind) -> &'static str {

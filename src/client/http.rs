@@ -183,6 +183,7 @@ fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
         .connect_timeout(config.connect_timeout)
         .tcp_nodelay(true)
         .pool_max_idle_per_host(64)
+        .redirect(same_origin_redirects())
         .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")));
     if config.tls.insecure {
         builder = builder.tls_danger_accept_invalid_certs(true);
@@ -206,6 +207,73 @@ fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
         .build()
         .map_err(|error| ClientError::TlsSetup(error_chain(&error)))
 }
+
+/// How many same-origin redirects one request may follow.
+const MAX_REDIRECTS: usize = 5;
+
+/// Follows a redirect only to the origin (scheme, host, port) the request
+/// was sent to: a signed request or a login carries credentials, which must
+/// never reach another server, nor go from https to plain http.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        if !same_origin(first, attempt.url()) {
+            let location = shown_location(attempt.url());
+            return attempt.error(RedirectRefused { location });
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(TooManyRedirects);
+        }
+        attempt.follow()
+    })
+}
+
+/// Whether two URLs share scheme, host and port (so an https request is
+/// never sent on over plain http).
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Where a redirect pointed, without user info, query or fragment (which
+/// could hold anything the server chose to put there).
+fn shown_location(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+/// The redirect policy's refusal, found again in the error's sources.
+#[derive(Debug)]
+struct RedirectRefused {
+    location: String,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect to another origin refused: {}", self.location)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// More same-origin redirects than [`MAX_REDIRECTS`].
+#[derive(Debug)]
+struct TooManyRedirects;
+
+impl std::fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "more than {MAX_REDIRECTS} redirects")
+    }
+}
+
+impl std::error::Error for TooManyRedirects {}
 
 impl Client {
     /// The reqwest client, built on first use.
@@ -531,6 +599,19 @@ fn header_text(value: Option<&HeaderValue>) -> Option<String> {
 /// Describes a failed request without its URL (a GET URL holds the API key
 /// and signature).
 fn transport_error(command: &str, endpoint: &str, error: &reqwest::Error) -> ClientError {
+    if let Some(refused) = find_source::<RedirectRefused>(error) {
+        return ClientError::RedirectRefused {
+            command: command.to_string(),
+            endpoint: endpoint.to_string(),
+            location: refused.location.clone(),
+        };
+    }
+    if find_source::<TooManyRedirects>(error).is_some() {
+        return ClientError::TooManyRedirects {
+            command: command.to_string(),
+            endpoint: endpoint.to_string(),
+        };
+    }
     let chain = error_chain(error);
     let lower = chain.to_ascii_lowercase();
     let kind = if error.is_timeout() {
@@ -560,6 +641,20 @@ fn transport_error(command: &str, endpoint: &str, error: &reqwest::Error) -> Cli
         kind,
         message: format!("{what} {endpoint}: {chain}"),
     }
+}
+
+/// The first error of type `T` among the sources of `error`.
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(found) = cause.downcast_ref::<T>() {
+            return Some(found);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// The sources of an error joined by `: `, skipping reqwest's own top line
@@ -625,6 +720,27 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn redirects_are_followed_within_one_origin_only() {
+        let url = |text: &str| reqwest::Url::parse(text).unwrap();
+        let endpoint = url("https://cloud.example.com/client/api");
+        assert!(same_origin(
+            &endpoint,
+            &url("https://cloud.example.com:443/other")
+        ));
+        for other in [
+            "http://cloud.example.com/client/api",
+            "https://cloud.example.com:8443/client/api",
+            "https://evil.example.com/client/api",
+        ] {
+            assert!(!same_origin(&endpoint, &url(other)), "{other}");
+        }
+        assert_eq!(
+            shown_location(&url("http://u:p@evil.example.com/a?signature=x#f")),
+            "http://evil.example.com/a"
+        );
     }
 
     #[test]

@@ -6,11 +6,12 @@ use super::{connect, print_stdout};
 use crate::cli::{CallArgs, GlobalArgs};
 use crate::client::{self, params, WaitOptions};
 use crate::error::Error;
-use crate::output::{spinner, terminal_width};
+use crate::output::{render_view, spinner, stdout_is_terminal, terminal_width, Fields, View};
 
 /// Calls the command; waits for its job unless `--no-wait`; prints the answer.
 pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
-    let params = params::parse_assignments(&args.params)?;
+    let (words, filter) = take_filter(&args.params)?;
+    let params = params::parse_assignments(&words)?;
     let target = connect(global, &args.target).await?;
     let client = &target.client;
     let answer = if args.all {
@@ -29,9 +30,28 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
             _ => answer,
         }
     };
-    print_stdout(&crate::output::render(
-        &answer,
-        args.output,
-        terminal_width(),
-    ))
+    let view = View {
+        format: args.output,
+        width: terminal_width(),
+        fields: args.fields.clone().or(filter).unwrap_or_default(),
+        terminal: stdout_is_terminal(),
+        one_row_as_fields: true,
+    };
+    print_stdout(&render_view(&answer, &view))
+}
+
+/// Takes cloudmonkey's `filter=a,b` out of the parameters (it chooses
+/// fields and is never sent to the server).
+fn take_filter(words: &[String]) -> Result<(Vec<String>, Option<Fields>), Error> {
+    let mut kept = Vec::with_capacity(words.len());
+    let mut filter = None;
+    for word in words {
+        match word.split_once('=') {
+            Some((name, value)) if name.eq_ignore_ascii_case("filter") => {
+                filter = Some(value.parse::<Fields>().map_err(Error::Usage)?);
+            }
+            _ => kept.push(word.clone()),
+        }
+    }
+    Ok((kept, filter))
 }

@@ -1,10 +1,8 @@
 //! `csctl completions SHELL` and `csctl man [SUBCOMMAND]`: what a shell and
 //! `man` need, generated from the clap definitions.
 
-use clap::CommandFactory as _;
-
 use super::print_stdout;
-use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::cli::{CompletionsArgs, ManArgs};
 use crate::error::Error;
 
 /// Prints the completion script of a shell.
@@ -44,9 +42,9 @@ pub fn man(args: &ManArgs) -> Result<(), Error> {
 pub fn page_names() -> Vec<String> {
     let mut names = vec!["csctl".to_string()];
     names.extend(
-        Cli::command()
+        crate::cli::command()
             .get_subcommands()
-            .filter(|sub| !sub.is_hide_set())
+            .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
             .map(|sub| format!("csctl-{}", sub.get_name())),
     );
     names
@@ -55,8 +53,7 @@ pub fn page_names() -> Vec<String> {
 /// The roff text of csctl(1) (`None`) or of a subcommand's page; `None`
 /// for a subcommand that does not exist.
 pub fn page(subcommand: Option<&str>) -> Option<String> {
-    let mut root = Cli::command();
-    root.build();
+    let root = crate::cli::command();
     let command = match subcommand {
         None => root,
         Some(name) => {

@@ -193,7 +193,11 @@ pub struct ProfileSummary {
 #[derive(thiserror::Error, Debug)]
 pub enum ConfigError {
     /// No endpoint anywhere.
-    #[error("no API endpoint configured; looked at: {}", .looked_at.join(", "))]
+    #[error(
+        "no API endpoint configured; looked at: {}\n  hint: to try csctl without a cloud, add --sim \
+         (the embedded simulator), e.g. `csctl call listZones --sim`",
+        .looked_at.join(", ")
+    )]
     MissingEndpoint {
         /// Every place consulted, in precedence order.
         looked_at: Vec<String>,
@@ -387,9 +391,6 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
     let empty = Settings::default();
     let settings = profile.as_ref().map_or(&empty, |chosen| &chosen.settings);
     let place = profile.as_ref().map(|chosen| chosen.place.clone());
-    if let Some(chosen) = &profile {
-        warnings.extend(chosen.notes.iter().cloned());
-    }
 
     // Endpoint.
     let profile_endpoint = settings.endpoint.clone().zip(place.clone());
@@ -515,6 +516,18 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
             });
         }
     };
+
+    if let Some(chosen) = &profile {
+        // A password login is not signed: how cmk signs does not matter.
+        let password = matches!(credentials, Credentials::Password { .. });
+        warnings.extend(
+            chosen
+                .notes
+                .iter()
+                .filter(|note| !(password && note.contains(peers::SIGNATURE_AUTO)))
+                .cloned(),
+        );
+    }
 
     // Everything else.
     let mut client = ClientConfig::new(endpoint, credentials);
@@ -984,6 +997,12 @@ impl<'a> Loader<'a> {
                 if let Some(chosen) = self.own_profile("default") {
                     return Ok(Selected::Profile(Box::new(chosen)));
                 }
+                // One profile: there is nothing to choose.
+                if let (1, Some(only)) = (own.profiles.len(), own.profiles.keys().next()) {
+                    if let Some(chosen) = self.own_profile(&only.clone()) {
+                        return Ok(Selected::Profile(Box::new(chosen)));
+                    }
+                }
                 if !own.profiles.is_empty() {
                     let names: Vec<&str> = own.profiles.keys().map(String::as_str).collect();
                     notes.push(format!(
@@ -1050,6 +1069,9 @@ impl<'a> Loader<'a> {
         if let Some(own) = &self.own {
             if let Some(name) = &own.default_profile {
                 return Some(name.clone());
+            }
+            if own.profiles.len() == 1 {
+                return own.profiles.keys().next().cloned();
             }
             if !own.profiles.is_empty() {
                 return own

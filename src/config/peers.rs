@@ -204,7 +204,7 @@ impl CmkConfig {
             if text.eq_ignore_ascii_case("auto") {
                 out.signature_algorithm = Some(SignatureAlgorithm::Sha1);
                 notes.push(format!(
-                    "{place} has signaturealgorithm = auto; csctl does not probe and signs with sha1 \
+                    "{place} has {SIGNATURE_AUTO}; csctl does not probe and signs with sha1 \
                      (set signature_algorithm = \"sha512\" in a csctl profile to change)"
                 ));
             } else {
@@ -217,6 +217,10 @@ impl CmkConfig {
         Ok((out, notes))
     }
 }
+
+/// What the note about cmk's `signaturealgorithm = auto` says (it is left
+/// out for password logins, which are not signed).
+pub(crate) const SIGNATURE_AUTO: &str = "signaturealgorithm = auto";
 
 // ---------------------------------------------------------------------------
 // cs (cloudstack.ini)

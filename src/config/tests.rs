@@ -606,6 +606,9 @@ fn invalid_environment_values() {
 // ---------------------------------------------------------------------------
 // Missing things
 
+/// What follows the places looked at when no endpoint is configured.
+const SIM_HINT: &str = "\n  hint: to try csctl without a cloud, add --sim (the embedded simulator), e.g. `csctl call listZones --sim`";
+
 #[test]
 fn missing_endpoint_lists_every_place() {
     let world = World::new();
@@ -615,7 +618,7 @@ fn missing_endpoint_lists_every_place() {
         world.err(),
         format!(
             "no API endpoint configured; looked at: --endpoint, $CLOUDSTACK_ENDPOINT, $CLOUDSTACK_API_URL, \
-             {} (not found), {} (not found), {} (not found), {} (not found)",
+             {} (not found), {} (not found), {} (not found), {} (not found){SIM_HINT}",
             own.display(),
             home.join(".cmk/config").display(),
             world.cwd.join("cloudstack.ini").display(),
@@ -628,7 +631,7 @@ fn missing_endpoint_lists_every_place() {
     assert_eq!(
         world.err(),
         format!(
-            "no API endpoint configured; looked at: --endpoint, $CLOUDSTACK_ENDPOINT, $CLOUDSTACK_API_URL, profile `default` in {}",
+            "no API endpoint configured; looked at: --endpoint, $CLOUDSTACK_ENDPOINT, $CLOUDSTACK_API_URL, profile `default` in {}{SIM_HINT}",
             own.display()
         )
     );
@@ -678,7 +681,7 @@ fn own_profiles_without_default_do_not_fall_back_to_other_tools() {
     world.cmk("profile = local\n\n[local]\nurl = http://localhost:8080/client/api\napikey = k\nsecretkey = s\n");
     let message = world.err();
     assert!(
-        message.ends_with("(profiles a, b but no default_profile and no profile named `default`; choose one with -p)"),
+        message.contains("(profiles a, b but no default_profile and no profile named `default`; choose one with -p)\n"),
         "{message}"
     );
 }
@@ -1094,4 +1097,41 @@ fn list_profiles_from_every_source() {
         Some("http://localhost:8080/client/api")
     );
     assert_eq!(profiles[4].path, world.home.join(".cloudstack.ini"));
+}
+
+#[test]
+fn a_single_profile_is_used_without_default_profile() {
+    let world = World::new();
+    world.own("[profiles.lab]\nendpoint = \"https://lab.example.com/client/api\"\napi_key = \"k\"\nsecret_key = \"s\"\n");
+    let resolved = world.ok();
+    assert_eq!(resolved.profile_name.as_deref(), Some("lab"));
+    assert_eq!(
+        resolved.client.endpoint,
+        "https://lab.example.com/client/api"
+    );
+    let profiles = list_profiles(&world.sources()).unwrap();
+    assert!(profiles.iter().any(|p| p.name == "lab" && p.is_default));
+}
+
+#[test]
+fn no_endpoint_suggests_the_simulator() {
+    let world = World::new();
+    let message = world.err();
+    assert!(
+        message.starts_with("no API endpoint configured"),
+        "{message}"
+    );
+    assert!(message.contains("--sim"), "{message}");
+}
+
+#[test]
+fn cmk_signature_auto_is_not_mentioned_for_password_logins() {
+    let world = World::new();
+    world.cmk("profile = p\n[p]\nurl = https://p.example.com\nusername = admin\npassword = pw\nsignaturealgorithm = auto\n");
+    let resolved = world.ok();
+    assert!(matches!(
+        resolved.client.credentials,
+        Credentials::Password { .. }
+    ));
+    assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
 }

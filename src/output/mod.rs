@@ -1,18 +1,29 @@
-//! Printing API answers: pretty JSON, JSON Lines, tables and CSV.
+//! Printing API answers: pretty JSON, JSON Lines, tables, aligned columns
+//! and CSV.
 //!
 //! Numbers are printed exactly as the server sent them (serde_json keeps
-//! their text), and table and CSV columns are the union of every row's keys
-//! in first-seen order, not the first row's keys.
+//! their text). Tables show a chosen set of columns per resource type
+//! ([`columns`]), fitted to the width ([`table`]): one line per row, cells
+//! cut with `…`, ids never cut. `--fields` chooses the fields of every
+//! format. Text from the server has its control characters replaced in
+//! table, column and (on a terminal) CSV cells ([`text`]); JSON stays
+//! exact JSON.
 
+mod columns;
+mod table;
 mod terminal;
+pub mod text;
 
 use std::fmt;
 use std::str::FromStr;
 
-use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{Map, Value};
 
-pub use terminal::{spinner, terminal_width};
+pub use columns::{lookup, union_of_keys as columns, Fields};
+pub use terminal::{spinner, stdout_is_terminal, terminal_width};
+
+use columns::Column;
+use table::{Grid, Style};
 
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,6 +35,8 @@ pub enum Format {
     Jsonl,
     /// A text table that fits the terminal.
     Table,
+    /// Columns aligned with spaces, no borders (cmk's `column`).
+    Column,
     /// Comma-separated values with a header row.
     Csv,
 }
@@ -36,9 +49,10 @@ impl FromStr for Format {
             "json" => Ok(Self::Json),
             "jsonl" => Ok(Self::Jsonl),
             "table" => Ok(Self::Table),
+            "column" => Ok(Self::Column),
             "csv" => Ok(Self::Csv),
             _ => Err(format!(
-                "unknown output format `{text}` (expected json, jsonl, table or csv)"
+                "unknown output format `{text}` (expected json, jsonl, table, column or csv)"
             )),
         }
     }
@@ -50,24 +64,101 @@ impl fmt::Display for Format {
             Self::Json => "json",
             Self::Jsonl => "jsonl",
             Self::Table => "table",
+            Self::Column => "column",
             Self::Csv => "csv",
         })
     }
 }
 
-/// Renders a value in `format`; `width` is the terminal width for tables.
-/// The text ends with a newline unless it is empty.
+/// How to print an answer.
+#[derive(Clone, Debug, Default)]
+pub struct View {
+    /// The format.
+    pub format: Format,
+    /// The width tables and columns are fitted to; `None`: no limit.
+    pub width: Option<u16>,
+    /// Which fields.
+    pub fields: Fields,
+    /// The text goes to a terminal: CSV cells get their control characters
+    /// replaced too (table and column cells always do).
+    pub terminal: bool,
+    /// A one-row answer is a field/value table (in `table` format), as
+    /// `call` and the REPL show one entity.
+    pub one_row_as_fields: bool,
+}
+
+impl View {
+    /// A view in `format` with the default fields, fitted to `width`.
+    pub fn new(format: Format, width: Option<u16>) -> Self {
+        Self {
+            format,
+            width,
+            ..Self::default()
+        }
+    }
+}
+
+/// Renders a value in `format`, default fields; `width` is the width tables
+/// are fitted to. The text ends with a newline unless it is empty.
 pub fn render(value: &Value, format: Format, width: Option<u16>) -> String {
-    match format {
+    render_view(value, &View::new(format, width))
+}
+
+/// Renders a value as `view` says. The text ends with a newline unless it
+/// is empty.
+pub fn render_view(value: &Value, view: &View) -> String {
+    let key = list_key(value);
+    match view.format {
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+            // No copy of the answer unless fields are chosen.
+            let json = match &view.fields {
+                Fields::Only(names) => {
+                    serde_json::to_string_pretty(&project_answer(value, names, key.as_deref()))
+                }
+                _ => serde_json::to_string_pretty(value),
+            };
+            let mut text = text::escape_json_text(json.unwrap_or_default());
             text.push('\n');
             text
         }
-        Format::Jsonl => rows(value).iter().map(|row| format!("{row}\n")).collect(),
-        Format::Table => table(&rows(value), width),
-        Format::Csv => csv(&rows(value)),
+        Format::Jsonl => rows(value)
+            .iter()
+            .map(|row| {
+                let row = match &view.fields {
+                    Fields::Only(names) => columns::project(row, names, key.as_deref()),
+                    _ => row.clone(),
+                };
+                format!("{}\n", text::escape_json_text(row.to_string()))
+            })
+            .collect(),
+        Format::Csv => csv(&rows(value), key.as_deref(), view),
+        Format::Table | Format::Column => grid(&rows(value), key.as_deref(), view),
     }
+}
+
+/// The key of the list or entity an answer holds: `virtualmachine` for
+/// `{"count": 2, "virtualmachine": […]}` and for `{"virtualmachine": {…}}`.
+pub fn list_key(value: &Value) -> Option<String> {
+    let Value::Object(fields) = value else {
+        return None;
+    };
+    if is_list_answer(fields) {
+        return fields
+            .iter()
+            .find(|(_, field)| field.is_array())
+            .map(|(key, _)| key.clone());
+    }
+    match (fields.len(), fields.iter().next()) {
+        (1, Some((key, Value::Object(_)))) => Some(key.clone()),
+        _ => None,
+    }
+}
+
+fn is_list_answer(fields: &Map<String, Value>) -> bool {
+    fields.values().any(Value::is_array)
+        && fields
+            .values()
+            .all(|field| field.is_array() || field.is_number())
 }
 
 /// The rows a value is shown as: the items of a list answer, the elements of
@@ -76,11 +167,8 @@ pub fn rows(value: &Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items.clone(),
         Value::Object(fields) => {
-            if let Some(items) = fields.values().find_map(Value::as_array) {
-                if fields
-                    .values()
-                    .all(|field| field.is_array() || field.is_number())
-                {
+            if is_list_answer(fields) {
+                if let Some(items) = fields.values().find_map(Value::as_array) {
                     return items.clone();
                 }
             }
@@ -96,73 +184,167 @@ pub fn rows(value: &Value) -> Vec<Value> {
     }
 }
 
-/// The union of the rows' keys, in first-seen order.
-pub fn columns(rows: &[Value]) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
-    for row in rows {
-        if let Value::Object(fields) = row {
-            for key in fields.keys() {
-                if !columns.iter().any(|column| column == key) {
-                    columns.push(key.clone());
-                }
-            }
-        }
+/// The answer with each row reduced to `names`, its shape kept: a list
+/// answer keeps `count`, an entity its key.
+fn project_answer(value: &Value, names: &[String], key: Option<&str>) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|row| columns::project(row, names, key))
+                .collect(),
+        ),
+        Value::Object(fields) if is_list_answer(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, field)| match field {
+                    Value::Array(_) => (name.clone(), project_answer(field, names, key)),
+                    other => (name.clone(), other.clone()),
+                })
+                .collect(),
+        ),
+        Value::Object(fields) if key.is_some() && fields.len() == 1 => Value::Object(
+            fields
+                .iter()
+                .map(|(name, entity)| (name.clone(), columns::project(entity, names, key)))
+                .collect(),
+        ),
+        other => columns::project(other, names, key),
     }
-    columns
 }
 
-/// A cell's text: strings bare, numbers exact, nested values as compact JSON.
+/// A cell's text: strings bare, numbers exact, a list of plain values
+/// comma-joined, tags as `key=value`, other nested values as compact JSON.
 pub fn cell_text(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(text)) => text.clone(),
+        Some(Value::Array(items)) if items.iter().all(is_plain) => items
+            .iter()
+            .map(|item| cell_text(Some(item)))
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(Value::Array(items)) if items.iter().all(is_tag) => items
+            .iter()
+            .map(|tag| {
+                format!(
+                    "{}={}",
+                    cell_text(tag.get("key")),
+                    cell_text(tag.get("value"))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(","),
         Some(other) => other.to_string(),
     }
 }
 
-fn row_cells(row: &Value, columns: &[String]) -> Vec<String> {
-    match row {
-        Value::Object(fields) => columns
-            .iter()
-            .map(|column| cell_text(fields.get(column)))
-            .collect(),
-        other => vec![cell_text(Some(other))],
-    }
+fn is_plain(value: &Value) -> bool {
+    !value.is_array() && !value.is_object()
 }
 
-fn table(rows: &[Value], width: Option<u16>) -> String {
+fn is_tag(value: &Value) -> bool {
+    value.get("key").is_some_and(is_plain) && value.get("value").is_some_and(is_plain)
+}
+
+/// A cell as a table shows it: on one line, nothing a terminal acts on.
+fn table_cell(value: Option<&Value>) -> String {
+    text::sanitize(&cell_text(value)).into_owned()
+}
+
+fn grid(rows: &[Value], key: Option<&str>, view: &View) -> String {
     if rows.is_empty() {
-        return "(no rows)\n".into();
+        return if view.format == Format::Table {
+            "(no rows)\n".into()
+        } else {
+            String::new()
+        };
     }
-    let mut columns = columns(rows);
-    if columns.is_empty() {
-        columns.push("value".into());
+    let style = match view.format {
+        Format::Column => Style::Plain,
+        _ => Style::Boxed,
+    };
+    let width = view.width.map(usize::from);
+    if !rows.iter().all(Value::is_object) {
+        let grid = Grid {
+            headers: vec!["value".into()],
+            priorities: vec![None],
+            rows: rows.iter().map(|row| vec![table_cell(Some(row))]).collect(),
+        };
+        return grid.draw(style, width);
     }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(columns.clone());
-    if let Some(width) = width {
-        table.set_width(width);
+    if view.one_row_as_fields && view.format == Format::Table && rows.len() == 1 {
+        let row = &rows[0];
+        let columns: Vec<Column> = match &view.fields {
+            Fields::Only(_) => columns::choose(rows, key, &view.fields),
+            _ => columns::choose(rows, key, &Fields::All),
+        };
+        let grid = Grid {
+            headers: vec!["field".into(), "value".into()],
+            priorities: vec![None, None],
+            rows: columns
+                .iter()
+                .map(|column| {
+                    vec![
+                        text::sanitize(&column.header).into_owned(),
+                        table_cell(column.value(row).as_ref()),
+                    ]
+                })
+                .collect(),
+        };
+        return grid.draw(style, width);
     }
-    for row in rows {
-        table.add_row(row_cells(row, &columns));
-    }
-    format!("{table}\n")
+    let columns = columns::choose(rows, key, &view.fields);
+    let grid = Grid {
+        headers: columns
+            .iter()
+            .map(|column| text::sanitize(&column.header).into_owned())
+            .collect(),
+        priorities: columns.iter().map(|column| column.priority).collect(),
+        rows: rows
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|column| table_cell(column.value(row).as_ref()))
+                    .collect()
+            })
+            .collect(),
+    };
+    grid.draw(style, width)
 }
 
-fn csv(rows: &[Value]) -> String {
+fn csv(rows: &[Value], key: Option<&str>, view: &View) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut columns = columns(rows);
+    let fields = match &view.fields {
+        Fields::Default => Fields::All,
+        other => other.clone(),
+    };
+    let columns = columns::choose(rows, key, &fields);
+    let safe = |text: String| {
+        if view.terminal {
+            text::sanitize(&text).into_owned()
+        } else {
+            text
+        }
+    };
     if columns.is_empty() {
-        columns.push("value".into());
+        let mut text = csv_line(&["value".to_string()]);
+        for row in rows {
+            text.push_str(&csv_line(&[safe(cell_text(Some(row)))]));
+        }
+        return text;
     }
-    let mut text = csv_line(&columns);
+    let headers: Vec<String> = columns.iter().map(|c| safe(c.header.clone())).collect();
+    let mut text = csv_line(&headers);
     for row in rows {
-        text.push_str(&csv_line(&row_cells(row, &columns)));
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|column| safe(cell_text(column.value(row).as_ref())))
+            .collect();
+        text.push_str(&csv_line(&cells));
     }
     text
 }
@@ -223,12 +405,141 @@ mod tests {
     }
 
     #[test]
+    fn nested_values_are_compact() {
+        let tags = parse(r#"[{"key":"env","value":"prod"},{"key":"team","value":"web"}]"#);
+        assert_eq!(cell_text(Some(&tags)), "env=prod,team=web");
+        assert_eq!(cell_text(Some(&parse(r#"["a",1,true]"#))), "a,1,true");
+        assert_eq!(
+            cell_text(Some(&parse(r#"[{"ip":"10.0.0.2"}]"#))),
+            r#"[{"ip":"10.0.0.2"}]"#
+        );
+        assert_eq!(
+            cell_text(Some(&parse("12345678901234567890.10"))),
+            "12345678901234567890.10"
+        );
+    }
+
+    #[test]
     fn csv_quotes_what_needs_it() {
         let value = parse(r#"[{"a":"x,y","b":"say \"hi\"","c":{"k":1}}]"#);
         assert_eq!(
             render(&value, Format::Csv, None),
             "a,b,c\n\"x,y\",\"say \"\"hi\"\"\",\"{\"\"k\"\":1}\"\n"
         );
+    }
+
+    fn vms(count: usize) -> Value {
+        let vms: Vec<Value> = (1..=count)
+            .map(|n| {
+                serde_json::json!({
+                    "id": format!("6d5b069b-4268-4c7c-810f-2793c2ac{n:04}"),
+                    "name": format!("web-{n:02}"), "displayname": format!("web-{n:02}"),
+                    "state": "Running", "zonename": "SimZone1", "zoneid": "z",
+                    "serviceofferingname": "m1.small", "templatename": "Debian 7 (64-bit)",
+                    "nic": [{"ipaddress": format!("10.1.1.{n}"), "isdefault": true}],
+                    "cpunumber": 1, "memory": 512, "tags": [],
+                })
+            })
+            .collect();
+        serde_json::json!({"count": count, "virtualmachine": vms})
+    }
+
+    #[test]
+    fn a_vm_table_fits_80_columns_one_line_per_vm() {
+        let table = render(&vms(13), Format::Table, Some(80));
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 13 + 4, "{table}");
+        for line in &lines {
+            assert!(text::width(line) <= 80, "{table}");
+        }
+        assert!(
+            lines[1].contains("name") && lines[1].contains("id"),
+            "{table}"
+        );
+        assert!(
+            table.contains("6d5b069b-4268-4c7c-810f-2793c2ac0013"),
+            "{table}"
+        );
+        let wide = render(&vms(2), Format::Table, Some(160));
+        for header in ["name", "state", "zone", "ip", "offering", "template", "id"] {
+            assert!(wide.lines().nth(1).unwrap().contains(header), "{wide}");
+        }
+    }
+
+    #[test]
+    fn fields_choose_the_columns_of_every_format() {
+        let view = |format| View {
+            format,
+            fields: "name,state".parse().unwrap(),
+            ..View::default()
+        };
+        let answer = vms(2);
+        assert_eq!(
+            render_view(&answer, &view(Format::Csv)),
+            "name,state\nweb-01,Running\nweb-02,Running\n"
+        );
+        assert_eq!(
+            render_view(&answer, &view(Format::Jsonl)),
+            "{\"name\":\"web-01\",\"state\":\"Running\"}\n{\"name\":\"web-02\",\"state\":\"Running\"}\n"
+        );
+        let json: Value = serde_json::from_str(&render_view(&answer, &view(Format::Json))).unwrap();
+        assert_eq!(json["count"], 2);
+        assert_eq!(
+            json["virtualmachine"][1],
+            serde_json::json!({"name": "web-02", "state": "Running"})
+        );
+        assert_eq!(
+            render_view(&answer, &view(Format::Column)),
+            "name    state\nweb-01  Running\nweb-02  Running\n"
+        );
+        let all = View {
+            format: Format::Table,
+            fields: Fields::All,
+            ..View::default()
+        };
+        assert!(render_view(&answer, &all).contains("cpunumber"));
+    }
+
+    #[test]
+    fn one_row_is_a_field_value_table_when_asked() {
+        let value =
+            parse(r#"{"virtualmachine":{"id":"v1","state":"Running","nic":[{"ip":"10.0.0.2"}]}}"#);
+        let view = View {
+            format: Format::Table,
+            width: Some(80),
+            one_row_as_fields: true,
+            ..View::default()
+        };
+        let table = render_view(&value, &view);
+        assert!(
+            table.contains("field") && table.contains("state") && table.contains("Running"),
+            "{table}"
+        );
+        assert!(table.contains(r#"[{"ip":"10.0.0.2"}]"#), "{table}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_table() {
+        let value = parse(r#"[{"name":"evil\u001b]0;pwned\u0007\nline","id":"x"}]"#);
+        for format in [Format::Table, Format::Column] {
+            let text = render(&value, format, Some(80));
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text}"
+            );
+            assert!(text.contains("evil␛]0;pwned␇␊line"), "{text}");
+        }
+        let csv = render_view(
+            &value,
+            &View {
+                format: Format::Csv,
+                terminal: true,
+                ..View::default()
+            },
+        );
+        assert!(!csv.contains('\u{1b}'), "{csv}");
+        let json = render(&value, Format::Json, None);
+        assert!(json.contains("\\u001b"), "{json}");
     }
 
     #[test]

@@ -6,16 +6,30 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// The width tables are fitted to when stdout is a terminal (`$COLUMNS`, or
-/// 120); `None` when it is not (a pipe gets full rows).
+/// The width tables are fitted to: `$COLUMNS` when set (also for a pipe,
+/// so a script can choose); else the terminal's width when stdout is a
+/// terminal (80 if it cannot be asked); else `None`, no limit.
 pub fn terminal_width() -> Option<u16> {
-    if !std::io::stdout().is_terminal() {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.trim().parse::<u16>().ok())
+        .filter(|columns| *columns > 0)
+    {
+        return Some(columns);
+    }
+    if !stdout_is_terminal() {
         return None;
     }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-        .or(Some(120))
+    let size = terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(terminal_size::Width(width), _)| width)
+        .filter(|width| *width > 0);
+    Some(size.unwrap_or(80))
+}
+
+/// Whether stdout is a terminal (what is printed there is read by a person,
+/// and by a terminal that acts on control characters).
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
 }
 
 /// A spinner with `message` on stderr when stderr is a terminal; a hidden

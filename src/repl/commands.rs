@@ -25,7 +25,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         "set",
-        "output json|jsonl|table|csv",
+        "output json|jsonl|table|column|csv",
         "how results print (now: see :set)",
     ),
     (
@@ -83,7 +83,7 @@ impl Repl {
                 Err(message) => report(&message),
             },
             ("set", [key, ..]) => report(&format!(
-                "cannot set `{key}`: the setting is `:set output json|jsonl|table|csv`"
+                "cannot set `{key}`: the setting is `:set output json|jsonl|table|column|csv`"
             )),
             ("profile", []) => self.list_profiles(),
             ("profile", [profile]) => self.use_profile(profile),

@@ -495,7 +495,7 @@ fn complete_command(shared: &Shared, before: &str) -> (usize, Vec<Pair>) {
             options
         }
         ("set", 1) => vec!["output".into()],
-        ("set", 2) if words[1].text == "output" => ["json", "jsonl", "table", "csv"]
+        ("set", 2) if words[1].text == "output" => ["json", "jsonl", "table", "column", "csv"]
             .iter()
             .map(|f| f.to_string())
             .collect(),

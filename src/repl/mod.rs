@@ -260,7 +260,19 @@ impl Repl {
     }
 
     fn call(&mut self, api: &str, args: &[String]) {
-        let params = match params::parse_assignments(args) {
+        // cloudmonkey's `filter=a,b` chooses the fields shown; it is not sent.
+        let mut fields = crate::output::Fields::Default;
+        let mut kept = Vec::with_capacity(args.len());
+        for word in args {
+            match word.split_once('=') {
+                Some((name, value)) if name.eq_ignore_ascii_case("filter") => match value.parse() {
+                    Ok(chosen) => fields = chosen,
+                    Err(message) => return report(&message),
+                },
+                _ => kept.push(word.clone()),
+            }
+        }
+        let params = match params::parse_assignments(&kept) {
             Ok(params) => params,
             Err(error) => return report(&error.to_string()),
         };
@@ -273,7 +285,7 @@ impl Repl {
             &params,
         ) {
             Ok(value) => {
-                self.print_value(&value);
+                self.print_fields(&value, &fields);
                 self.set_last(&value);
             }
             Err(interrupted @ call::CallError::Interrupted { .. }) => {
@@ -297,26 +309,39 @@ impl Repl {
             Ok(value) if value.is_unit() => {}
             Ok(value) => match dynamic_to_json(&value, "the result") {
                 Ok(json) => self.print_value(&json),
-                Err(_) => render::print(&format!("{value}\n")),
+                Err(_) => render::print(&render::plain_text(&format!("{value}\n"))),
             },
             Err(ScriptError::Interrupted) => note("interrupted"),
-            Err(error) => report(&error.to_string()),
+            Err(mut error) => {
+                // The user typed `_`, not the variable it runs as.
+                if source.is_some() {
+                    if let Some(diagnostic) = error.diagnostic_mut() {
+                        diagnostic.rename(LAST_VAR, "_", Some(line));
+                    }
+                }
+                report(&error.to_string())
+            }
         }
         self.update_names();
     }
 
     fn print_value(&mut self, value: &Value) {
+        self.print_fields(value, &crate::output::Fields::Default);
+    }
+
+    fn print_fields(&mut self, value: &Value, fields: &crate::output::Fields) {
         let width = self
             .editor
             .dimensions()
             .map(|(columns, _)| columns)
             .filter(|columns| *columns > 0)
             .or_else(crate::output::terminal_width);
-        render::print(&render::render(
+        render::print(&render::render_fields(
             value,
             self.format,
             width,
             self.shared.colour,
+            fields,
         ));
     }
 
@@ -540,6 +565,27 @@ fn new_host(
     let mut host = ScriptHost::new(client, runtime.clone());
     // Modules are read again on every `import`, so edits show up.
     host.set_module_cache(false);
+    // What a script prints may be the server's text: on a terminal, its
+    // control characters are shown, not obeyed.
+    let plain = crate::script::standard_output();
+    let (stdout_tty, stderr_tty) = {
+        use std::io::IsTerminal as _;
+        (
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        )
+    };
+    host.set_output(move |stream, text| {
+        let terminal = match stream {
+            crate::script::Stream::Stdout => stdout_tty,
+            crate::script::Stream::Stderr => stderr_tty,
+        };
+        if terminal {
+            plain(stream, &crate::output::text::sanitize_keeping_lines(text));
+        } else {
+            plain(stream, text);
+        }
+    });
     let last = last.clone();
     FuncRegistration::new(LAST_FN)
         .with_volatility(true)

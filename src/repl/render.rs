@@ -6,7 +6,7 @@ use std::io::{IsTerminal as _, Write as _};
 
 use serde_json::Value;
 
-use crate::output::{self, Format};
+use crate::output::{self, Fields, Format, View};
 
 const KEY: &str = "\x1b[34m";
 const STRING: &str = "\x1b[32m";
@@ -23,31 +23,50 @@ pub fn colour_enabled() -> bool {
 }
 
 /// A value in `format`, ending with a newline; JSON is coloured when `colour`.
+#[cfg(test)]
 pub fn render(value: &Value, format: Format, width: Option<u16>, colour: bool) -> String {
+    render_fields(value, format, width, colour, &Fields::Default)
+}
+
+/// A value in `format` with chosen fields (`filter=` on a call), ending
+/// with a newline; JSON is coloured when `colour`. One entity (a VM, a job
+/// result) in a table is a field/value table, which reads better than fifty
+/// narrow columns.
+pub fn render_fields(
+    value: &Value,
+    format: Format,
+    width: Option<u16>,
+    colour: bool,
+    fields: &Fields,
+) -> String {
     if format != Format::Json && !value.is_object() && !value.is_array() {
         // A plain value (a Rhai result such as `vm.name`) is no table.
-        return format!("{value}\n");
+        return format!("{}\n", output::text::escape_json_text(value.to_string()));
     }
-    if format == Format::Table {
-        if let [Value::Object(fields)] = output::rows(value).as_slice() {
-            // One entity (a VM, a job result): a field/value table, which
-            // reads better than fifty narrow columns.
-            let rows: Vec<Value> = fields
-                .iter()
-                .map(|(field, cell)| {
-                    serde_json::json!({"field": field, "value": output::cell_text(Some(cell))})
-                })
-                .collect();
-            return output::render(&Value::Array(rows), format, width);
-        }
-    }
-    if format == Format::Json && colour {
+    if format == Format::Json && colour && *fields == Fields::Default {
         let mut text = String::new();
         write_json(&mut text, value, 0);
         text.push('\n');
         return text;
     }
-    output::render(value, format, width)
+    let view = View {
+        format,
+        width,
+        fields: fields.clone(),
+        terminal: output::stdout_is_terminal(),
+        one_row_as_fields: true,
+    };
+    output::render_view(value, &view)
+}
+
+/// Text that is not JSON (a Rhai value that has no JSON form), made safe for
+/// a terminal.
+pub fn plain_text(text: &str) -> String {
+    if output::stdout_is_terminal() {
+        output::text::sanitize(text).into_owned()
+    } else {
+        text.to_string()
+    }
 }
 
 /// Prints to stdout, ignoring a closed pipe.
@@ -107,7 +126,9 @@ fn indent(out: &mut String, depth: usize) {
 }
 
 fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
+    output::text::escape_json_text(
+        serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\"")),
+    )
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ mod functions;
 mod progress;
 mod resolver;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -128,6 +128,8 @@ pub(crate) struct HostState {
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) interrupter: Interrupter,
     pub(crate) args: RwLock<BTreeMap<String, String>>,
+    /// The argument names `arg()` was asked for.
+    pub(crate) read_args: Mutex<BTreeSet<String>>,
     pub(crate) output: RwLock<OutputSink>,
     pub(crate) wait_options: RwLock<WaitOptions>,
     pub(crate) progress: AtomicBool,
@@ -206,6 +208,10 @@ impl HostState {
     }
 
     pub(crate) fn arg(&self, name: &str) -> Option<String> {
+        self.read_args
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(name.to_string());
         self.args
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -306,6 +312,7 @@ impl ScriptHost {
             runtime,
             interrupter: Interrupter::default(),
             args: RwLock::default(),
+            read_args: Mutex::default(),
             output: RwLock::new(standard_output()),
             wait_options: RwLock::new(WaitOptions::default()),
             progress: AtomicBool::new(true),
@@ -484,7 +491,45 @@ impl ScriptHost {
         ast.set_source(name);
         self.engine
             .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
-            .map_err(|error| errors::eval_error(&error, name, &self.sources))
+            .map_err(|error| {
+                errors::eval_error_with(&error, name, &self.sources, &self.signatures(&ast))
+            })
+    }
+
+    /// The signatures of every function a script can call: the host's,
+    /// Rhai's and the script's own (`name(a, b)`), for error messages.
+    fn signatures(&self, ast: &AST) -> Vec<String> {
+        let mut all = self.engine.gen_fn_signatures(true);
+        all.extend(
+            ast.iter_functions()
+                .map(|f| format!("{}({})", f.name, f.params.join(", "))),
+        );
+        all
+    }
+
+    /// Which of `args` the last script read: a name counts as read when
+    /// `arg()` asked for it, or when a loaded script or module names it
+    /// (`ARGS.name`, `ARGS["name"]`, `arg("name"…)`), even in a branch that
+    /// did not run.
+    pub fn argument_use(&self, args: &[(String, String)]) -> ArgumentUse {
+        let mut read = self
+            .state
+            .read_args
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        for text in self.sources.texts() {
+            read.extend(names_read_in(&text));
+        }
+        let unread = args
+            .iter()
+            .filter(|(name, _)| !read.contains(name))
+            .cloned()
+            .collect();
+        ArgumentUse {
+            read: read.into_iter().collect(),
+            unread,
+        }
     }
 
     /// A new persistent context with `args`, for [`ScriptHost::eval_in`].
@@ -519,7 +564,16 @@ impl ScriptHost {
             .eval_ast_with_scope::<Dynamic>(&mut session.scope, &program);
         program.clear_statements();
         session.functions = program;
-        result.map_err(|error| errors::eval_error(&error, &name, &self.sources))
+        result.map_err(|error| {
+            let mut signatures = self.engine.gen_fn_signatures(true);
+            signatures.extend(
+                session
+                    .functions
+                    .iter_functions()
+                    .map(|f| format!("{}({})", f.name, f.params.join(", "))),
+            );
+            errors::eval_error_with(&error, &name, &self.sources, &signatures)
+        })
     }
 
     fn set_args(&self, args: &[(String, String)]) -> Map {
@@ -538,15 +592,78 @@ impl ScriptHost {
     }
 }
 
+/// What a script did with its arguments (see [`ScriptHost::argument_use`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArgumentUse {
+    /// The argument names the script reads, sorted.
+    pub read: Vec<String>,
+    /// The arguments given that it never read, in the order given.
+    pub unread: Vec<(String, String)>,
+}
+
+/// The argument names a script's text reads: `ARGS.name`, `ARGS?.name`,
+/// `ARGS["name"]` and `arg("name"…)`.
+fn names_read_in(text: &str) -> Vec<String> {
+    let ident = |rest: &str| -> String {
+        rest.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let quoted = |rest: &str| -> Option<String> {
+        let rest = rest.trim_start().strip_prefix('"')?;
+        let name = ident(rest);
+        rest[name.len()..].starts_with('"').then_some(name)
+    };
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices(ARGS) {
+        let rest = &text[at + ARGS.len()..];
+        let rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("?.").or_else(|| rest.strip_prefix('.')) {
+            names.push(ident(after.trim_start()));
+        } else if let Some(after) = rest.strip_prefix("?[").or_else(|| rest.strip_prefix('[')) {
+            names.extend(quoted(after));
+        }
+    }
+    for (at, _) in text.match_indices("arg(") {
+        let standalone = !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if standalone {
+            names.extend(quoted(&text[at + 4..]));
+        }
+    }
+    names.retain(|name| !name.is_empty());
+    names
+}
+
 /// Parses `name=value` script arguments, refusing malformed and repeated
 /// names.
 pub fn parse_args<S: AsRef<str>>(words: &[S]) -> Result<Vec<(String, String)>, String> {
     let mut args: Vec<(String, String)> = Vec::with_capacity(words.len());
-    for word in words {
+    for (at, word) in words.iter().enumerate() {
         let word = word.as_ref();
         let Some((name, value)) = word.split_once('=') else {
-            return Err(format!("script argument `{word}` is not name=value"));
+            let name = word.trim_start_matches('-');
+            let next = words
+                .get(at + 1)
+                .map(AsRef::as_ref)
+                .filter(|next| !next.contains('=') && !next.starts_with('-'));
+            return Err(match next {
+                Some(value) => format!(
+                    "script argument `{word}` is not name=value: write {name}={}",
+                    shell_word(value)
+                ),
+                None => format!("script argument `{word}` is not name=value: write {name}=VALUE"),
+            });
         };
+        if name.starts_with('-') {
+            return Err(format!(
+                "script argument `{word}` is not name=value: write {}={}",
+                name.trim_start_matches('-'),
+                shell_word(value)
+            ));
+        }
         let valid = !name.is_empty()
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
@@ -561,6 +678,19 @@ pub fn parse_args<S: AsRef<str>>(words: &[S]) -> Result<Vec<(String, String)>, S
         args.push((name.to_string(), value.to_string()));
     }
     Ok(args)
+}
+
+/// `text` as one shell word, quoted when it needs to be.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@%+".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]

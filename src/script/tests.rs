@@ -107,8 +107,7 @@ fn a_missing_argument_says_how_to_give_it() {
     );
     assert_eq!(
         text,
-        "t.rhai:2:12: missing script argument `hostname`: run with hostname=VALUE\n \
-         2 | let name = arg(\"hostname\");\n   |            ^"
+        "t.rhai:2:12: missing script argument `hostname`: run with hostname=VALUE"
     );
     let text = error_text(&f, "t.rhai", "arg(\"count\", 1)", &[("count", "many")]);
     assert!(
@@ -162,10 +161,7 @@ fn thrown_maps_show_their_message_and_keep_their_value() {
         .host
         .run_source("t.rhai", "throw #{message: \"it broke\", code: 7};", &[])
         .unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "t.rhai:1:1: it broke\n 1 | throw #{message: \"it broke\", code: 7};\n   | ^"
-    );
+    assert_eq!(error.to_string(), "t.rhai:1:1: it broke");
     let thrown = error.diagnostic().unwrap().thrown.clone().unwrap();
     assert_eq!(thrown.cast::<rhai::Map>()["code"].as_int(), Ok(7));
 }
@@ -177,7 +173,7 @@ fn errors_in_functions_show_where_they_were_called() {
     let text = error_text(&f, "t.rhai", script, &[]);
     assert_eq!(
         text,
-        "t.rhai:2:16: too many\n 2 |     if n > 1 { throw \"too many\"; }\n   |                ^\n  in function `check`, called at t.rhai:4:1"
+        "t.rhai:2:16: too many\n  in function `check`, called at t.rhai:4:1"
     );
 }
 
@@ -207,10 +203,7 @@ fn imports_resolve_relative_to_the_script_and_errors_name_the_module() {
     let error = f.host.run_file(&main, &[]).unwrap_err().to_string();
     assert_eq!(f.stdout(), ["42"]);
     let util = dir.path().join("lib/util.rhai");
-    let expected_start = format!(
-        "{}:4:5: broken in util\n 4 |     throw \"broken in util\";\n",
-        util.display()
-    );
+    let expected_start = format!("{}:4:5: broken in util\n", util.display());
     assert!(error.starts_with(&expected_start), "{error}");
     assert!(
         error.ends_with(&format!(

@@ -5,9 +5,13 @@ mod catalog;
 mod cli_call;
 mod cli_config;
 mod cli_errors;
+mod cli_output;
 #[cfg(unix)] // runs bash
 mod cli_shell;
 mod cli_tls;
+mod docs_examples;
+mod errors_teach;
+mod hostile;
 mod reliability;
 #[cfg(unix)]
 mod repl_complete;

@@ -82,7 +82,9 @@ pub(crate) fn client_error(error: ClientError) -> Box<EvalAltResult> {
         | ClientError::NotJson { command, .. }
         | ClientError::InvalidJson { command, .. }
         | ClientError::MissingResponse { command, .. }
-        | ClientError::MaybeApplied { command, .. } => {
+        | ClientError::MaybeApplied { command, .. }
+        | ClientError::RedirectRefused { command, .. }
+        | ClientError::TooManyRedirects { command, .. } => {
             fields.insert("command".into(), command.into());
             "transport"
         }

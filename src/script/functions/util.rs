@@ -8,7 +8,7 @@ use rhai::{Array, Dynamic, Engine, FuncRegistration, Map, FLOAT, INT};
 use serde_json::Value;
 
 use super::{throw, throw_map, FnResult};
-use crate::output::{self, Format};
+use crate::output::{self, Fields, Format};
 use crate::script::convert::{dynamic_to_json, json_to_dynamic};
 use crate::script::{HostState, Stream};
 
@@ -117,7 +117,7 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
     FuncRegistration::new("print_table")
         .with_volatility(true)
         .with_params_info(["rows: Dynamic", "()"])
-        .with_comments(["/// Prints an array of maps (or a list answer) as a table on stdout; columns are the union\n/// of the rows' keys."])
+        .with_comments(["/// Prints a list answer (its type's default columns) or an array of maps (the union of\n/// their keys) as a table on stdout, fitted to the terminal."])
         .register_into_engine(engine, move |rows: Dynamic| -> FnResult<()> { print_table(&s, &rows, None) });
     let s = state.clone();
     FuncRegistration::new("print_table")
@@ -189,23 +189,23 @@ fn to_json(value: &Dynamic, pretty: bool) -> FnResult<String> {
 }
 
 fn print_table(state: &HostState, rows: &Dynamic, columns: Option<&Array>) -> FnResult<()> {
-    let mut value = dynamic_to_json(rows, "rows")
+    let value = dynamic_to_json(rows, "rows")
         .map_err(|reason| throw_map("params", format!("print_table: {reason}"), Map::new()))?;
-    if let Some(columns) = columns {
-        let names: Vec<String> = columns.iter().map(|column| column.to_string()).collect();
-        let projected = output::rows(&value)
-            .into_iter()
-            .map(|row| {
-                let mut cells = serde_json::Map::new();
-                for name in &names {
-                    cells.insert(name.clone(), row.get(name).cloned().unwrap_or(Value::Null));
-                }
-                Value::Object(cells)
-            })
-            .collect();
-        value = Value::Array(projected);
-    }
-    let text = output::render(&value, Format::Table, output::terminal_width());
+    // Chosen columns, in order; else a list answer's default columns; else
+    // every key of the rows (the script made them).
+    let fields = match columns {
+        Some(columns) => Fields::Only(columns.iter().map(|column| column.to_string()).collect()),
+        None if output::list_key(&value).is_some() => Fields::Default,
+        None => Fields::All,
+    };
+    let view = output::View {
+        format: Format::Table,
+        width: output::terminal_width(),
+        fields,
+        terminal: output::stdout_is_terminal(),
+        one_row_as_fields: false,
+    };
+    let text = output::render_view(&value, &view);
     state.emit(Stream::Stdout, text.strip_suffix('\n').unwrap_or(&text));
     Ok(())
 }

@@ -1,0 +1,283 @@
+//! Errors that teach: what a newcomer's mistakes print.
+
+use std::io::Write as _;
+use std::process::Stdio;
+
+use crate::script_helpers::{failure, project_dir, run, script, success, texts};
+use crate::support::sim::TestSim;
+use crate::support::{against, csctl, csctl_process, serve_fixed};
+
+#[test]
+fn a_misspelled_function_suggests_the_closest() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let path = script(
+        home.path(),
+        "typo.rhai",
+        "let zones = lst_all(\"listZones\");\n",
+    );
+    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
+    assert!(
+        stderr.starts_with(&format!(
+            "csctl: error: {path}:1:13: unknown function `lst_all`; did you mean `list_all`?"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ImmutableString"), "{stderr}");
+}
+
+#[test]
+fn a_known_function_with_wrong_arguments_lists_its_forms() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let path = script(home.path(), "arity.rhai", "list_all(1, 2, 3);\n");
+    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
+    assert!(
+        stderr.contains(
+            "`list_all` cannot be called as list_all(int, int, int); it takes: list_all("
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_scripts_own_throw_is_one_line_with_its_location() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let path = script(
+        home.path(),
+        "own.rhai",
+        "let free = 0;\nif free == 0 { throw \"no free IP address left\"; }\n",
+    );
+    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
+    assert_eq!(
+        stderr,
+        format!("csctl: error: {path}:2:16: no free IP address left\n")
+    );
+}
+
+#[test]
+fn unread_arguments_are_warned_about_with_those_read() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let path = script(
+        home.path(),
+        "count.rhai",
+        "let n = arg(\"count\", 1);\nlet p = arg(\"prefix\", \"node\");\nprint(`${n} ${p}`);\n",
+    );
+    let output = run(&sim, home.path(), &path, &["cout=5"]);
+    assert_eq!(success(&output), "1 node\n");
+    let (_, stderr) = texts(&output);
+    assert_eq!(
+        stderr,
+        format!(
+            "csctl: warning: {path} never read the argument cout=5 (did you mean count=?); it reads: count, prefix\n"
+        )
+    );
+    // Arguments read through ARGS count as read, even in a branch not taken.
+    let path = script(
+        home.path(),
+        "args.rhai",
+        "if false { print(ARGS.hostname); }\nprint(\"ok\");\n",
+    );
+    let output = run(&sim, home.path(), &path, &["hostname=web01"]);
+    assert_eq!(success(&output), "ok\n");
+    assert_eq!(texts(&output).1, "");
+}
+
+#[test]
+fn options_and_bare_words_suggest_name_equals_value() {
+    let home = tempfile::tempdir().unwrap();
+    let output = csctl(home.path())
+        .args([
+            "run",
+            "--sim",
+            "scripts/deploy_debian7.rhai",
+            "--hostname",
+            "web01",
+        ])
+        .current_dir(project_dir())
+        .output()
+        .unwrap();
+    let stderr = failure(&output, 2);
+    assert!(stderr.contains("hostname=web01"), "{stderr}");
+    let output = csctl(home.path())
+        .args([
+            "run",
+            "--sim",
+            "scripts/deploy_debian7.rhai",
+            "hostname",
+            "web01",
+        ])
+        .current_dir(project_dir())
+        .output()
+        .unwrap();
+    let stderr = failure(&output, 2);
+    assert_eq!(
+        stderr,
+        "csctl: error: script argument `hostname` is not name=value: write hostname=web01\n"
+    );
+}
+
+#[test]
+fn a_script_is_found_without_its_extension() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let output = crate::script_helpers::against(&sim, home.path())
+        .args(["run", "scripts/inventory"])
+        .output()
+        .unwrap();
+    let stdout = success(&output);
+    assert!(stdout.contains("SimZone1"), "{stdout}");
+}
+
+#[test]
+fn a_single_profile_needs_no_default_profile() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".config/csctl/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.lab]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
+            sim.endpoint, sim.api_key, sim.secret_key
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let output = csctl(home.path())
+        .args(["call", "listZones", "--fields", "name", "-o", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(success(&output), "name\nSimZone1\nSimZone2\n");
+}
+
+#[test]
+fn no_endpoint_suggests_sim() {
+    let home = tempfile::tempdir().unwrap();
+    let output = csctl(home.path())
+        .args(["call", "listZones"])
+        .output()
+        .unwrap();
+    let stderr = failure(&output, 2);
+    assert!(
+        stderr.starts_with("csctl: error: no API endpoint configured"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--sim"), "{stderr}");
+}
+
+#[test]
+fn sim_help_lists_only_its_options() {
+    let home = tempfile::tempdir().unwrap();
+    let output = csctl(home.path()).args(["sim", "--help"]).output().unwrap();
+    let help = success(&output);
+    assert!(
+        help.contains("--job-delay") && help.contains("--listen"),
+        "{help}"
+    );
+    for other in [
+        "--endpoint",
+        "--profile",
+        "--config",
+        "--ca-bundle",
+        "--insecure",
+        "--method",
+    ] {
+        assert!(!help.contains(other), "{other} in\n{help}");
+    }
+}
+
+#[test]
+fn a_503_page_does_not_question_the_endpoint() {
+    let endpoint = serve_fixed(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 45\r\nConnection: close\r\n\r\n<html><body>Service Unavailable</body></html>"
+            .to_string(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    // A write is not retried: one answer is enough.
+    let output = csctl(home.path())
+        .args([
+            "--endpoint",
+            &endpoint,
+            "--api-key",
+            "k",
+            "--secret-key",
+            "s",
+            "call",
+            "createTags",
+            "resourceids=x",
+            "resourcetype=UserVm",
+            "tags[0].key=a",
+            "tags[0].value=b",
+        ])
+        .output()
+        .unwrap();
+    let stderr = failure(&output, 1);
+    assert!(stderr.contains("HTTP 503"), "{stderr}");
+    assert!(!stderr.contains("the API endpoint"), "{stderr}");
+    assert!(stderr.contains("unavailable or overloaded"), "{stderr}");
+}
+
+#[test]
+fn repl_errors_name_what_was_typed() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = csctl_process(home.path())
+        .args(["repl", "--sim", "--sim-job-delay", "10ms"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!(
+                "listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n\
+                 deployVirtualMachine zoneid={} serviceofferingid={} templateid={} name=web-1\n\
+                 _.virtualmachine.map(|v| v.name)\n",
+                csctl::sim::DEMO_ZONE_ID,
+                csctl::sim::DEMO_OFFERING_SMALL_ID,
+                csctl::sim::DEMO_TEMPLATE_ID
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("_last"), "{stderr}");
+    assert!(
+        stderr.contains("unknown function `lenn`; did you mean `len`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" | _.zone.map(|z| z.name.lenn())"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("in the closure given to `map`"), "{stderr}");
+    assert!(
+        stderr.contains("in the closure given to `filter`"),
+        "{stderr}"
+    );
+    // The issue's example: `map` on one VM (a map) is named as typed, with
+    // the columns of what was typed.
+    let last = stderr.split("csctl: error:").last().unwrap();
+    assert!(
+        last.contains(" | _.virtualmachine.map(|v| v.name)"),
+        "{last}"
+    );
+    assert!(
+        last.contains("in the closure given to `map` (on an object map"),
+        "{last}"
+    );
+    assert!(last.contains(">:1:18"), "{last}");
+    assert!(!last.contains("filter"), "{last}");
+    let _ = against;
+}
