@@ -8,12 +8,11 @@
 use std::ffi::OsStr;
 use std::io::Write;
 
-use clap::CommandFactory as _;
 use clap_complete::engine::{CompletionCandidate, PathCompleter};
 use clap_complete::env::{CompleteEnv, Shells};
 
 use crate::catalog;
-use crate::cli::{Cli, Shell};
+use crate::cli::Shell;
 use crate::config::{self, Overrides, Sources};
 
 /// The environment variable that turns a run of csctl into a completion answer.
@@ -112,7 +111,7 @@ fn command_on_line(words: &[String]) -> Option<(String, Vec<String>)> {
         .position(|word| word == "--")
         .map_or(0, |at| at + 1);
     let line = words.get(start + 1..)?;
-    let root = Cli::command();
+    let root = crate::cli::command();
     let takes_value = |sub: &clap::Command, word: &str| {
         let flag = word.split_once('=').map_or(word, |(flag, _)| flag);
         if word.contains('=') {

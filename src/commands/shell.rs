@@ -53,8 +53,7 @@ pub fn page_names() -> Vec<String> {
 /// The roff text of csctl(1) (`None`) or of a subcommand's page; `None`
 /// for a subcommand that does not exist.
 pub fn page(subcommand: Option<&str>) -> Option<String> {
-    let mut root = crate::cli::command();
-    root.build();
+    let root = crate::cli::command();
     let command = match subcommand {
         None => root,
         Some(name) => {

@@ -5,8 +5,8 @@ mod catalog;
 mod cli_call;
 mod cli_config;
 mod cli_errors;
-#[cfg(unix)] // runs bash
 mod cli_output;
+#[cfg(unix)] // runs bash
 mod cli_shell;
 mod cli_tls;
 mod docs_examples;
