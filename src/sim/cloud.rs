@@ -2,7 +2,7 @@
 //! templates and service offerings, the built-in demo cloud, and loading one
 //! from a JSON or TOML file (`--cloud FILE`, documented in `docs/simulator.md`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -28,6 +28,11 @@ pub struct Cloud {
     /// Compute offerings.
     #[serde(default)]
     pub service_offerings: Vec<ServiceOffering>,
+    /// Objects of any other kind, by the key or noun of the list command
+    /// that lists them (`diskoffering`, `volumes`, `sshkeypair`…): each is
+    /// a map of that list's fields; `id` (a uuid) is generated when absent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub objects: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// The account, its user and its domain. Its defaults are the demo login
@@ -380,6 +385,7 @@ impl Cloud {
                     16384,
                 ),
             ],
+            objects: BTreeMap::new(),
         }
     }
 
@@ -458,6 +464,26 @@ impl Cloud {
         }
         for offering in &self.service_offerings {
             check_id("service offering", &offering.name, &offering.id)?;
+        }
+        for (key, items) in &self.objects {
+            if super::api::infra::list_command_for_key(key).is_none() {
+                return Err(format!(
+                    "objects: `{key}` is not a kind of object any list command of the catalogue lists"
+                ));
+            }
+            for (position, item) in items.iter().enumerate() {
+                let name = item
+                    .get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| format!("#{}", position + 1), str::to_string);
+                match item.get("id") {
+                    None => {}
+                    Some(serde_json::Value::String(id)) => check_id(key, &name, id)?,
+                    Some(other) => {
+                        return Err(format!("{key} `{name}`: id {other} is not a string"))
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -21,14 +21,16 @@
 //! Layout: `server` routes requests and runs the checks in the server's
 //! order, `auth` verifies signatures and rate limits, `session` handles
 //! login/logout, `catalog` describes every command (for `listApis` and the
-//! parameter checks), `commands` holds one function per API, `state`,
-//! `jobs` and `views` hold the world, its jobs and its JSON shapes.
+//! parameter checks), `api` holds the commands grouped by API group (each
+//! group's handlers, views and job effects in one file), `state` and `jobs`
+//! hold the world and its jobs, `views` the pieces views share.
 
+mod api;
 mod auth;
 mod catalog;
 mod cloud;
-mod commands;
 mod jobs;
+mod objects;
 mod params;
 mod respond;
 mod server;

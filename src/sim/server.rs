@@ -15,9 +15,9 @@ use axum::Router;
 use chrono::Utc;
 
 use super::auth::{self, RateLimiter, BAD_SESSION, BAD_SIGNATURE};
-use super::catalog::{self, ApiSpec};
+use super::catalog::{self, Command};
 use super::cloud::Account;
-use super::commands::Ctx;
+use super::api::{self, Ctx};
 use super::params::{self, Params};
 use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
 use super::session::{self, SessionCheck, Sessions};
@@ -188,9 +188,9 @@ impl Shared {
 
     /// Runs an authenticated command: map unpacking, the parameter checks,
     /// then its handler, with the state locked and settled.
-    fn dispatch(&self, api: &'static ApiSpec, raw: &[(String, String)]) -> Reply {
-        let Some(handler) = api.handler else {
-            // login and logout never get here.
+    fn dispatch(&self, api: &'static Command, raw: &[(String, String)]) -> Reply {
+        if matches!(api.name, "login" | "logout") {
+            // Answered before dispatch; never here.
             return error_reply(
                 api.key,
                 &ApiError::new(
@@ -199,7 +199,7 @@ impl Shared {
                     "Please use HTTP POST to authenticate using this API",
                 ),
             );
-        };
+        }
         let params = match Params::parse(raw) {
             Ok(params) => params,
             Err(error) => return error_reply(api.key, &error),
@@ -207,9 +207,10 @@ impl Shared {
         let now = Instant::now();
         let mut state = self.lock();
         state.settle(now);
-        if let Err(error) = catalog::check_params(api, &params, &state) {
+        if let Err(error) = catalog::check(api, &params, &state) {
             return error_reply(api.key, &error);
         }
+        let handler = api::handler(api.name);
         let mut ctx = Ctx {
             st: &mut state,
             now,
@@ -267,6 +268,8 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/client/api", get(api).post(api))
+        // The server maps `/api/*`: clients that add a slash (py-acs-sdk) are served too.
+        .route("/client/api/", get(api).post(api))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }

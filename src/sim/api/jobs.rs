@@ -1,9 +1,15 @@
 //! `queryAsyncJobResult` and `listAsyncJobs`.
 
-use super::{account_matches, paged, paging, Ctx};
+use super::{account_matches, paged, paging, Ctx, Handlers};
 use crate::sim::catalog::parse_date;
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[
+    ("queryAsyncJobResult", query_async_job_result),
+    ("listAsyncJobs", list_async_jobs),
+];
 
 pub(crate) fn query_async_job_result(
     ctx: &mut Ctx<'_>,
