@@ -21,6 +21,7 @@ mod script_errors;
 mod script_helpers;
 mod signing;
 mod sim_auth;
+mod sim_catalogue;
 mod sim_commands;
 mod sim_faults;
 mod sim_jobs;
