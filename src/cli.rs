@@ -69,6 +69,29 @@ pub enum Command {
     Repl(ReplArgs),
     /// Serve the embedded CloudStack simulator until Ctrl-C
     Sim(SimArgs),
+    /// List the API's commands, or describe one (works offline)
+    Apis(ApisArgs),
+}
+
+/// `csctl apis`.
+#[derive(Debug, Args)]
+pub struct ApisArgs {
+    /// A command to describe (any case), or a pattern of the commands to list:
+    /// a substring, or a wildcard pattern with * and ? (e.g. 'list*ssh*')
+    #[arg(value_name = "COMMAND|PATTERN")]
+    pub pattern: Option<String>,
+    /// Output format: text or json
+    #[arg(short, long, default_value = "text", value_name = "FORMAT")]
+    pub output: ApisFormat,
+}
+
+/// How `csctl apis` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApisFormat {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
 }
 
 /// `--sim`: run against an in-process simulator instead of a configured cloud.

@@ -2,6 +2,7 @@
 //!
 //! The crate is laid out by concern:
 //!
+//! - [`catalog`]: the whole CloudStack API (commands, parameters, answers), known offline.
 //! - [`client`]: request signing, parameters, the HTTP client, async jobs.
 //! - [`config`]: profiles, environment and flags resolved into a client configuration.
 //! - [`sim`]: the embedded CloudStack simulator.
@@ -13,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod commands;

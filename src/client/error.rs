@@ -72,6 +72,22 @@ pub enum ClientError {
     /// The server answered with a CloudStack error.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The server refused (401 or 432) a command the API catalogue does not
+    /// know: most likely a typo rather than a credentials problem.
+    #[error(
+        "{} is not a known CloudStack command{}\n  (the server answered HTTP {}, errorcode {}: {})",
+        source.command,
+        unknown_command_hint(suggestions),
+        source.http_status,
+        source.errorcode,
+        source.errortext
+    )]
+    UnknownCommand {
+        /// The server's answer.
+        source: ApiError,
+        /// The closest known command names, best first.
+        suggestions: Vec<String>,
+    },
     /// The server answered something that is not JSON, e.g. a proxy's error page.
     #[error(
         "{command}: the server answered HTTP {status} with {content_type} instead of JSON: \
@@ -171,6 +187,14 @@ pub enum ClientError {
     /// The user pressed Ctrl-C.
     #[error("interrupted")]
     Cancelled,
+}
+
+fn unknown_command_hint(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        return "; `csctl apis PATTERN` lists the commands csctl knows".into();
+    }
+    let names: Vec<&str> = suggestions.iter().map(String::as_str).collect();
+    format!("; did you mean {}?", crate::catalog::or_list(&names))
 }
 
 fn transport_hint(kind: TransportKind) -> &'static str {

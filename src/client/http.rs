@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::config::{ClientConfig, Credentials, HttpMethod};
 use super::error::{ClientError, TransportKind};
+use super::known::{self, CatalogRef, SharedCatalog};
 use super::pacer::Pacer;
 use super::params::Params;
 use super::response::{self, RawAnswer};
@@ -48,6 +49,9 @@ struct Inner {
     retry: RetryPolicy,
     requests: Arc<AtomicU64>,
     retries: Arc<AtomicU64>,
+    /// The API catalogue: exact names, parameter checks, async (shared with
+    /// `with_own_pool` clients).
+    catalog: SharedCatalog,
 }
 
 /// Counters of what a client did, for reports and soak tests.
@@ -114,6 +118,7 @@ impl Client {
                 },
                 requests: Arc::new(AtomicU64::new(0)),
                 retries: Arc::new(AtomicU64::new(0)),
+                catalog: SharedCatalog::default(),
             }),
         })
     }
@@ -137,8 +142,28 @@ impl Client {
                 retry: inner.retry.clone(),
                 requests: inner.requests.clone(),
                 retries: inner.retries.clone(),
+                catalog: inner.catalog.clone(),
             }),
         })
+    }
+
+    /// The API catalogue this client (and its clones) consults: the
+    /// built-in one unless [`Client::set_catalog`] gave another.
+    pub fn catalog(&self) -> CatalogRef {
+        self.inner.catalog.get()
+    }
+
+    /// Makes the client (and its clones) consult `catalog`, e.g. the
+    /// built-in one with the endpoint's `listApis` answer laid over it.
+    pub fn set_catalog(&self, catalog: CatalogRef) {
+        self.inner.catalog.set(catalog);
+    }
+
+    /// The job to wait for after `command` answered `answer`, if any: the
+    /// catalogue says whether the command is async, and an answer shaped
+    /// like a job (`{jobid}`) counts for commands it does not know.
+    pub fn job_to_wait(&self, command: &str, answer: &Value) -> Option<String> {
+        known::job_to_wait(&self.catalog(), command, answer)
     }
 
     /// What this client (and its clones) did so far.
@@ -206,8 +231,16 @@ impl Client {
     /// under `<command>response`). Transient failures are retried as
     /// [`RetryPolicy`] allows; a state-changing call whose effect is unknown
     /// fails with [`ClientError::MaybeApplied`].
+    ///
+    /// The command's name is sent as the API catalogue spells it
+    /// (`listzones` → `listZones`); parameters it does not have get a
+    /// warning on stderr but are sent; a 401 or 432 answer to a command the
+    /// catalogue does not know is [`ClientError::UnknownCommand`].
     pub async fn call(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
         check_reserved(params)?;
+        let catalog = self.catalog();
+        let command = &*known::canonical_name(&catalog, command);
+        known::warn_unknown_params(&catalog, command, params);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -236,7 +269,7 @@ impl Client {
                         }
                     ));
                 }
-                Decision::Fail => return Err(error),
+                Decision::Fail => return Err(known::explain(&catalog, command, error)),
                 Decision::MaybeApplied => {
                     return Err(ClientError::MaybeApplied {
                         command: command.to_string(),
@@ -267,7 +300,8 @@ impl Client {
         params: &Params,
     ) -> Result<Vec<(String, String)>, ClientError> {
         check_reserved(params)?;
-        self.sign_pairs(command, params)
+        let catalog = self.catalog();
+        self.sign_pairs(&known::canonical_name(&catalog, command), params)
     }
 
     /// [`Client::signed_pairs`] for parameters already checked (a call

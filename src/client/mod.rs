@@ -7,12 +7,15 @@
 //! - [`response`]: unwrapping `<command>response` and error answers.
 //! - [`jobs`] and [`paging`]: waiting for async jobs, fetching every page.
 //! - [`retry`] and [`pacer`]: which failures are retried, and rate limiting.
+//! - [`known`]: what the API catalogue says about a call (exact name, unknown
+//!   parameters, async, unknown-command hints).
 //! - [`trace`]: the `-v` log, with secrets redacted.
 
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod known;
 pub mod pacer;
 pub mod paging;
 pub mod params;
@@ -25,6 +28,7 @@ pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};
 pub use http::{Client, ClientStats};
 pub use jobs::{wait_job, wait_jobs, JobOutcome, Progress, WaitOptions};
+pub use known::CatalogRef;
 pub use paging::{list_all, AllItems};
 pub use params::{ParamError, Params};
 pub use retry::RetryPolicy;

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::{connect, print_stdout};
 use crate::cli::{CallArgs, GlobalArgs};
-use crate::client::{self, params, response, WaitOptions};
+use crate::client::{self, params, WaitOptions};
 use crate::error::Error;
 use crate::output::{spinner, terminal_width};
 
@@ -19,17 +19,14 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
             .into_answer()
     } else {
         let answer = client.call(&args.command, &params).await?;
-        if args.no_wait || !response::is_async_answer(&answer) {
-            answer
-        } else {
-            let jobid = answer["jobid"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| answer["jobid"].to_string());
-            let spinner = spinner(&format!("waiting for job {jobid}"));
-            let job = client::wait_job(client, &jobid, &WaitOptions::default()).await;
-            spinner.finish_and_clear();
-            job?.get("jobresult").cloned().unwrap_or(Value::Null)
+        match client.job_to_wait(&args.command, &answer) {
+            Some(jobid) if !args.no_wait => {
+                let spinner = spinner(&format!("waiting for job {jobid}"));
+                let job = client::wait_job(client, &jobid, &WaitOptions::default()).await;
+                spinner.finish_and_clear();
+                job?.get("jobresult").cloned().unwrap_or(Value::Null)
+            }
+            _ => answer,
         }
     };
     print_stdout(&crate::output::render(

@@ -1,6 +1,7 @@
 //! The subcommands: each turns parsed arguments into calls on the library
 //! and prints the result. [`dispatch`] is what `main` calls.
 
+mod apis;
 mod call;
 mod repl;
 mod run;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Sim(args) => runtime.block_on(sim::run(&global, &args)),
         Command::Run(args) => run::run(&runtime, &global, &args),
         Command::Repl(args) => repl::run(&runtime, &global, &args),
+        Command::Apis(args) => apis::run(&global, &args),
     }
 }
 

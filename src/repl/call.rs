@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::client::{self, response, Client, ClientError, Params, WaitOptions};
+use crate::client::{self, Client, ClientError, Params, WaitOptions};
 use crate::script::Interrupter;
 
 /// How a call did not give an answer.
@@ -52,12 +52,8 @@ pub fn execute(
         })
         .ok_or(CallError::Interrupted { jobid: None })?
         .map_err(CallError::Client)?;
-    if !response::is_async_answer(&answer) {
+    let Some(jobid) = client.job_to_wait(api, &answer) else {
         return Ok(answer);
-    }
-    let jobid = match &answer["jobid"] {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
     };
     let spinner = crate::output::spinner(&format!(
         "waiting for job {jobid} of {api} (Ctrl-C stops waiting)"

@@ -1,13 +1,13 @@
-//! The API catalogue: what `listApis` says about every API the user may
-//! call (name, description, async or not, parameters), kept small, and cached
-//! as JSON per profile, endpoint and user under the user's cache directory
+//! The live catalogue: what the endpoint's `listApis` says (its version's
+//! async flags and parameters, its plugins' commands), laid over the
+//! built-in catalogue ([`crate::catalog`]), and cached as JSON per profile,
+//! endpoint and user under the user's cache directory
 //! (`~/.cache/csctl/apis-<hash>.json` on Linux), so that starting the REPL
 //! costs no `listApis` call once the cache exists.
 //!
 //! The cache is refreshed only by `:sync`, or fetched when missing, and the
-//! REPL always says when it fetches.
+//! REPL always says when it fetches. `csctl apis` reads it too.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,68 +15,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::catalog::{self, Catalog};
 use crate::client::{Client, ClientConfig, ClientError, Credentials, Params};
 
-/// The cache file format; a file of another format is ignored.
+/// The cache file format; a file of another format is ignored. Its `apis`
+/// are the items of the `listApis` answer, as the server sent them.
 const FORMAT: u32 = 1;
 
-/// One parameter of an API.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiParam {
-    /// Its name, e.g. `zoneid`.
-    pub name: String,
-    /// Its type as `listApis` names it: `uuid`, `string`, `boolean`, `list`, `map`…
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    /// Whether the API needs it.
-    #[serde(default)]
-    pub required: bool,
-    /// Comma-separated APIs that list what it names (`listZones` for `zoneid`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub related: String,
-    /// What it means.
-    #[serde(default)]
-    pub description: String,
-}
-
-/// One API.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Api {
-    /// Its name, e.g. `deployVirtualMachine`.
-    pub name: String,
-    /// What it does.
-    #[serde(default)]
-    pub description: String,
-    /// Whether it answers with a job id.
-    #[serde(default)]
-    pub isasync: bool,
-    /// Its parameters, required ones first, then by name.
-    #[serde(default)]
-    pub params: Vec<ApiParam>,
-}
-
-impl Api {
-    /// The parameter called `name` (ignoring case).
-    pub fn param(&self, name: &str) -> Option<&ApiParam> {
-        self.params
-            .iter()
-            .find(|param| param.name.eq_ignore_ascii_case(name))
-    }
-
-    /// The noun of the name: `VirtualMachine` for `deployVirtualMachine`.
-    pub fn noun(&self) -> &str {
-        let verb = self.name.bytes().take_while(u8::is_ascii_lowercase).count();
-        &self.name[verb..]
-    }
-}
-
-/// The catalogue of one cloud, as seen by one user.
-#[derive(Clone, Debug, Default)]
-pub struct Catalog {
-    apis: Vec<Api>,
-    index: HashMap<String, usize>,
+/// An endpoint's `listApis` answer, with when it was fetched.
+#[derive(Clone, Debug)]
+pub struct LiveApis {
+    /// The answer's `api` items.
+    items: Vec<Value>,
     /// When it was fetched, in seconds since the Unix epoch.
     pub fetched_at: u64,
+    /// The endpoint it came from (known once saved or loaded).
+    pub endpoint: Option<String>,
+    /// The profile it was fetched with, if any.
+    pub profile: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,95 +42,34 @@ struct CacheDoc {
     #[serde(default)]
     profile: Option<String>,
     fetched_at: u64,
-    apis: Vec<Api>,
+    apis: Vec<Value>,
 }
 
-impl Catalog {
-    /// A catalogue of `apis`, fetched at `fetched_at` (Unix seconds).
-    pub fn new(mut apis: Vec<Api>, fetched_at: u64) -> Self {
-        apis.sort_by(|a, b| a.name.cmp(&b.name));
-        apis.dedup_by(|a, b| a.name.eq_ignore_ascii_case(&b.name));
-        for api in &mut apis {
-            api.params.sort_by(|a, b| {
-                b.required
-                    .cmp(&a.required)
-                    .then_with(|| a.name.cmp(&b.name))
-            });
-        }
-        let index = apis
-            .iter()
-            .enumerate()
-            .map(|(at, api)| (api.name.to_ascii_lowercase(), at))
-            .collect();
-        Self {
-            apis,
-            index,
-            fetched_at,
-        }
-    }
-
-    /// Reads a `listApis` answer (`{count, api: [...]}`), tolerating
-    /// missing fields and booleans sent as strings.
+impl LiveApis {
+    /// Reads a `listApis` answer (`{count, api: [...]}`).
     pub fn from_answer(answer: &Value, fetched_at: u64) -> Result<Self, String> {
-        let Some(items) = answer.get("api").and_then(Value::as_array) else {
-            return Err(match answer.as_object() {
-                Some(fields) if fields.is_empty() => "listApis answered no APIs".into(),
-                _ => "the listApis answer has no `api` list".into(),
-            });
-        };
-        let apis = items
-            .iter()
-            .filter_map(|item| {
-                let name = text(item, "name")?;
-                let params = item
-                    .get("params")
-                    .and_then(Value::as_array)
-                    .map(|params| {
-                        params
-                            .iter()
-                            .filter_map(|param| {
-                                Some(ApiParam {
-                                    name: text(param, "name")?,
-                                    kind: text(param, "type").unwrap_or_default(),
-                                    required: flag(param, "required"),
-                                    related: text(param, "related").unwrap_or_default(),
-                                    description: text(param, "description").unwrap_or_default(),
-                                })
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Some(Api {
-                    name,
-                    description: text(item, "description").unwrap_or_default(),
-                    isasync: flag(item, "isasync"),
-                    params,
-                })
-            })
-            .collect();
-        Ok(Self::new(apis, fetched_at))
+        catalog::from_list_apis(answer)?;
+        let items = answer
+            .get("api")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Self {
+            items,
+            fetched_at,
+            endpoint: None,
+            profile: None,
+        })
     }
 
-    /// The API called `name`, ignoring case.
-    pub fn get(&self, name: &str) -> Option<&Api> {
-        self.index
-            .get(&name.to_ascii_lowercase())
-            .map(|&at| &self.apis[at])
-    }
-
-    /// Every API, by name.
-    pub fn apis(&self) -> &[Api] {
-        &self.apis
-    }
-
-    /// How many APIs it has.
+    /// How many APIs the answer has.
     pub fn len(&self) -> usize {
-        self.apis.len()
+        self.items.len()
     }
 
-    /// Whether it has no API.
+    /// Whether it has none.
     pub fn is_empty(&self) -> bool {
-        self.apis.is_empty()
+        self.items.is_empty()
     }
 
     /// How long ago it was fetched.
@@ -182,45 +77,14 @@ impl Catalog {
         Duration::from_secs(now().saturating_sub(self.fetched_at))
     }
 
-    /// The list API whose items a parameter of `api` names, for value
-    /// completion: the parameter's `related` list API, or one found by
-    /// name (`zoneid` → `listZones`, `id` of `startVirtualMachine` →
-    /// `listVirtualMachines`).
-    pub fn list_api_for(&self, api: &Api, param: &str) -> Option<&Api> {
-        let lower = param.to_ascii_lowercase();
-        if let Some(spec) = api.param(param) {
-            let related = spec
-                .related
-                .split(',')
-                .map(str::trim)
-                .filter(|name| name.to_ascii_lowercase().starts_with("list"))
-                .find_map(|name| self.get(name));
-            if related.is_some() {
-                return related;
-            }
-        }
-        let noun = match lower.as_str() {
-            "id" | "ids" => api.noun().to_ascii_lowercase(),
-            "vmid" | "vmids" => "virtualmachine".into(),
-            "ipaddressid" | "publicipid" => "publicipaddress".into(),
-            _ => lower
-                .strip_suffix("ids")
-                .or_else(|| lower.strip_suffix("id"))
-                .filter(|noun| !noun.is_empty())?
-                .to_string(),
-        };
-        let mut names = vec![
-            format!("list{noun}s"),
-            format!("list{noun}es"),
-            format!("list{noun}"),
-        ];
-        if let Some(stem) = noun.strip_suffix('y') {
-            names.push(format!("list{stem}ies"));
-        }
-        names.iter().find_map(|name| self.get(name))
+    /// The built-in catalogue with this answer laid over it.
+    pub fn catalog(&self) -> Catalog {
+        let answer = serde_json::json!({ "api": self.items });
+        let live = catalog::from_list_apis(&answer).unwrap_or_default();
+        catalog::builtin().with_live(live)
     }
 
-    /// Reads a cache file written by [`Catalog::save`]; `Ok(None)` when there is none.
+    /// Reads a cache file written by [`LiveApis::save`]; `Ok(None)` when there is none.
     pub fn load(path: &Path) -> Result<Option<Self>, String> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -232,10 +96,15 @@ impl Catalog {
         if doc.format != FORMAT {
             return Ok(None);
         }
-        Ok(Some(Self::new(doc.apis, doc.fetched_at)))
+        Ok(Some(Self {
+            items: doc.apis,
+            fetched_at: doc.fetched_at,
+            endpoint: Some(doc.endpoint),
+            profile: doc.profile,
+        }))
     }
 
-    /// Writes the catalogue to `path` (through a temporary file, so that a
+    /// Writes the answer to `path` (through a temporary file, so that a
     /// concurrent reader never sees half of it).
     pub fn save(&self, path: &Path, endpoint: &str, profile: Option<&str>) -> Result<(), String> {
         let doc = CacheDoc {
@@ -243,7 +112,7 @@ impl Catalog {
             endpoint: endpoint.to_string(),
             profile: profile.map(str::to_string),
             fetched_at: self.fetched_at,
-            apis: self.apis.clone(),
+            apis: self.items.clone(),
         };
         let text = serde_json::to_string(&doc).map_err(|error| error.to_string())?;
         if let Some(dir) = path.parent() {
@@ -260,13 +129,33 @@ impl Catalog {
     }
 }
 
+/// The newest cached `listApis` answer fetched with `profile` from
+/// `endpoint` (either may be left open), by any user.
+pub fn newest_cached(profile: Option<&str>, endpoint: Option<&str>) -> Option<(LiveApis, PathBuf)> {
+    let entries = std::fs::read_dir(cache_dir()?).ok()?;
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("apis-") && name.ends_with(".json"))
+        })
+        .filter_map(|path| Some((LiveApis::load(&path).ok()??, path)))
+        .filter(|(live, _)| {
+            profile.is_none_or(|profile| live.profile.as_deref() == Some(profile))
+                && endpoint.is_none_or(|endpoint| live.endpoint.as_deref() == Some(endpoint))
+        })
+        .max_by_key(|(live, _)| live.fetched_at)
+}
+
 /// Calls `listApis` and reads its answer.
-pub async fn fetch(client: &Client) -> Result<Catalog, FetchError> {
+pub async fn fetch(client: &Client) -> Result<LiveApis, FetchError> {
     let answer = client
         .call("listApis", &Params::new())
         .await
         .map_err(FetchError::Client)?;
-    Catalog::from_answer(&answer, now()).map_err(FetchError::Answer)
+    LiveApis::from_answer(&answer, now()).map_err(FetchError::Answer)
 }
 
 /// Why the catalogue could not be fetched.
@@ -323,99 +212,50 @@ pub fn now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    match value.get(key)? {
-        Value::String(text) => Some(text.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
-}
-
-fn flag(value: &Value, key: &str) -> bool {
-    match value.get(key) {
-        Some(Value::Bool(flag)) => *flag,
-        Some(Value::String(text)) => text.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sample() -> Catalog {
+    fn sample() -> LiveApis {
         let answer = serde_json::json!({
-            "count": 4,
+            "count": 3,
             "api": [
                 {"name": "listZones", "description": "Lists zones", "isasync": false,
                  "params": [{"name": "id", "type": "uuid", "required": false, "related": "listZones"}]},
-                {"name": "deployVirtualMachine", "description": "Creates a VM", "isasync": true,
-                 "params": [
-                    {"name": "name", "type": "string"},
-                    {"name": "zoneid", "type": "uuid", "required": true, "related": "listZones"},
-                    {"name": "serviceofferingid", "type": "uuid", "required": "true"},
-                    {"name": "ipaddressid", "type": "uuid"}
-                 ]},
-                {"name": "startVirtualMachine", "isasync": "true", "params": [{"name": "id", "type": "uuid", "required": true}]},
-                {"name": "listVirtualMachines", "params": []},
-                {"name": "listServiceOfferings"},
-                {"name": "listPublicIpAddresses"},
+                {"name": "pluginThing", "isasync": "true", "params": [{"name": "x", "type": "uuid", "required": true}]},
                 {"description": "no name: skipped"}
             ]
         });
-        Catalog::from_answer(&answer, 1_700_000_000).unwrap()
+        LiveApis::from_answer(&answer, 1_700_000_000).unwrap()
     }
 
     #[test]
-    fn the_answer_is_read_leniently() {
-        let catalog = sample();
-        assert_eq!(catalog.len(), 6);
-        let deploy = catalog.get("DEPLOYvirtualmachine").unwrap();
-        assert!(deploy.isasync);
-        let names: Vec<_> = deploy.params.iter().map(|p| p.name.as_str()).collect();
+    fn the_answer_is_laid_over_the_builtin_catalogue() {
+        let catalog = sample().catalog();
+        assert!(catalog.has_live());
+        assert_eq!(catalog.len(), crate::catalog::builtin().len() + 1);
+        assert!(catalog.find("PLUGINTHING").unwrap().is_async);
         assert_eq!(
-            names,
-            ["serviceofferingid", "zoneid", "ipaddressid", "name"]
+            catalog.find("listZones").unwrap().description.as_deref(),
+            Some("Lists zones")
         );
-        assert!(deploy.param("ZONEID").unwrap().required);
-        assert!(catalog.get("startVirtualMachine").unwrap().isasync);
-        assert!(Catalog::from_answer(&serde_json::json!({}), 0).is_err());
-    }
-
-    #[test]
-    fn list_apis_are_found_for_id_parameters() {
-        let catalog = sample();
-        let deploy = catalog.get("deployVirtualMachine").unwrap();
-        let list =
-            |api: &Api, param: &str| catalog.list_api_for(api, param).map(|a| a.name.clone());
-        assert_eq!(list(deploy, "zoneid").as_deref(), Some("listZones"));
-        assert_eq!(
-            list(deploy, "serviceofferingid").as_deref(),
-            Some("listServiceOfferings")
-        );
-        assert_eq!(
-            list(deploy, "ipaddressid").as_deref(),
-            Some("listPublicIpAddresses")
-        );
-        assert_eq!(list(deploy, "name"), None);
-        let start = catalog.get("startVirtualMachine").unwrap();
-        assert_eq!(list(start, "id").as_deref(), Some("listVirtualMachines"));
+        assert!(LiveApis::from_answer(&serde_json::json!({}), 0).is_err());
     }
 
     #[test]
     fn the_cache_round_trips_and_is_per_user() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/apis.json");
-        assert!(Catalog::load(&path).unwrap().is_none());
+        assert!(LiveApis::load(&path).unwrap().is_none());
         let catalog = sample();
         catalog
             .save(&path, "http://x/client/api", Some("p"))
             .unwrap();
-        let loaded = Catalog::load(&path).unwrap().unwrap();
-        assert_eq!(loaded.apis(), catalog.apis());
+        let loaded = LiveApis::load(&path).unwrap().unwrap();
+        assert_eq!(loaded.items, catalog.items);
         assert_eq!(loaded.fetched_at, 1_700_000_000);
         std::fs::write(&path, "not json").unwrap();
-        assert!(Catalog::load(&path).is_err());
+        assert!(LiveApis::load(&path).is_err());
 
         let key = |api_key: &str, profile: Option<&str>| {
             let config = ClientConfig::new(

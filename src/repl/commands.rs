@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use super::catalog::Api;
 use super::rhai_input::LAST_VAR;
 use super::{note, render, report, Flow, Repl};
 use crate::client::Client;
@@ -17,7 +16,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "help",
         "[API]",
-        "this help, or an API's description and parameters",
+        "this help, or an API's parameters and answer (also `help`, `help list zones`)",
     ),
     (
         "sync",
@@ -36,7 +35,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("history", "[N]", "the last N inputs (default 20)"),
     ("vars", "", "the session's variables"),
-    ("quit", "", "leave the REPL (also :exit, :q, Ctrl-D)"),
+    (
+        "quit",
+        "",
+        "leave the REPL (also :exit, :q, exit, quit, Ctrl-D)",
+    ),
     ("exit", "", "the same as :quit"),
 ];
 
@@ -44,9 +47,10 @@ const USAGE: &str = "\
 Type an API call, a Rhai expression, or a :command.
 
   listVirtualMachines state=Running zoneid=…
-        an API call: an API name, then name=value (quote values with spaces,
-        name=@file reads a file); async APIs are waited for; the result is
-        printed and kept in `_`
+  list virtualmachines state=Running
+        an API call: an API name (any case) or cmk's verb and noun, then
+        name=value (quote values with spaces, name=@file reads a file); async
+        APIs are waited for; the result is printed and kept in `_`
   let vm = _.virtualmachine[0]; vm.name
         Rhai, in one session: variables and functions stay defined;
         api(\"listZones\", #{}), list_all(…), wait_jobs(…) call the cloud
@@ -68,6 +72,10 @@ impl Repl {
         match (name, args.as_slice()) {
             ("help" | "h" | "?", []) => help(),
             ("help" | "h" | "?", [topic]) => self.help_topic(topic),
+            ("help" | "h" | "?", [verb, noun]) => match self.shared.resolve_words(verb, noun) {
+                Some(api) => self.help_topic(&api),
+                None => self.help_topic(&format!("{verb}{noun}")),
+            },
             ("sync", []) => self.sync(),
             ("set", []) => note(&format!("output {}", self.format)),
             ("set", ["output", format]) => match format.parse::<Format>() {
@@ -103,32 +111,34 @@ impl Repl {
 
     fn help_topic(&self, topic: &str) {
         let catalog = self.shared.catalog();
-        if let Some(api) = catalog.as_ref().and_then(|catalog| catalog.get(topic)) {
-            return render::print(&describe_api(api));
+        if let Some(api) = catalog.find(topic) {
+            return render::print(&crate::catalog::describe::text(&catalog, api));
         }
         let bare = topic.trim_start_matches(':');
         if let Some((name, usage, what)) = COMMANDS.iter().find(|(name, ..)| *name == bare) {
             return note(&format!(":{name} {usage}\n  {what}"));
         }
-        let Some(catalog) = catalog else {
-            return report(&format!(
-                "no API catalogue, so no help on `{topic}`; :sync fetches it"
-            ));
+        let mut message = format!("no API `{topic}` in the catalogue ({} APIs", catalog.len());
+        if !catalog.has_live() {
+            message.push_str("; :sync adds this cloud's own");
+        }
+        message.push(')');
+        let closest = catalog.suggest(topic);
+        let similar: Vec<&str> = if closest.is_empty() {
+            catalog
+                .matching(topic)
+                .map(|api| &*api.name)
+                .take(8)
+                .collect()
+        } else {
+            closest
         };
-        let lower = topic.to_ascii_lowercase();
-        let similar: Vec<&str> = catalog
-            .apis()
-            .iter()
-            .map(|api| api.name.as_str())
-            .filter(|name| name.to_ascii_lowercase().contains(&lower))
-            .take(8)
-            .collect();
-        let mut message = format!(
-            "no API `{topic}` in the catalogue ({} APIs; :sync refreshes it)",
-            catalog.len()
-        );
         if !similar.is_empty() {
-            let _ = write!(message, "; similar: {}", similar.join(", "));
+            let _ = write!(
+                message,
+                "; did you mean {}?",
+                crate::catalog::or_list(&similar)
+            );
         }
         report(&message);
     }
@@ -242,40 +252,6 @@ fn help() {
     render::print(&text);
 }
 
-/// `:help API`: the description, whether it is async, the parameters.
-pub fn describe_api(api: &Api) -> String {
-    let mut text = format!(
-        "{}{}\n",
-        api.name,
-        if api.isasync {
-            " (async: the REPL waits for its job)"
-        } else {
-            ""
-        }
-    );
-    if !api.description.is_empty() {
-        let _ = writeln!(text, "  {}", api.description);
-    }
-    if api.params.is_empty() {
-        text.push_str("\n  No parameters.\n");
-        return text;
-    }
-    text.push_str("\n  Parameters (* required):\n");
-    let name_width = api.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    let type_width = api.params.iter().map(|p| p.kind.len()).max().unwrap_or(0);
-    for param in &api.params {
-        let _ = writeln!(
-            text,
-            "  {} {:name_width$}  {:type_width$}  {}",
-            if param.required { '*' } else { ' ' },
-            param.name,
-            param.kind,
-            param.description
-        );
-    }
-    text
-}
-
 fn shorten(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
         return text.to_string();
@@ -288,35 +264,6 @@ fn shorten(text: &str, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repl::catalog::ApiParam;
-
-    #[test]
-    fn api_help_shows_async_and_required_parameters() {
-        let api = Api {
-            name: "deployVirtualMachine".into(),
-            description: "Creates a VM.".into(),
-            isasync: true,
-            params: vec![
-                ApiParam {
-                    name: "zoneid".into(),
-                    kind: "uuid".into(),
-                    required: true,
-                    description: "the zone".into(),
-                    ..ApiParam::default()
-                },
-                ApiParam {
-                    name: "name".into(),
-                    kind: "string".into(),
-                    description: "host name".into(),
-                    ..ApiParam::default()
-                },
-            ],
-        };
-        let text = describe_api(&api);
-        assert!(text.starts_with("deployVirtualMachine (async"), "{text}");
-        assert!(text.contains("  * zoneid  uuid    the zone\n"), "{text}");
-        assert!(text.contains("    name    string  host name\n"), "{text}");
-    }
 
     #[test]
     fn long_previews_are_shortened() {

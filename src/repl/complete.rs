@@ -24,12 +24,12 @@ use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
-use super::catalog::{Api, Catalog};
 use super::commands::COMMANDS;
 use super::rhai_input::{self, KEYWORDS};
 use super::shorthand::{self, is_assignment, looks_like_api, Parsed};
 use super::state::Shared;
 use super::values;
+use crate::catalog::{Api, Catalog, ValueType};
 use crate::config::{self, Sources};
 
 /// The REPL's rustyline helper.
@@ -82,7 +82,7 @@ impl Hinter for ReplHelper {
         if !self.shared.colour || pos < line.len() {
             return None;
         }
-        missing_required(self.shared.catalog()?.as_ref(), line).map(ShownHint)
+        missing_required(&self.shared.catalog(), line).map(ShownHint)
     }
 }
 
@@ -109,7 +109,9 @@ impl Validator for ReplHelper {
             |word| shared.is_known_api(word),
             |word| shared.is_rhai_name(word),
         );
-        if parsed != Parsed::NotShorthand {
+        let words =
+            || shorthand::parse_words(trimmed, |verb, noun| shared.resolve_words(verb, noun));
+        if parsed != Parsed::NotShorthand || words() != Parsed::NotShorthand {
             return Ok(ValidationResult::Valid(None));
         }
         Ok(if rhai_input::is_incomplete(&self.syntax, input) {
@@ -127,8 +129,8 @@ pub fn missing_required(catalog: &Catalog, line: &str) -> Option<String> {
     if !split.trailing_space || split.words.is_empty() {
         return None;
     }
-    let api = catalog.get(&split.words[0].text)?;
-    let given = &split.words[1..];
+    let (api, consumed) = api_of_words(catalog, &split.words)?;
+    let given = &split.words[consumed..];
     if !given.iter().all(|word| is_assignment(&word.text)) {
         return None;
     }
@@ -141,6 +143,19 @@ pub fn missing_required(catalog: &Catalog, line: &str) -> Option<String> {
         .map(|param| format!("{}=", param.name))
         .collect();
     (!missing.is_empty()).then(|| missing.join(" "))
+}
+
+/// The API a line's first words name, and how many words that took: an
+/// API name (`listZones`, any case), or cmk's verb and noun (`list zones`).
+fn api_of_words<'c>(catalog: &'c Catalog, words: &[shorthand::Word]) -> Option<(&'c Api, usize)> {
+    let first = words.first()?;
+    if let Some(api) = catalog.find(&first.text) {
+        return Some((api, 1));
+    }
+    let second = words.get(1)?;
+    catalog
+        .resolve_words(&first.text, &second.text)
+        .map(|api| (api, 2))
 }
 
 fn is_given<'a>(mut words: impl Iterator<Item = &'a str>, param: &str) -> bool {
@@ -166,36 +181,37 @@ pub fn complete(shared: &Shared, line: &str, pos: usize) -> (usize, Vec<Pair>) {
 }
 
 fn complete_shorthand(shared: &Shared, before: &str) -> Option<(usize, Vec<Pair>)> {
+    let catalog = shared.catalog();
     let split = shorthand::split(before);
     let Some(first) = split.words.first() else {
         // An empty line: every API.
-        let catalog = shared.catalog()?;
         return Some((before.len(), api_names(&catalog, "", " ")));
     };
     if split.words.len() == 1 && !split.trailing_space {
         if !first.text.chars().all(is_ident_char) || split.open_quote.is_some() {
             return None;
         }
-        let mut pairs = shared
-            .catalog()
-            .map(|catalog| api_names(&catalog, &first.text, " "))
-            .unwrap_or_default();
+        let mut pairs = api_names(&catalog, &first.text, " ");
         pairs.extend(rhai_names(shared, &first.text, false));
         return Some((first.start, pairs));
     }
-    let catalog = shared.catalog();
-    let Some(api) = catalog
-        .as_ref()
-        .and_then(|catalog| catalog.get(&first.text))
-    else {
+    let typing_noun = split.words.len() == 1 || (split.words.len() == 2 && !split.trailing_space);
+    if typing_noun && catalog.find(&first.text).is_none() && !shared.is_variable(&first.text) {
+        // cmk's `list zo`: the nouns of the verb's APIs.
+        let typed = split.words.get(1).filter(|_| !split.trailing_space);
+        let nouns = noun_names(&catalog, &first.text, typed.map_or("", |w| w.text.as_str()));
+        if !nouns.is_empty() {
+            return Some((typed.map_or(before.len(), |word| word.start), nouns));
+        }
+    }
+    let Some((api, consumed)) = api_of_words(&catalog, &split.words) else {
         // Shaped like an API the catalogue does not know: nothing to offer.
         return looks_like_api(&first.text).then(|| (before.len(), Vec::new()));
     };
-    let catalog = catalog.as_deref()?;
     let (done, current) = if split.trailing_space {
-        (&split.words[1..], None)
+        (split.words.get(consumed..)?, None)
     } else {
-        let (last, done) = split.words[1..].split_last()?;
+        let (last, done) = split.words.get(consumed..)?.split_last()?;
         (done, Some(last))
     };
     if !done.iter().all(|word| is_assignment(&word.text)) {
@@ -217,7 +233,28 @@ fn complete_shorthand(shared: &Shared, before: &str) -> Option<(usize, Vec<Pair>
     if typed.starts_with(['"', '\'']) {
         return Some((before.len(), Vec::new()));
     }
-    Some((value_start, param_values(shared, catalog, api, name, typed)))
+    Some((
+        value_start,
+        param_values(shared, &catalog, api, name, typed),
+    ))
+}
+
+/// cmk's nouns for `verb`: `zones` for `listZones`, lower-cased, starting
+/// with `typed`.
+fn noun_names(catalog: &Catalog, verb: &str, typed: &str) -> Vec<Pair> {
+    let verb = verb.to_ascii_lowercase();
+    let typed = typed.to_ascii_lowercase();
+    catalog
+        .apis()
+        .iter()
+        .filter(|api| api.verb() == verb && !api.noun().is_empty())
+        .map(|api| api.noun().to_ascii_lowercase())
+        .filter(|noun| noun.starts_with(&typed))
+        .map(|noun| Pair {
+            replacement: format!("{noun} "),
+            display: noun,
+        })
+        .collect()
 }
 
 fn param_names<'a>(
@@ -227,8 +264,8 @@ fn param_names<'a>(
     suffix: &str,
 ) -> Vec<Pair> {
     let prefix = prefix.to_ascii_lowercase();
-    api.params
-        .iter()
+    crate::catalog::describe::params_in_order(api)
+        .into_iter()
         .filter(|param| param.name.to_ascii_lowercase().starts_with(&prefix))
         .filter(|param| !is_given(given.clone(), &param.name))
         .map(|param| Pair {
@@ -246,7 +283,10 @@ fn param_values(
     typed: &str,
 ) -> Vec<Pair> {
     let lower = typed.to_ascii_lowercase();
-    if api.param(name).is_some_and(|param| param.kind == "boolean") {
+    if api
+        .param(name)
+        .is_some_and(|param| param.kind == ValueType::Boolean)
+    {
         return ["true", "false"]
             .iter()
             .filter(|value| value.starts_with(&lower))
@@ -256,7 +296,7 @@ fn param_values(
             })
             .collect();
     }
-    let Some(list) = catalog.list_api_for(api, name) else {
+    let Some(list) = catalog.list_command_for(api, name) else {
         return Vec::new();
     };
     let client = shared.client();
@@ -292,7 +332,7 @@ fn api_names(catalog: &Catalog, prefix: &str, suffix: &str) -> Vec<Pair> {
         .iter()
         .filter(|api| api.name.to_ascii_lowercase().starts_with(&prefix))
         .map(|api| Pair {
-            display: api.name.clone(),
+            display: api.name.to_string(),
             replacement: format!("{}{suffix}", api.name),
         })
         .collect()
@@ -336,11 +376,7 @@ fn is_ident_char(c: char) -> bool {
 
 fn complete_rhai(shared: &Shared, before: &str) -> (usize, Vec<Pair>) {
     if let Some((start, prefix)) = api_string(before) {
-        let pairs = shared
-            .catalog()
-            .map(|catalog| api_names(&catalog, prefix, "\""))
-            .unwrap_or_default();
-        return (start, pairs);
+        return (start, api_names(&shared.catalog(), prefix, "\""));
     }
     let start = before.len()
         - before
@@ -351,11 +387,8 @@ fn complete_rhai(shared: &Shared, before: &str) -> (usize, Vec<Pair>) {
             .sum::<usize>();
     let prefix = &before[start..];
     if let Some(api) = api_map_key(before, start) {
-        if let Some(api) = shared
-            .catalog()
-            .and_then(|catalog| catalog.get(api).cloned())
-        {
-            return (start, param_names(&api, prefix, std::iter::empty(), ": "));
+        if let Some(api) = shared.catalog().find(api) {
+            return (start, param_names(api, prefix, std::iter::empty(), ": "));
         }
     }
     let after_dot = before[..start].ends_with('.');
@@ -452,9 +485,13 @@ fn complete_command(shared: &Shared, before: &str) -> (usize, Vec<Pair>) {
                 .iter()
                 .map(|(name, ..)| format!(":{name}"))
                 .collect();
-            if let Some(catalog) = shared.catalog() {
-                options.extend(catalog.apis().iter().map(|api| api.name.clone()));
-            }
+            options.extend(
+                shared
+                    .catalog()
+                    .apis()
+                    .iter()
+                    .map(|api| api.name.to_string()),
+            );
             options
         }
         ("set", 1) => vec!["output".into()],
@@ -484,6 +521,7 @@ mod tests {
     use crate::client::{Client, ClientConfig, Credentials};
     use crate::repl::state::Names;
 
+    /// A REPL state whose client consults a three-API catalogue.
     fn shared(runtime: &tokio::runtime::Runtime) -> Shared {
         let answer = serde_json::json!({"api": [
             {"name": "listZones", "params": [{"name": "id", "type": "uuid"}, {"name": "name", "type": "string"}]},
@@ -502,10 +540,30 @@ mod tests {
                 secret_key: "s".into(),
             },
         );
+        let client = Client::new(config).unwrap();
+        let apis = crate::catalog::from_list_apis(&answer).unwrap();
+        client.set_catalog(crate::client::CatalogRef::new(Arc::new(Catalog::new(
+            apis, true,
+        ))));
+        with_client(runtime, client)
+    }
+
+    /// A REPL state whose client consults the built-in catalogue.
+    fn builtin(runtime: &tokio::runtime::Runtime) -> Shared {
+        let config = ClientConfig::new(
+            "http://127.0.0.1:9/client/api",
+            Credentials::ApiKey {
+                api_key: "k".into(),
+                secret_key: "s".into(),
+            },
+        );
+        with_client(runtime, Client::new(config).unwrap())
+    }
+
+    fn with_client(runtime: &tokio::runtime::Runtime, client: Client) -> Shared {
         Shared {
             runtime: runtime.handle().clone(),
-            client: RwLock::new(Client::new(config).unwrap()),
-            catalog: RwLock::new(Some(Arc::new(Catalog::from_answer(&answer, 0).unwrap()))),
+            client: RwLock::new(client),
             values: values::ValueCache::default(),
             names: RwLock::new(Names {
                 variables: vec!["vm".into(), "vms".into()],
@@ -610,10 +668,55 @@ mod tests {
     }
 
     #[test]
+    fn the_builtin_catalogue_completes_before_any_sync() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let shared = builtin(&runtime);
+        let (_, names) = replacements(&shared, "listSSHK");
+        assert_eq!(names, ["listSSHKeyPairs "]);
+        let (_, params) = replacements(&shared, "deployVirtualMachine serviceoff");
+        assert_eq!(params, ["serviceofferingid="]);
+        let (_, params) = replacements(&shared, "createSSHKeyPair ");
+        assert!(params.contains(&"name=".to_string()), "{params:?}");
+        assert_eq!(
+            replacements(&shared, ":help deployVirtualMach").1,
+            ["deployVirtualMachine "]
+        );
+        assert!(replacements(&shared, "listZones showcapacities=f")
+            .1
+            .contains(&"false ".to_string()));
+    }
+
+    #[test]
+    fn cmk_words_complete() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let shared = builtin(&runtime);
+        let (start, nouns) = replacements(&shared, "list virtualm");
+        assert_eq!(start, 5);
+        assert_eq!(
+            nouns,
+            [
+                "virtualmachines ",
+                "virtualmachinesmetrics ",
+                "virtualmachinesusagehistory "
+            ]
+        );
+        let (_, nouns) = replacements(&shared, "deploy ");
+        assert!(nouns.contains(&"virtualmachine ".to_string()), "{nouns:?}");
+        assert_eq!(
+            replacements(&shared, "list zones showcap"),
+            (11, vec!["showcapacities=".into()])
+        );
+        assert_eq!(
+            missing_required(&shared.catalog(), "deploy virtualmachine ").as_deref(),
+            Some("serviceofferingid= zoneid=")
+        );
+    }
+
+    #[test]
     fn required_parameters_are_hinted() {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let shared = shared(&runtime);
-        let catalog = shared.catalog().unwrap();
+        let catalog = shared.catalog();
         assert_eq!(
             missing_required(&catalog, "deployVirtualMachine ").as_deref(),
             Some("templateid= zoneid=")

@@ -48,7 +48,7 @@ use crate::script::{
 };
 use crate::sim::RunningSim;
 
-use catalog::Catalog;
+use catalog::LiveApis;
 use complete::ReplHelper;
 use rhai_input::LAST_VAR;
 use shorthand::Parsed;
@@ -135,7 +135,6 @@ impl Repl {
         let shared = Arc::new(Shared {
             runtime: runtime.clone(),
             client: RwLock::new(connection.client),
-            catalog: RwLock::new(None),
             values: values::ValueCache::default(),
             names: RwLock::new(Names::default()),
             colour: render::colour_enabled(),
@@ -217,17 +216,40 @@ impl Repl {
         if let Some(command) = trimmed.strip_prefix(':') {
             return self.command(command);
         }
+        if self.is_bare_command(trimmed) {
+            return self.command(trimmed);
+        }
         let shared = &self.shared;
-        match shorthand::parse(
+        let mut parsed = shorthand::parse(
             trimmed,
             |word| shared.is_known_api(word),
             |word| shared.is_rhai_name(word),
-        ) {
+        );
+        if parsed == Parsed::NotShorthand {
+            parsed = shorthand::parse_words(trimmed, |verb, noun| shared.resolve_words(verb, noun));
+        }
+        match parsed {
             Parsed::Call(call) => self.call(&call.api, &call.args),
             Parsed::Invalid(message) => report(&message),
             Parsed::NotShorthand => self.eval(line),
         }
         Flow::Continue
+    }
+
+    /// `help`, `help listZones`, `exit` and `quit` without the colon, as in
+    /// cmk, unless the word is a variable of the session.
+    fn is_bare_command(&self, line: &str) -> bool {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        let rest: Vec<&str> = words.collect();
+        let plain = rest
+            .iter()
+            .all(|word| word.chars().all(|c| c.is_ascii_alphanumeric() || c == ':'));
+        match first {
+            "exit" | "quit" => rest.is_empty() && !self.shared.is_variable(first),
+            "help" => plain && rest.len() <= 2 && !self.shared.is_variable(first),
+            _ => false,
+        }
     }
 
     fn interrupter(&self) -> Interrupter {
@@ -242,9 +264,7 @@ impl Repl {
             Ok(params) => params,
             Err(error) => return report(&error.to_string()),
         };
-        let catalog = self.shared.catalog();
-        let known = catalog.as_ref().and_then(|catalog| catalog.get(api));
-        let name = known.map_or(api, |known| known.name.as_str()).to_string();
+        let name = crate::client::known::canonical_name(&self.shared.catalog(), api).into_owned();
         match call::execute(
             &self.runtime,
             &self.shared.client(),
@@ -261,13 +281,8 @@ impl Repl {
             }
             Err(call::CallError::Client(error)) => {
                 report(&error.to_string());
-                // Servers answer an unknown command with 401 (API keys) or 432.
-                let api_error = matches!(&error, crate::client::ClientError::Api(_));
-                if let (Some(catalog), None, true) = (&catalog, known, api_error) {
-                    note(&format!(
-                        "  hint: `{name}` is not in the API catalogue ({} APIs): check its spelling; :sync refreshes the catalogue if the server is newer",
-                        catalog.len()
-                    ));
+                if matches!(error, crate::client::ClientError::UnknownCommand { .. }) {
+                    note("  :sync fetches this cloud's own list of commands (plugins, newer versions)");
                 }
             }
         }
@@ -347,15 +362,16 @@ impl Repl {
         );
     }
 
-    /// Loads the catalogue from the cache, or fetches it (the simulator's
-    /// is always fetched: it is local and never cached).
+    /// Lays the endpoint's `listApis` over the built-in catalogue: from the
+    /// cache, or fetched when there is none (the simulator's is always
+    /// fetched: it is local and never cached).
     fn load_catalog(&mut self) {
         let path = self.cache_path();
         if let Some(path) = &path {
-            match Catalog::load(path) {
-                Ok(Some(catalog)) => {
-                    let age = catalog.age();
-                    Shared::set(&self.shared.catalog, Some(Arc::new(catalog)));
+            match LiveApis::load(path) {
+                Ok(Some(live)) => {
+                    let age = live.age();
+                    self.use_live(&live);
                     if age > STALE_AFTER {
                         note(&format!(
                             "the API catalogue was fetched {} days ago; :sync refreshes it",
@@ -387,17 +403,17 @@ impl Repl {
         let outcome = self.within(CATALOG_BUDGET, catalog::fetch(&client));
         spinner.finish_and_clear();
         self.shared.values.clear();
-        let catalog = match outcome {
-            Budget::Done(Ok(catalog)) => catalog,
+        let live = match outcome {
+            Budget::Done(Ok(live)) => live,
             Budget::Done(Err(error)) => {
                 return warn(&format!(
-                    "cannot fetch the API catalogue from {}: {error}\n  the REPL goes on; API names will not complete until :sync succeeds",
+                    "cannot fetch the API catalogue from {}: {error}\n  the REPL goes on with the built-in catalogue; :sync tries again",
                     client.config().endpoint
                 ));
             }
             Budget::TimedOut => {
                 return warn(&format!(
-                    "listApis did not answer within {}s; API names will not complete until :sync succeeds",
+                    "listApis did not answer within {}s; the REPL goes on with the built-in catalogue; :sync tries again",
                     CATALOG_BUDGET.as_secs()
                 ));
             }
@@ -405,15 +421,22 @@ impl Repl {
                 return note("fetching the API catalogue was interrupted; :sync fetches it")
             }
         };
-        let mut message = format!("fetched {} APIs from listApis", catalog.len());
+        let mut message = format!("fetched {} APIs from listApis", live.len());
         if let Some(path) = self.cache_path() {
-            match catalog.save(&path, &client.config().endpoint, self.profile.as_deref()) {
+            match live.save(&path, &client.config().endpoint, self.profile.as_deref()) {
                 Ok(()) => message.push_str(&format!("; cached in {}", path.display())),
                 Err(error) => warn(&format!("cannot cache the API catalogue: {error}")),
             }
         }
-        Shared::set(&self.shared.catalog, Some(Arc::new(catalog)));
+        self.use_live(&live);
         note(&message);
+    }
+
+    /// Makes the client (calls, scripts, completion) use the built-in
+    /// catalogue with `live` laid over it.
+    fn use_live(&self, live: &LiveApis) {
+        let catalog = crate::client::CatalogRef::new(Arc::new(live.catalog()));
+        self.shared.client().set_catalog(catalog);
     }
 
     /// With a cached catalogue, checks once that the endpoint answers and
@@ -461,7 +484,6 @@ impl Repl {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = self.host.interrupter();
         Shared::set(&self.shared.client, client);
-        Shared::set(&self.shared.catalog, None);
         self.shared.values.clear();
         self.profile = profile;
         self.update_names();

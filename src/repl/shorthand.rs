@@ -8,6 +8,10 @@
 //! `listFooBars` on a server newer than the cached catalogue), and every
 //! other word is `name=value`. A lone word that is also a Rhai variable or
 //! function stays Rhai, so `myList` prints the variable.
+//!
+//! cmk's habit works too ([`parse_words`]): `list virtualmachines
+//! state=Running`, `deploy virtualmachine k=v`, a verb and a noun (singular
+//! or plural, any case) that name an API, then `name=value` words.
 
 /// One word of a line: its text with quotes and escapes removed, and where
 /// it sits in the line (byte offsets).
@@ -188,6 +192,37 @@ pub fn parse(
     })
 }
 
+/// Classifies a cmk-style line, `list virtualmachines state=Running`: a
+/// verb and a noun that `resolve` turns into an API name (singular or
+/// plural, any case), then `name=value` words.
+pub fn parse_words(line: &str, resolve: impl Fn(&str, &str) -> Option<String>) -> Parsed {
+    let split = split(line.trim());
+    let [verb, noun, rest @ ..] = split.words.as_slice() else {
+        return Parsed::NotShorthand;
+    };
+    let plain = |word: &Word| {
+        !word.text.is_empty()
+            && word.text.len() == word.end - word.start
+            && word.text.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    if !plain(verb) || !plain(noun) {
+        return Parsed::NotShorthand;
+    }
+    let Some(api) = resolve(&verb.text, &noun.text) else {
+        return Parsed::NotShorthand;
+    };
+    if !rest.iter().all(|word| is_assignment(&word.text)) {
+        return Parsed::NotShorthand;
+    }
+    if let Some(quote) = split.open_quote {
+        return Parsed::Invalid(format!("unterminated {quote} quote in `{}`", line.trim()));
+    }
+    Parsed::Call(Shorthand {
+        api,
+        args: rest.iter().map(|word| word.text.clone()).collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +325,48 @@ mod tests {
         ] {
             assert_eq!(call(line), Parsed::NotShorthand, "{line}");
         }
+    }
+
+    #[test]
+    fn cmk_lines_are_calls() {
+        let resolve = |verb: &str, noun: &str| {
+            crate::catalog::builtin()
+                .resolve_words(verb, noun)
+                .map(|api| api.name.to_string())
+        };
+        assert_eq!(
+            parse_words("list virtualmachines state=Running", resolve),
+            Parsed::Call(Shorthand {
+                api: "listVirtualMachines".into(),
+                args: vec!["state=Running".into()],
+            })
+        );
+        assert_eq!(
+            parse_words("  LIST Zone ", resolve),
+            Parsed::Call(Shorthand {
+                api: "listZones".into(),
+                args: vec![],
+            })
+        );
+        assert!(matches!(
+            parse_words(r#"deploy virtualmachine name="web 1" zoneid=z"#, resolve),
+            Parsed::Call(Shorthand { api, args }) if api == "deployVirtualMachine" && args[0] == "name=web 1"
+        ));
+        for line in [
+            "list",
+            "list zones x",
+            "list nothings",
+            "let x = 1",
+            "x + y",
+            "list \"zones\"",
+            "list zones;",
+        ] {
+            assert_eq!(parse_words(line, resolve), Parsed::NotShorthand, "{line}");
+        }
+        assert!(matches!(
+            parse_words(r#"list zones name="a"#, resolve),
+            Parsed::Invalid(_)
+        ));
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! multi-line check) share: the client, the catalogue, the value cache and
 //! the Rhai names of the session.
 
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{RwLock, RwLockReadGuard};
 
-use crate::client::Client;
+use crate::catalog::Api;
+use crate::client::{CatalogRef, Client};
 use crate::config::Overrides;
 
-use super::catalog::Catalog;
 use super::values::ValueCache;
 
 /// The Rhai names that complete.
@@ -25,8 +25,6 @@ pub struct Shared {
     pub runtime: tokio::runtime::Handle,
     /// The current client (it changes with `:profile`).
     pub client: RwLock<Client>,
-    /// The API catalogue, when there is one.
-    pub catalog: RwLock<Option<Arc<Catalog>>>,
     /// Values of id parameters.
     pub values: ValueCache,
     /// Rhai names.
@@ -38,9 +36,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The catalogue, if any.
-    pub fn catalog(&self) -> Option<Arc<Catalog>> {
-        read(&self.catalog).clone()
+    /// The API catalogue: the client's (built in, with the endpoint's
+    /// `listApis` laid over it once fetched).
+    pub fn catalog(&self) -> CatalogRef {
+        read(&self.client).catalog()
     }
 
     /// The current client.
@@ -55,9 +54,23 @@ impl Shared {
 
     /// Whether `word` names an API of the catalogue (ignoring case).
     pub fn is_known_api(&self, word: &str) -> bool {
-        read(&self.catalog)
-            .as_ref()
-            .is_some_and(|catalog| catalog.get(word).is_some())
+        self.catalog().find(word).is_some()
+    }
+
+    /// The API a cmk-style `verb noun` names (`list zones`), unless `verb`
+    /// is a variable of the session.
+    pub fn resolve_words(&self, verb: &str, noun: &str) -> Option<String> {
+        if self.is_variable(verb) {
+            return None;
+        }
+        self.catalog()
+            .resolve_words(verb, noun)
+            .map(|api: &Api| api.name.to_string())
+    }
+
+    /// Whether `word` is a variable of the session.
+    pub fn is_variable(&self, word: &str) -> bool {
+        word == "_" || read(&self.names).variables.iter().any(|name| name == word)
     }
 
     /// Whether `word` is a Rhai variable or function of the session.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use futures::future::{BoxFuture, FutureExt as _, Shared};
 use serde_json::Value;
 
-use super::catalog::Api;
+use crate::catalog::Api;
 use crate::client::{response, Client, Params};
 
 /// How long TAB waits for values.
@@ -195,14 +195,10 @@ pub fn items_of(answer: &Value) -> Vec<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repl::catalog::ApiParam;
+    use crate::catalog::{Param, ValueType};
 
-    fn param(name: &str, required: bool) -> ApiParam {
-        ApiParam {
-            name: name.into(),
-            required,
-            ..ApiParam::default()
-        }
+    fn param(name: &str, required: bool) -> Param {
+        Param::new(name.to_string(), ValueType::String, required)
     }
 
     #[test]

@@ -13,10 +13,11 @@ const ZONE2: &str = "b7d2e1a3-5c4f-4e6b-8a9d-0c1f2e3d4a52";
 fn tab_completes_an_api_name_ignoring_case() {
     let mut repl = Repl::sim();
     repl.prompt();
-    // `listzo` alone would be sent as is and fail.
+    // `listzo` completes to the common prefix of listZones and
+    // listZonesMetrics, in the catalogue's case.
     repl.typed("listzo");
     repl.tab();
-    repl.expect("listZones ");
+    repl.expect("listZones");
     repl.line("");
     repl.expect("\"SimZone1\"");
     repl.prompt();
@@ -74,6 +75,30 @@ fn tab_completes_rhai_variables_and_functions() {
     repl.expect("answer_to_everything");
     repl.line(" + 0");
     repl.expect("42");
+    repl.prompt();
+    repl.quit_with_ctrl_d();
+}
+
+#[test]
+fn cmk_words_complete_nouns_parameters_and_ids() {
+    let mut repl = Repl::sim();
+    repl.prompt();
+    // `list netw` is ambiguous (networkacls, networks…); `list networks`
+    // then completes its parameters and their ids like `listNetworks`.
+    repl.typed("list networks zon");
+    repl.tab();
+    repl.expect("zoneid=");
+    repl.typed("a");
+    repl.tab();
+    repl.expect(ZONE1);
+    repl.line("");
+    let output = repl.expect("csctl(sim)> ");
+    assert!(output.contains("\"default-isolated\""), "{output}");
+    repl.typed("list zo");
+    repl.tab();
+    repl.expect("zones");
+    repl.line("");
+    repl.expect("\"SimZone2\"");
     repl.prompt();
     repl.quit_with_ctrl_d();
 }

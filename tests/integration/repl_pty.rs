@@ -263,3 +263,51 @@ fn repl_commands_help_set_sync_and_quit() {
     repl.line(":quit");
     repl.finish();
 }
+
+#[test]
+fn cmk_habits_resolve_through_the_catalogue() {
+    let mut repl = Repl::sim();
+    repl.prompt();
+    let output = repl.run("list zones");
+    assert!(
+        output.contains("\"SimZone1\"") && output.contains("\"count\": 2"),
+        "{output}"
+    );
+    let output = repl.run("list zone name=SimZone2");
+    assert!(
+        output.contains("\"SimZone2\"") && !output.contains("SimZone1"),
+        "{output}"
+    );
+    let output = repl.run("LIST VirtualMachines state=Running");
+    assert!(!output.contains("error"), "{output}");
+    // A verb that is not an API name, then a noun: still Rhai when it is one.
+    repl.run("let list = 3;");
+    let output = repl.run("list * 2");
+    assert!(output.contains('6'), "{output}");
+    let output = repl.run("help deploy virtualmachine");
+    assert!(output.contains("deployVirtualMachine (async"), "{output}");
+    let output = repl.run("help");
+    assert!(output.contains(":sync"), "{output}");
+    repl.line("quit");
+    repl.finish();
+}
+
+#[test]
+fn exit_without_a_colon_leaves_unless_it_is_a_variable() {
+    let mut repl = Repl::sim();
+    repl.prompt();
+    repl.run("let exit = 5;");
+    let output = repl.run("exit");
+    assert!(output.contains('5'), "{output}");
+    repl.run("let exit = ();");
+    repl.line(":quit");
+    repl.finish();
+}
+
+#[test]
+fn exit_without_a_colon_leaves() {
+    let mut repl = Repl::sim();
+    repl.prompt();
+    repl.line("exit");
+    repl.finish();
+}

@@ -56,6 +56,20 @@ fn an_unreachable_endpoint_still_gives_a_prompt() {
     assert!(output.contains("42"), "{output}");
     let output = repl.run("listZones");
     assert!(output.contains("csctl: error:"), "{output}");
+    // Without any listApis, the built-in catalogue still helps and completes.
+    let output = repl.run(":help createSSHKeyPair");
+    assert!(
+        output.contains("* name") && output.contains("Answer: an object under \"keypair\""),
+        "{output}"
+    );
+    let output = repl.run("help list zones");
+    assert!(output.contains("listZones"), "{output}");
+    assert!(output.contains("a list under \"zone\""), "{output}");
+    repl.typed("deployVirtualMachine serviceoff");
+    repl.tab();
+    repl.expect("serviceofferingid=");
+    repl.control('c');
+    repl.prompt();
     repl.quit_with_ctrl_d();
 }
 
@@ -88,7 +102,7 @@ fn the_catalogue_is_cached_and_history_kept_across_sessions() {
     );
     repl.typed("listzo");
     repl.tab();
-    repl.expect("listZones ");
+    repl.expect("listZones");
     repl.line("");
     repl.expect("SimZone1");
     repl.prompt();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map};
 
 use super::{client_error, params_of, throw_map, FnResult};
-use crate::client::{self, http::encode_form, response, sign, Credentials, Params};
+use crate::client::{self, http::encode_form, sign, Credentials, Params};
 use crate::script::convert::json_to_dynamic;
 use crate::script::HostState;
 
@@ -120,12 +120,8 @@ fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynam
     let answer = state
         .block_on(state.client.call(command, &params))?
         .map_err(client_error)?;
-    if !response::is_async_answer(&answer) {
+    let Some(jobid) = state.client.job_to_wait(command, &answer) else {
         return Ok(json_to_dynamic(&answer));
-    }
-    let jobid = match &answer["jobid"] {
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
     };
     let options = state.wait_defaults();
     super::jobs::wait_one(state, &jobid, &options, command)

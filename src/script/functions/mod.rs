@@ -53,18 +53,19 @@ pub(crate) fn client_error(error: ClientError) -> Box<EvalAltResult> {
     let mut fields = Map::new();
     let kind = match error {
         ClientError::Cancelled => return super::terminated(),
+        ClientError::UnknownCommand {
+            source: api,
+            suggestions,
+        } => {
+            fields.insert(
+                "suggestions".into(),
+                Dynamic::from_array(suggestions.into_iter().map(Dynamic::from).collect()),
+            );
+            api_fields(&mut fields, api);
+            "api"
+        }
         ClientError::Api(api) => {
-            fields.insert("errorcode".into(), Dynamic::from_int(api.errorcode));
-            fields.insert(
-                "cserrorcode".into(),
-                api.cserrorcode.map_or(Dynamic::UNIT, Dynamic::from_int),
-            );
-            fields.insert("errortext".into(), api.errortext.into());
-            fields.insert("command".into(), api.command.into());
-            fields.insert(
-                "http_status".into(),
-                Dynamic::from_int(i64::from(api.http_status)),
-            );
+            api_fields(&mut fields, api);
             "api"
         }
         ClientError::JobFailed {
@@ -89,6 +90,20 @@ pub(crate) fn client_error(error: ClientError) -> Box<EvalAltResult> {
         _ => "client",
     };
     throw_map(kind, message, fields)
+}
+
+fn api_fields(fields: &mut Map, api: crate::client::ApiError) {
+    fields.insert("errorcode".into(), Dynamic::from_int(api.errorcode));
+    fields.insert(
+        "cserrorcode".into(),
+        api.cserrorcode.map_or(Dynamic::UNIT, Dynamic::from_int),
+    );
+    fields.insert("errortext".into(), api.errortext.into());
+    fields.insert("command".into(), api.command.into());
+    fields.insert(
+        "http_status".into(),
+        Dynamic::from_int(i64::from(api.http_status)),
+    );
 }
 
 /// A script map of API arguments as request parameters (maps, arrays,
