@@ -29,7 +29,9 @@ mod api;
 mod auth;
 mod catalog;
 mod cloud;
+mod existing;
 mod jobs;
+mod journal;
 mod objects;
 mod params;
 mod respond;
@@ -50,11 +52,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use cloud::{
-    load_cloud_file, Account, Cloud, Network, PublicIpSpec, ServiceOffering, Template, Zone,
-    DEMO_NETWORK_ID, DEMO_OFFERING_SMALL_ID, DEMO_SOURCE_NAT_IP_ID, DEMO_TEMPLATE_ID,
-    DEMO_ZONE2_ID, DEMO_ZONE_ID,
+    load_cloud_file, Account, Cloud, Network, PortForwardingRule, PublicAddress, PublicIpSpec,
+    ServiceOffering, TagSpec, Template, VirtualMachine, VmNic, Zone, DEMO_NETWORK_ID,
+    DEMO_OFFERING_SMALL_ID, DEMO_SOURCE_NAT_IP_ID, DEMO_TEMPLATE_ID, DEMO_ZONE2_ID, DEMO_ZONE_ID,
 };
 pub use jobs::DEFAULT_JOB_DELAY;
+pub use journal::JournalEntry;
 
 /// The API key the simulator accepts when none is given.
 pub const DEMO_API_KEY: &str = "csctl-demo-api-key";
@@ -209,6 +212,21 @@ impl RunningSim {
         }
     }
 
+    /// Every state-changing request received so far (commands the catalogue
+    /// does not call read-only), in order, with job results where done.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        let mut state = self.shared.lock();
+        state.settle(Instant::now());
+        journal::read(&state)
+    }
+
+    /// Makes sure every job accepted so far has completed (for `run --plan`,
+    /// whose journal wants their results): settles as if `delay` had passed.
+    pub fn settle_after(&self, delay: Duration) {
+        let mut state = self.shared.lock();
+        state.settle(Instant::now() + delay);
+    }
+
     /// Stops accepting connections, lets requests in flight finish (5 s at
     /// most) and returns.
     pub async fn shutdown(mut self) {
@@ -235,8 +253,14 @@ impl Drop for RunningSim {
     }
 }
 
+/// Whether tags may name this resource type (`UserVm`, `Network`…, any case).
+pub fn tag_type_known(resourcetype: &str) -> bool {
+    state::ResourceType::parse(resourcetype).is_some()
+}
+
 /// Binds the listen address and serves on a task of the current tokio
 /// runtime; returns as soon as it is listening.
+
 pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     if !(0.0..=1.0).contains(&config.fail_rate) {
         return Err(SimError::InvalidConfig(format!(

@@ -14,10 +14,11 @@ use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
 
+use super::api::{self, Ctx};
 use super::auth::{self, RateLimiter, BAD_SESSION, BAD_SIGNATURE};
 use super::catalog::{self, Command};
 use super::cloud::Account;
-use super::api::{self, Ctx};
+use super::journal;
 use super::params::{self, Params};
 use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
 use super::session::{self, SessionCheck, Sessions};
@@ -217,7 +218,20 @@ impl Shared {
             wall: Utc::now(),
             api,
         };
-        handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error))
+        let changes = !crate::catalog::builtin().is_read_only(api.name);
+        let target_name = changes.then(|| journal::before(ctx.st, raw)).flatten();
+        let reply = handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error));
+        if changes {
+            journal::record(
+                ctx.st,
+                api.name,
+                raw,
+                reply.status,
+                &reply.body,
+                target_name,
+            );
+        }
+        reply
     }
 }
 

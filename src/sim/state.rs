@@ -292,6 +292,8 @@ pub(crate) struct State {
     event_seq: u64,
     instance_seq: u64,
     pub stats: VmCounters,
+    /// Every state-changing request (see [`super::journal`]).
+    pub journal: Vec<super::journal::JournalEntry>,
 }
 
 /// Looks an id up the way the database does: case-insensitively.
@@ -347,6 +349,7 @@ impl State {
             event_seq: 0,
             instance_seq: 0,
             stats: VmCounters::default(),
+            journal: Vec::new(),
         };
         for zone in cloud.zones {
             let host_id = state.uuid();
@@ -450,7 +453,15 @@ impl State {
             });
         }
         state.offering_idx = indexed(&state.offerings, |o| &o.spec.id);
+        super::existing::load(
+            &mut state,
+            &cloud.virtual_machines,
+            &cloud.public_ips,
+            &cloud.port_forwarding_rules,
+            &created,
+        );
         super::api::seed(&mut state, &cloud.objects);
+        super::existing::load_tags(&mut state, &cloud.tags);
         state
     }
 

@@ -42,8 +42,9 @@ fn object(pairs: &[(&str, Value)]) -> Map<String, Value> {
         .collect()
 }
 
-/// The account, its user, the ROOT domain and the account's limits.
-pub(crate) fn seed(st: &mut State) {
+/// The account, its user, the ROOT domain and the account's limits
+/// (unlimited, unless the cloud file lists them: `with_limits` false).
+pub(crate) fn seed(st: &mut State, with_limits: bool) {
     let account = st.account.clone();
     let user = object(&[
         ("id", account.userid.clone().into()),
@@ -96,6 +97,9 @@ pub(crate) fn seed(st: &mut State) {
             ("state", "Active".into()),
         ]),
     );
+    if !with_limits {
+        return;
+    }
     for (number, name) in RESOURCE_TYPES.iter().enumerate() {
         let id = st.uuid();
         generic::seed(
@@ -111,6 +115,38 @@ pub(crate) fn seed(st: &mut State) {
                 ("max", (-1).into()),
             ]),
         );
+    }
+}
+
+/// The account's limit for a resource type (`listResourceLimits`' `max`;
+/// negative: unlimited).
+fn limit_of(st: &State, resourcetype: usize) -> Option<i64> {
+    st.objects
+        .of_kind("resourcelimit")
+        .map(|i| &st.objects[i])
+        .find(|limit| {
+            limit.text("resourcetype").as_deref() == Some(&resourcetype.to_string())
+                || limit.str("resourcetypename") == Some(RESOURCE_TYPES[resourcetype])
+        })
+        .and_then(|limit| limit.text("max"))
+        .and_then(|max| max.parse::<i64>().ok())
+        .filter(|max| *max >= 0)
+}
+
+/// Refuses one more resource of this type (`0` VMs, `1` public IPs) when
+/// the account already holds `held` and its limit allows no more, with the
+/// server's `ResourceAllocationException` (535).
+pub(crate) fn check_limit(st: &State, resourcetype: usize, held: usize) -> Result<(), ApiError> {
+    match limit_of(st, resourcetype) {
+        Some(max) if held as i64 >= max => Err(ApiError::new(
+            535,
+            Some(4370),
+            format!(
+                "Maximum number of resources of type '{}' for account name={} in domain id={} has been exceeded.",
+                RESOURCE_TYPES[resourcetype], st.account.name, st.account.domainid
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -84,6 +84,8 @@ pub(crate) fn associate_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result
     if let Some(vpc) = params.get("vpcid") {
         return Err(ApiError::no_entity(command, "vpcid", vpc));
     }
+    let held = ctx.st.ips.iter().filter(|ip| !ip.removed).count();
+    super::accounts::check_limit(ctx.st, 1, held)?;
     let network = params.get("networkid").and_then(|id| ctx.st.network(id));
     let zone = match (network, params.get("zoneid").and_then(|id| ctx.st.zone(id))) {
         (Some(network), _) => ctx.st.networks[network].zone,
@@ -185,7 +187,6 @@ pub(crate) fn disassociate_ip_address(
     let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
     Ok(async_reply(ctx, None, job))
 }
-
 
 #[derive(Serialize)]
 pub(crate) struct IpView<'a> {

@@ -81,14 +81,20 @@ pub(crate) fn seed(
     st: &mut State,
     objects: &std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
 ) {
-    accounts::seed(st);
+    accounts::seed(st, !objects.contains_key("resourcelimit"));
     infra::seed(st);
-    securitygroups::seed(st);
+    if !objects.contains_key("securitygroup") {
+        securitygroups::seed(st);
+    }
     infra::seed_objects(st, objects);
 }
 
-static BY_NAME: LazyLock<HashMap<&'static str, Handler>> =
-    LazyLock::new(|| GROUPS.iter().flat_map(|group| group.iter().copied()).collect());
+static BY_NAME: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
+    GROUPS
+        .iter()
+        .flat_map(|group| group.iter().copied())
+        .collect()
+});
 
 /// The handler of a command, by its exact name: its hand-written one, or
 /// the generic resource model.

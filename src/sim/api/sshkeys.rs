@@ -100,7 +100,8 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
 pub(crate) fn register(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let name = params.get("name").unwrap_or_default();
     let public_key = params.get("publickey").unwrap_or_default();
-    let blob = public_key_blob(public_key).ok_or_else(|| ApiError::invalid("Public key is invalid"))?;
+    let blob =
+        public_key_blob(public_key).ok_or_else(|| ApiError::invalid("Public key is invalid"))?;
     if by_name(ctx.st, name).is_some() {
         return Err(exists_error(name));
     }
@@ -151,7 +152,8 @@ mod tests {
     #[test]
     fn fingerprints_are_md5_of_the_blob() {
         // `ssh-keygen -E md5 -lf` of this key prints this fingerprint.
-        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test";
+        let key =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test";
         let blob = public_key_blob(key).unwrap();
         assert_eq!(fingerprint(&blob).len(), 47);
         assert!(public_key_blob("ssh-rsa not-base64!").is_none());

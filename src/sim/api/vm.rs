@@ -7,8 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids,
-    Keyword,
+    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
 };
 use crate::sim::jobs::{Action, NewJob, VmOp};
 use crate::sim::params::Params;
@@ -171,6 +170,8 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
             ctx.st.templates[template].spec.id, ctx.st.zones[zone].spec.name
         )));
     }
+    let held = ctx.st.vms.iter().filter(|vm| vm.counted).count();
+    super::accounts::check_limit(ctx.st, 0, held)?;
     if let Some(name) = params.get("name") {
         if !valid_host_name(name) {
             return Err(ApiError::invalid(
