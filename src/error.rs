@@ -29,6 +29,9 @@ pub enum Error {
     /// The command line is wrong in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
+    /// A snapshot could not be taken or written.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// A local I/O problem (reading a script, writing output).
     #[error("{0}")]
     Io(String),
@@ -39,6 +42,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Config(_) | Self::Params(_) | Self::Usage(_) => 2,
+            Self::Snapshot(crate::snapshot::SnapshotError::UnknownKind { .. }) => 2,
             Self::Client(
                 ClientError::Params(_)
                 | ClientError::Reserved(_)

@@ -7,6 +7,7 @@ mod repl;
 mod run;
 mod sign;
 mod sim;
+mod snapshot;
 
 use std::io::Write as _;
 
@@ -31,6 +32,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Run(args) => run::run(&runtime, &global, &args),
         Command::Repl(args) => repl::run(&runtime, &global, &args),
         Command::Apis(args) => apis::run(&global, &args),
+        Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
     }
 }
 
