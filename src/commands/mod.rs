@@ -3,6 +3,7 @@
 
 mod apis;
 mod call;
+mod plan;
 mod repl;
 mod run;
 mod sign;

@@ -23,6 +23,9 @@ pub fn run(
             args.script.display()
         ))
     })?;
+    if args.plan {
+        return super::plan::run(runtime, global, args, &script_args, &text);
+    }
     let target = runtime.block_on(connect(global, &args.target))?;
     let host = ScriptHost::new(target.client.clone(), runtime.handle().clone());
     let ctrl_c = host.install_ctrl_c_handler();

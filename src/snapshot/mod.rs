@@ -12,6 +12,7 @@
 
 pub mod convert;
 pub mod guard;
+pub mod plan;
 pub mod secrets;
 
 use std::collections::BTreeMap;
