@@ -936,7 +936,8 @@ impl Command {
 
     /// Whether it answers with a job.
     pub fn is_async(&self) -> bool {
-        self.described.map_or(self.cat.is_async, |spec| spec.isasync)
+        self.described
+            .map_or(self.cat.is_async, |spec| spec.isasync)
     }
 }
 

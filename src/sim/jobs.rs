@@ -178,7 +178,11 @@ impl State {
     fn apply(&mut self, index: usize, action: Action) -> Value {
         match action {
             Action::Vm {
-                vm, op, after, before, ..
+                vm,
+                op,
+                after,
+                before,
+                ..
             } => {
                 let job_id = self.jobs[index].id.clone();
                 let result = self.finish_vm_job(vm, op, before, after, job_id);

@@ -74,7 +74,10 @@ impl Objects {
     pub fn add(&mut self, obj: Obj) -> usize {
         let index = self.items.len();
         self.by_id.insert(obj.id().to_ascii_lowercase(), index);
-        self.by_kind.entry(obj.kind.clone()).or_default().push(index);
+        self.by_kind
+            .entry(obj.kind.clone())
+            .or_default()
+            .push(index);
         self.items.push(obj);
         index
     }
@@ -108,7 +111,6 @@ impl Objects {
                 .is_some_and(|v| v.eq_ignore_ascii_case(value))
         })
     }
-
 }
 
 impl std::ops::Index<usize> for Objects {
@@ -127,15 +129,84 @@ impl std::ops::IndexMut<usize> for Objects {
 /// Words that start a command name, longest first where one is a prefix of
 /// another (`listall…` is not a verb).
 const VERBS: &[&str] = &[
-    "list", "create", "add", "register", "update", "delete", "remove", "release", "destroy",
-    "disassociate", "associate", "revoke", "expunge", "purge", "deploy", "import", "upload",
-    "enable", "disable", "start", "stop", "reboot", "restart", "reset", "attach", "detach",
-    "assign", "authorize", "get", "change", "scale", "migrate", "recover", "restore", "edit",
-    "modify", "mark", "archive", "extract", "copy", "cancel", "prepare", "dedicate",
-    "release", "link", "unlink", "lock", "move", "configure", "replace", "generate", "query",
-    "login", "logout", "issue", "revert", "run", "execute", "validate", "verify", "upgrade",
-    "clean", "sync", "check", "find", "suitable", "unmanage", "manage", "declare", "patch",
-    "apply", "set", "quota", "resize", "read", "discover", "provision", "unregister",
+    "list",
+    "create",
+    "add",
+    "register",
+    "update",
+    "delete",
+    "remove",
+    "release",
+    "destroy",
+    "disassociate",
+    "associate",
+    "revoke",
+    "expunge",
+    "purge",
+    "deploy",
+    "import",
+    "upload",
+    "enable",
+    "disable",
+    "start",
+    "stop",
+    "reboot",
+    "restart",
+    "reset",
+    "attach",
+    "detach",
+    "assign",
+    "authorize",
+    "get",
+    "change",
+    "scale",
+    "migrate",
+    "recover",
+    "restore",
+    "edit",
+    "modify",
+    "mark",
+    "archive",
+    "extract",
+    "copy",
+    "cancel",
+    "prepare",
+    "dedicate",
+    "release",
+    "link",
+    "unlink",
+    "lock",
+    "move",
+    "configure",
+    "replace",
+    "generate",
+    "query",
+    "login",
+    "logout",
+    "issue",
+    "revert",
+    "run",
+    "execute",
+    "validate",
+    "verify",
+    "upgrade",
+    "clean",
+    "sync",
+    "check",
+    "find",
+    "suitable",
+    "unmanage",
+    "manage",
+    "declare",
+    "patch",
+    "apply",
+    "set",
+    "quota",
+    "resize",
+    "read",
+    "discover",
+    "provision",
+    "unregister",
 ];
 
 /// `(verb, noun)` of a command name: `("list", "VirtualMachines")`. A

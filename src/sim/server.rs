@@ -14,10 +14,10 @@ use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
 
+use super::api::{self, Ctx};
 use super::auth::{self, RateLimiter, BAD_SESSION, BAD_SIGNATURE};
 use super::catalog::{self, Command};
 use super::cloud::Account;
-use super::api::{self, Ctx};
 use super::params::{self, Params};
 use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
 use super::session::{self, SessionCheck, Sessions};

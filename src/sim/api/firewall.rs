@@ -284,10 +284,7 @@ pub(crate) fn create_firewall_rule(ctx: &mut Ctx<'_>, params: &Params) -> Result
     let network = ctx.st.ips[ip]
         .network
         .map(|n| ctx.st.networks[n].spec.id.clone());
-    let (address, address_id) = (
-        ctx.st.ips[ip].ipaddress.clone(),
-        ctx.st.ips[ip].id.clone(),
-    );
+    let (address, address_id) = (ctx.st.ips[ip].ipaddress.clone(), ctx.st.ips[ip].id.clone());
     let index = super::generic::create_as(ctx, params, "listFirewallRules");
     let rule = &mut ctx.st.objects[index];
     rule.set("protocol", protocol);

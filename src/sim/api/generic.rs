@@ -30,7 +30,13 @@ use crate::sim::views::DOMAIN;
 
 /// Verbs that make a new object.
 const CREATES: &[&str] = &[
-    "create", "add", "register", "deploy", "import", "upload", "associate",
+    "create",
+    "add",
+    "register",
+    "deploy",
+    "import",
+    "upload",
+    "associate",
 ];
 /// Verbs that make an object gone.
 const DELETES: &[&str] = &[
@@ -209,9 +215,9 @@ fn synthesize(ctx: &mut Ctx<'_>, params: &Params, target: Option<usize>) -> Opti
 fn typed_view(st: &State, key: &str, params: &Params) -> Option<Value> {
     let id = |own: &str| params.get("id").or_else(|| params.get(own));
     let value = match key {
-        "virtualmachine" => serde_json::to_value(
-            st.vm_view(st.vm(id("virtualmachineid")?)?, false),
-        ),
+        "virtualmachine" => {
+            serde_json::to_value(st.vm_view(st.vm(id("virtualmachineid")?)?, false))
+        }
         "network" => serde_json::to_value(st.network_view(st.network(id("networkid")?)?)),
         "zone" => serde_json::to_value(st.zone_view(st.zone(id("zoneid")?)?)),
         "template" => {
@@ -401,9 +407,10 @@ fn plausible_fields(
     id: &str,
 ) -> Map<String, Value> {
     let created = cs_date(wall);
-    let name = params
-        .get("name")
-        .map_or_else(|| format!("{kind}-{}", id.chars().take(8).collect::<String>()), str::to_string);
+    let name = params.get("name").map_or_else(
+        || format!("{kind}-{}", id.chars().take(8).collect::<String>()),
+        str::to_string,
+    );
     let zone = st.zones.first();
     let mut map = Map::new();
     for field in fields.iter() {
@@ -488,7 +495,9 @@ pub(crate) fn matching(st: &State, params: &Params, kind: &str, fields: &Fields)
                     obj.str("displaytext").unwrap_or_default(),
                     obj.str("description").unwrap_or_default(),
                 ])
-                && filters.iter().all(|(key, value)| field_allows(obj, key, value))
+                && filters
+                    .iter()
+                    .all(|(key, value)| field_allows(obj, key, value))
                 && st.has_tags(obj.id(), &tags)
         })
         .collect()

@@ -175,8 +175,11 @@ pub(crate) fn seed(st: &mut State) {
             ("serviceip", "127.0.0.1".into()),
         ]),
     );
-    for (name, size, custom) in [("Small", 5u64, false), ("Medium", 20, false), ("Custom", 0, true)]
-    {
+    for (name, size, custom) in [
+        ("Small", 5u64, false),
+        ("Medium", 20, false),
+        ("Custom", 0, true),
+    ] {
         generic::seed(
             st,
             "listDiskOfferings",
@@ -233,7 +236,11 @@ pub(crate) fn seed(st: &mut State) {
     );
     for kind in ["host anti-affinity", "host affinity"] {
         // Types have no id of their own; the store's is not shown.
-        let index = generic::seed(st, "listAffinityGroupTypes", object(&[("type", kind.into())]));
+        let index = generic::seed(
+            st,
+            "listAffinityGroupTypes",
+            object(&[("type", kind.into())]),
+        );
         st.objects[index].fields.remove("id");
     }
 }
@@ -252,7 +259,10 @@ pub(crate) fn list_command_for_key(key: &str) -> Option<&'static str> {
 }
 
 /// Adds a cloud file's objects (validated: every key names a list command).
-pub(crate) fn seed_objects(st: &mut State, objects: &std::collections::BTreeMap<String, Vec<Map<String, Value>>>) {
+pub(crate) fn seed_objects(
+    st: &mut State,
+    objects: &std::collections::BTreeMap<String, Vec<Map<String, Value>>>,
+) {
     for (key, items) in objects {
         let Some(list) = list_command_for_key(key) else {
             continue;

@@ -40,7 +40,9 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
     for port in ["privateport", "publicport"] {
         let value = params.int(port).unwrap_or_default();
         if !(1..=65535).contains(&value) {
-            return Err(ApiError::invalid(format!("Invalid port {value} for {port}")));
+            return Err(ApiError::invalid(format!(
+                "Invalid port {value} for {port}"
+            )));
         }
     }
     let ip = match params.get("publicipid") {
@@ -51,7 +53,9 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         .and_then(|ip| ctx.st.ips[ip].network)
         .or_else(|| params.get("networkid").and_then(|id| ctx.st.network(id)))
         .ok_or_else(|| {
-            ApiError::invalid("Unable to create load balancer rule: specify publicipid or networkid")
+            ApiError::invalid(
+                "Unable to create load balancer rule: specify publicipid or networkid",
+            )
         })?;
     let index = generic::create_as(ctx, params, "listLoadBalancerRules");
     let st = &mut *ctx.st;
@@ -70,10 +74,7 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
     obj.set("networkid", network_id);
     obj.set("zoneid", zone_id);
     obj.set("zonename", zone_name);
-    obj.set(
-        "cidrlist",
-        params.list("cidrlist").join(",").as_str(),
-    );
+    obj.set("cidrlist", params.list("cidrlist").join(",").as_str());
     if let Some((id, address)) = address {
         obj.set("publicipid", id);
         obj.set("publicip", address);

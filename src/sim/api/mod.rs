@@ -87,8 +87,12 @@ pub(crate) fn seed(
     infra::seed_objects(st, objects);
 }
 
-static BY_NAME: LazyLock<HashMap<&'static str, Handler>> =
-    LazyLock::new(|| GROUPS.iter().flat_map(|group| group.iter().copied()).collect());
+static BY_NAME: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
+    GROUPS
+        .iter()
+        .flat_map(|group| group.iter().copied())
+        .collect()
+});
 
 /// The handler of a command, by its exact name: its hand-written one, or
 /// the generic resource model.

@@ -125,7 +125,9 @@ pub(crate) fn create_ip_forwarding_rule(
     let start = params.int("startport").unwrap_or_default();
     let end = params.int("endport").unwrap_or(start);
     if !(1..=65535).contains(&start) || !(start..=65535).contains(&end) {
-        return Err(ApiError::invalid(format!("Invalid port range {start}-{end}")));
+        return Err(ApiError::invalid(format!(
+            "Invalid port range {start}-{end}"
+        )));
     }
     let index = generic::create_as(ctx, params, "listIpForwardingRules");
     let st = &mut *ctx.st;

@@ -1,7 +1,7 @@
 //! Guest networks: `listNetworks`.
 
-use serde::{Serialize, Serializer};
 use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
 
 use super::{account_matches, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
 use crate::sim::params::Params;

@@ -49,7 +49,10 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
 
 /// The group a call names: `securitygroupid` or `securitygroupname`.
 fn group(st: &State, params: &Params) -> Result<usize, ApiError> {
-    let found = match (params.get("securitygroupid"), params.get("securitygroupname")) {
+    let found = match (
+        params.get("securitygroupid"),
+        params.get("securitygroupname"),
+    ) {
         (Some(id), _) => st.objects.live(KIND, id),
         (None, Some(name)) => st.objects.find_by(KIND, "name", name),
         (None, None) => {
@@ -63,10 +66,7 @@ fn group(st: &State, params: &Params) -> Result<usize, ApiError> {
 
 fn authorize(ctx: &mut Ctx<'_>, params: &Params, list: &'static str) -> Result<Reply, ApiError> {
     let index = group(ctx.st, params)?;
-    let protocol = params
-        .get("protocol")
-        .unwrap_or("tcp")
-        .to_ascii_lowercase();
+    let protocol = params.get("protocol").unwrap_or("tcp").to_ascii_lowercase();
     let mut cidrs: Vec<String> = params
         .list("cidrlist")
         .into_iter()

@@ -7,8 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids,
-    Keyword,
+    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
 };
 use crate::sim::jobs::{Action, NewJob, VmOp};
 use crate::sim::params::Params;

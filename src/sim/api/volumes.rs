@@ -183,9 +183,7 @@ fn next_device(st: &State, vm_id: &str) -> u64 {
         .filter(|&i| st.objects[i].str("virtualmachineid") == Some(vm_id))
         .filter_map(|i| st.objects[i].fields.get("deviceid")?.as_u64())
         .collect();
-    (1..)
-        .find(|d| *d != 3 && !used.contains(d))
-        .unwrap_or(1)
+    (1..).find(|d| *d != 3 && !used.contains(d)).unwrap_or(1)
 }
 
 fn attach_now(st: &mut State, index: usize, vm: usize, device: Option<u64>) {
@@ -244,7 +242,9 @@ pub(crate) fn detach(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
                         && obj.fields.get("deviceid").and_then(Value::as_i64) == Some(device)
                 })
                 .ok_or_else(|| {
-                    ApiError::invalid("Please provide either a volume id, or a tuple(device id, instance id)")
+                    ApiError::invalid(
+                        "Please provide either a volume id, or a tuple(device id, instance id)",
+                    )
                 })?
         }
     };
