@@ -86,10 +86,17 @@ pub(crate) fn associate_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result
     }
     let held = ctx.st.ips.iter().filter(|ip| !ip.removed).count();
     super::accounts::check_limit(ctx.st, 1, held)?;
-    let network = params.get("networkid").and_then(|id| ctx.st.network(id));
+    let mut network = params.get("networkid").and_then(|id| ctx.st.network(id));
     let zone = match (network, params.get("zoneid").and_then(|id| ctx.st.zone(id))) {
         (Some(network), _) => ctx.st.networks[network].zone,
-        (None, Some(zone)) => zone,
+        (None, Some(zone)) => {
+            // As the server: the account's one isolated network in the zone.
+            let mut in_zone = (0..ctx.st.networks.len()).filter(|&n| ctx.st.networks[n].zone == zone);
+            if let (Some(only), None) = (in_zone.next(), in_zone.next()) {
+                network = Some(only);
+            }
+            zone
+        }
         (None, None) => {
             return Err(ApiError::invalid(
                 "Unable to figure out zone to assign ip to. Please specify either zoneId, or networkId, or vpcId in the call",

@@ -151,12 +151,15 @@ mod tests {
 
     #[test]
     fn fingerprints_are_md5_of_the_blob() {
-        // `ssh-keygen -E md5 -lf` of this key prints this fingerprint.
-        let key =
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test";
+        // `ssh-keygen -E md5 -lf` prints this fingerprint for this key.
+        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDOC+NzrNysntp41qMGoGYX9SHUoSGtEny894a7mP3nw interop2";
         let blob = public_key_blob(key).unwrap();
-        assert_eq!(fingerprint(&blob).len(), 47);
+        assert_eq!(
+            fingerprint(&blob),
+            "17:9c:a8:89:48:4a:85:83:d6:ee:ed:98:5e:86:40:93"
+        );
         assert!(public_key_blob("ssh-rsa not-base64!").is_none());
         assert!(public_key_blob("hello").is_none());
+        assert!(public_key_blob(&key.replace("ssh-ed25519", "ssh-rsa")).is_none());
     }
 }
