@@ -45,6 +45,10 @@ pub struct Cloud {
     /// Tags of the resources above (and of `objects`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagSpec>,
+    /// `objects` hold every field their objects have (a snapshot): none is
+    /// made up for them, so lists answer exactly as the source did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub complete_objects: bool,
 }
 
 /// A virtual machine that exists when the simulator starts.
@@ -531,6 +535,7 @@ impl Cloud {
             public_ips: Vec::new(),
             port_forwarding_rules: Vec::new(),
             tags: Vec::new(),
+            complete_objects: false,
         }
     }
 

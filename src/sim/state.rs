@@ -460,7 +460,7 @@ impl State {
             &cloud.port_forwarding_rules,
             &created,
         );
-        super::api::seed(&mut state, &cloud.objects);
+        super::api::seed(&mut state, &cloud.objects, cloud.complete_objects);
         super::existing::load_tags(&mut state, &cloud.tags);
         state
     }

@@ -350,6 +350,7 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
         public_ips,
         port_forwarding_rules,
         tags,
+        complete_objects: true,
     };
     (cloud, warnings)
 }
@@ -410,6 +411,9 @@ fn templates(
                 order.push(id.to_ascii_lowercase());
                 (item.clone(), Vec::new(), false, false, false)
             });
+            if flag(item, "crossZones") {
+                entry.4 = true;
+            }
             if let Some(zone) = text(item, "zoneid") {
                 if zone_ids.contains(&zone.to_ascii_lowercase()) && !entry.1.contains(&zone) {
                     entry.1.push(zone);

@@ -6,6 +6,7 @@ mod cli_call;
 mod cli_config;
 mod cli_errors;
 mod cli_tls;
+mod rehearsal;
 mod reliability;
 #[cfg(unix)]
 mod repl_complete;

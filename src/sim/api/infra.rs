@@ -262,22 +262,26 @@ pub(crate) fn list_command_for_key(key: &str) -> Option<&'static str> {
 pub(crate) fn seed_objects(
     st: &mut State,
     objects: &std::collections::BTreeMap<String, Vec<Map<String, Value>>>,
+    complete: bool,
 ) {
     for (key, items) in objects {
         let Some(list) = list_command_for_key(key) else {
             continue;
         };
+        // A kind the file lists is all of that kind: the simulator's own
+        // defaults of it (disk offerings…) go, as a snapshot of a cloud
+        // holds everything of the kinds it took.
+        let defaults: Vec<usize> = st.objects.of_kind(&kind_of(list)).collect();
+        for index in defaults {
+            st.objects[index].removed = true;
+        }
         for item in items {
-            // An object the simulator already has (a default disk offering,
-            // a snapshot of a simulator) is replaced, not listed twice.
-            if let Some(existing) = item
-                .get("id")
-                .and_then(Value::as_str)
-                .and_then(|id| st.objects.find(id))
-            {
-                st.objects[existing].removed = true;
+            let index = generic::seed(st, list, item.clone());
+            if complete {
+                st.objects[index]
+                    .fields
+                    .retain(|name, _| name == "id" || item.contains_key(name));
             }
-            generic::seed(st, list, item.clone());
         }
     }
 }

@@ -80,13 +80,14 @@ const GROUPS: &[Handlers] = &[
 pub(crate) fn seed(
     st: &mut State,
     objects: &std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    complete: bool,
 ) {
     accounts::seed(st, !objects.contains_key("resourcelimit"));
     infra::seed(st);
     if !objects.contains_key("securitygroup") {
         securitygroups::seed(st);
     }
-    infra::seed_objects(st, objects);
+    infra::seed_objects(st, objects, complete);
 }
 
 static BY_NAME: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {

@@ -114,6 +114,11 @@ impl TestSim {
         self.sim.as_ref().expect("running").stats()
     }
 
+    /// Every state-changing request it received, in order.
+    pub fn journal(&self) -> Vec<csctl::sim::JournalEntry> {
+        self.sim.as_ref().expect("running").journal()
+    }
+
     fn client(&self) -> &reqwest::blocking::Client {
         self.client.get_or_init(|| {
             reqwest::blocking::Client::builder()
