@@ -220,6 +220,17 @@ impl RunningSim {
         journal::read(&state)
     }
 
+    /// How many authenticated requests each command received (those that
+    /// reached their handler), by exact command name.
+    pub fn commands_received(&self) -> std::collections::BTreeMap<String, u64> {
+        let state = self.shared.lock();
+        state
+            .received
+            .iter()
+            .map(|(name, count)| (name.to_string(), *count))
+            .collect()
+    }
+
     /// Makes sure every job accepted so far has completed (for `run --plan`,
     /// whose journal wants their results): settles as if `delay` had passed.
     pub fn settle_after(&self, delay: Duration) {

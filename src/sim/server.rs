@@ -218,6 +218,7 @@ impl Shared {
             wall: Utc::now(),
             api,
         };
+        *ctx.st.received.entry(api.name).or_default() += 1;
         let changes = !crate::catalog::builtin().is_read_only(api.name);
         let target_name = changes.then(|| journal::before(ctx.st, raw)).flatten();
         let reply = handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error));

@@ -294,6 +294,8 @@ pub(crate) struct State {
     pub stats: VmCounters,
     /// Every state-changing request (see [`super::journal`]).
     pub journal: Vec<super::journal::JournalEntry>,
+    /// How many authenticated requests each command received.
+    pub received: HashMap<&'static str, u64>,
 }
 
 /// Looks an id up the way the database does: case-insensitively.
@@ -350,6 +352,7 @@ impl State {
             instance_seq: 0,
             stats: VmCounters::default(),
             journal: Vec::new(),
+            received: HashMap::new(),
         };
         for zone in cloud.zones {
             let host_id = state.uuid();

@@ -165,12 +165,36 @@ fn a_served_snapshot_answers_the_same_lists_and_taking_it_changed_nothing() {
     let home = tempfile::tempdir().unwrap();
     let (source, _) = populated(home.path());
     let changes_before = source.journal().len();
+    let received_before = source.commands_received();
     let file = snapshot(&source, home.path());
     assert_eq!(
         source.journal().len(),
         changes_before,
         "the snapshot sent a state-changing command"
     );
+    // Every command the snapshot sent, by the source's own count.
+    let catalog = csctl::catalog::builtin();
+    let mut sent = Vec::new();
+    for (command, count) in source.commands_received() {
+        if received_before.get(&command) != Some(&count) {
+            assert!(
+                catalog.is_read_only(&command),
+                "the snapshot sent {command}"
+            );
+            sent.push(command);
+        }
+    }
+    for expected in [
+        "listVirtualMachines",
+        "listTemplates",
+        "listResourceLimits",
+        "listTags",
+    ] {
+        assert!(
+            sent.iter().any(|c| c == expected),
+            "{expected} not sent: {sent:?}"
+        );
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -336,4 +360,33 @@ fn a_served_snapshot_enforces_the_accounts_limits() {
     ]);
     assert_eq!(status, 535, "{body}");
     assert!(body.to_string().contains("type 'public_ip'"));
+}
+
+#[test]
+fn only_and_skip_choose_the_resource_types() {
+    let home = tempfile::tempdir().unwrap();
+    let (source, _) = populated(home.path());
+    let output = against(&source, home.path())
+        .args(["snapshot", "--skip", "tags,volumes"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let cloud: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(cloud.get("tags").is_none() && cloud["objects"].get("volume").is_none());
+    assert_eq!(cloud["virtual_machines"].as_array().unwrap().len(), 3);
+
+    let output = against(&source, home.path())
+        .args(["snapshot", "--only", "templates"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let cloud: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(cloud["templates"].as_array().unwrap().len(), 5);
+    assert!(cloud.get("virtual_machines").is_none());
+
+    against(&source, home.path())
+        .args(["snapshot", "--only", "vmz"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown resource type `vmz`"));
 }
