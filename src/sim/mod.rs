@@ -271,7 +271,6 @@ pub fn tag_type_known(resourcetype: &str) -> bool {
 
 /// Binds the listen address and serves on a task of the current tokio
 /// runtime; returns as soon as it is listening.
-
 pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     if !(0.0..=1.0).contains(&config.fail_rate) {
         return Err(SimError::InvalidConfig(format!(
