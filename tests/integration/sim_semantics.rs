@@ -84,6 +84,23 @@ fn ssh_key_pairs_are_created_registered_listed_and_deleted() {
         "{text}"
     );
     assert_eq!(sim.api("listSSHKeyPairs", &[])["count"], 1);
+
+    let (status, text) = error(
+        &sim,
+        &[
+            ("command", "deployVirtualMachine"),
+            ("zoneid", ZONE1),
+            ("serviceofferingid", "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8"),
+            ("templateid", "6d5b069b-4268-4c7c-810f-2793c2ac44fb"),
+            ("keypair", "k1"),
+        ],
+    );
+    assert_eq!(
+        (status, text.as_str()),
+        (431, "A key pair with name 'k1' was not found.")
+    );
+    let vm = sim.deploy(&[("keypair", "k2")]);
+    assert_eq!(vm["jobresult"]["virtualmachine"]["keypairs"], "k2");
 }
 
 #[test]

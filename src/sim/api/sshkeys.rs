@@ -145,6 +145,11 @@ pub(crate) fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
     )))
 }
 
+/// Whether a key pair of this name exists (checked by `deployVirtualMachine`).
+pub(crate) fn exists(st: &State, name: &str) -> bool {
+    by_name(st, name).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
