@@ -61,7 +61,7 @@ fn new_pair(st: &mut State, name: &str, fingerprint: String, public_key: String)
     fields.insert("domain".into(), DOMAIN.into());
     fields.insert("hasannotations".into(), false.into());
     let mut obj = Obj::new(KIND, fields);
-    obj.members.push(public_key);
+    obj.hidden = Some(public_key);
     st.objects.add(obj)
 }
 
