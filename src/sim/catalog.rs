@@ -1025,40 +1025,24 @@ fn check_catalogued(command: &Command, params: &Params, st: &State) -> Result<()
             continue;
         };
         let entity = spec.entity.as_deref();
-        match spec.kind {
-            ValueType::Integer | ValueType::Short => {
-                if value.trim().parse::<i32>().is_err() {
-                    return Err(ApiError::bad_value(lower, value, name));
-                }
+        let bad_number = match spec.kind {
+            ValueType::Integer | ValueType::Short => value.trim().parse::<i32>().is_err(),
+            ValueType::Long => value.trim().parse::<i64>().is_err(),
+            ValueType::Date | ValueType::TzDate => parse_date(value).is_none(),
+            _ => false,
+        };
+        if bad_number {
+            return Err(ApiError::bad_value(lower, value, name));
+        }
+        let ids = match (spec.kind, entity) {
+            (ValueType::Uuid, Some(entity)) => Some((entity, vec![value])),
+            (ValueType::List, Some(entity)) => Some((entity, split_list(value))),
+            _ => None,
+        };
+        if let Some((entity, ids)) = ids {
+            if let Some(bad) = ids.into_iter().find(|id| !st.entity_exists(entity, id)) {
+                return Err(ApiError::no_entity(lower, name, bad));
             }
-            ValueType::Long => {
-                if value.trim().parse::<i64>().is_err() {
-                    return Err(ApiError::bad_value(lower, value, name));
-                }
-            }
-            ValueType::Uuid => {
-                if let Some(entity) = entity {
-                    if !st.entity_exists(entity, value) {
-                        return Err(ApiError::no_entity(lower, name, value));
-                    }
-                }
-            }
-            ValueType::List => {
-                if let Some(entity) = entity {
-                    if let Some(bad) = split_list(value)
-                        .into_iter()
-                        .find(|id| !st.entity_exists(entity, id))
-                    {
-                        return Err(ApiError::no_entity(lower, name, bad));
-                    }
-                }
-            }
-            ValueType::Date | ValueType::TzDate => {
-                if parse_date(value).is_none() {
-                    return Err(ApiError::bad_value(lower, value, name));
-                }
-            }
-            _ => {}
         }
     }
     Ok(())

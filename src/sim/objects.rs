@@ -17,8 +17,10 @@ pub(crate) struct Obj {
     /// Its fields as lists and job results show them (`tags` is added from
     /// the tag store when shown).
     pub fields: Map<String, Value>,
-    /// Ids of members (VMs of a load balancer rule or an affinity group).
+    /// Ids of members (the VMs of a load balancer rule).
     pub members: Vec<String>,
+    /// What the object keeps but never shows (a key pair's public key).
+    pub hidden: Option<String>,
     /// Deleted: known by id (as removed rows are), listed nowhere.
     pub removed: bool,
 }
@@ -30,6 +32,7 @@ impl Obj {
             kind: kind.into(),
             fields,
             members: Vec::new(),
+            hidden: None,
             removed: false,
         }
     }
@@ -172,7 +175,6 @@ const VERBS: &[&str] = &[
     "cancel",
     "prepare",
     "dedicate",
-    "release",
     "link",
     "unlink",
     "lock",

@@ -28,5 +28,6 @@ mod sim_commands;
 mod sim_faults;
 mod sim_jobs;
 mod sim_paging;
+mod sim_semantics;
 mod soak;
 mod support;

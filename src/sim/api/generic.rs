@@ -472,11 +472,20 @@ pub(crate) fn matching(st: &State, params: &Params, kind: &str, fields: &Fields)
         Keyword::new(params),
         params.key_values("tags"),
     );
-    let name_alias = format!("{kind}name");
-    let name = params.get("name").or_else(|| params.get(&name_alias));
+    // `securitygroupname` filters by `name`, unless it is a field itself
+    // (`username` of users).
+    let mut name_alias = format!("{kind}name");
+    if fields.get(&name_alias).is_some() {
+        name_alias.clear();
+    }
+    let name = params
+        .get("name")
+        .or_else(|| params.get(&name_alias).filter(|_| !name_alias.is_empty()));
     let filters: Vec<(String, &str)> = params
         .scalars()
-        .filter(|(key, _)| !NOT_FILTERS.contains(key) && *key != name_alias)
+        .filter(|(key, _)| {
+            !NOT_FILTERS.contains(key) && (name_alias.is_empty() || *key != name_alias)
+        })
         .filter_map(|(key, value)| {
             fields
                 .iter()

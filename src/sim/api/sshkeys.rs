@@ -61,7 +61,7 @@ fn new_pair(st: &mut State, name: &str, fingerprint: String, public_key: String)
     fields.insert("domain".into(), DOMAIN.into());
     fields.insert("hasannotations".into(), false.into());
     let mut obj = Obj::new(KIND, fields);
-    obj.members.push(public_key);
+    obj.hidden = Some(public_key);
     st.objects.add(obj)
 }
 
@@ -143,6 +143,11 @@ pub(crate) fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         ctx.api.key,
         &serde_json::json!({ "success": true }),
     )))
+}
+
+/// Whether a key pair of this name exists (checked by `deployVirtualMachine`).
+pub(crate) fn exists(st: &State, name: &str) -> bool {
+    by_name(st, name).is_some()
 }
 
 #[cfg(test)]

@@ -181,6 +181,19 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
             ));
         }
     }
+    let wanted_keys = match (params.get("keypairs"), params.get("keypair")) {
+        (Some(list), _) => crate::sim::params::split_list(list),
+        (None, Some(one)) => vec![one],
+        (None, None) => Vec::new(),
+    };
+    if let Some(missing) = wanted_keys
+        .into_iter()
+        .find(|name| !super::sshkeys::exists(ctx.st, name))
+    {
+        return Err(ApiError::invalid(format!(
+            "A key pair with name '{missing}' was not found."
+        )));
+    }
     let networks = requested_networks(ctx, params, zone)?;
     let st = &mut *ctx.st;
     let id = st.uuid();
