@@ -127,11 +127,21 @@ fn action_of(command: &str) -> (Action, String) {
     (action, kind)
 }
 
+/// A command noun as a resource type, lower case and singular, with the
+/// server's aliases: `IpAddress` is a `publicipaddress`, `VM` a
+/// `virtualmachine` (so a type reads the same in creates and deletes).
 fn singular(word: &str) -> String {
-    if word.ends_with("ss") {
-        return word.to_string();
+    let word = if word.ends_with("ss") {
+        word
+    } else {
+        word.strip_suffix('s').unwrap_or(word)
+    };
+    match word {
+        "ipaddress" | "publicip" => "publicipaddress".into(),
+        "vm" | "uservm" => "virtualmachine".into(),
+        "keypair" => "sshkeypair".into(),
+        other => other.to_string(),
     }
-    word.strip_suffix('s').unwrap_or(word).to_string()
 }
 
 /// The first object with an `id` in an answer or job result, with its key.
@@ -206,21 +216,26 @@ pub fn plan(journal: &[JournalEntry]) -> Plan {
         let effect = match (action, object_in(result)) {
             (Action::Delete, found) => Effect {
                 action,
-                kind: found
-                    .as_ref()
-                    .map_or(noun_kind.clone(), |(key, _)| key.clone()),
+                kind: if noun_kind.is_empty() {
+                    found
+                        .as_ref()
+                        .map_or_else(String::new, |(key, _)| key.clone())
+                } else {
+                    noun_kind.clone()
+                },
                 name: entry
                     .target_name
                     .clone()
-                    .or_else(|| found.as_ref().and_then(|(_, o)| text(o, "name"))),
+                    .or_else(|| found.as_ref().and_then(|(_, o)| text(o, "name")))
+                    .or_else(|| param("name")),
                 id: param("id").or_else(|| found.as_ref().and_then(|(_, o)| text(o, "id"))),
             },
             (_, Some((key, object))) => Effect {
                 action,
-                kind: if action == Action::Change && !noun_kind.is_empty() {
-                    noun_kind.clone()
-                } else {
+                kind: if noun_kind.is_empty() {
                     key
+                } else {
+                    noun_kind.clone()
                 },
                 name: text(object, "name")
                     .or_else(|| text(object, "displayname"))

@@ -390,3 +390,57 @@ fn only_and_skip_choose_the_resource_types() {
         .code(2)
         .stderr(predicates::str::contains("unknown resource type `vmz`"));
 }
+
+#[test]
+fn a_plan_tells_creates_changes_and_deletes_apart_and_redacts_secrets() {
+    let home = tempfile::tempdir().unwrap();
+    let (source, _) = populated(home.path());
+    let file = snapshot(&source, home.path());
+    let script = home.path().join("mixed.rhai");
+    std::fs::write(
+        &script,
+        r#"
+let net = api("listNetworks", #{}).network[0];
+let vm = api("listVirtualMachines", #{ name: "app-1" }).virtualmachine[0];
+let ip = api_wait("associateIpAddress", #{ networkid: net.id }).ipaddress;
+let lb = api_wait("createLoadBalancerRule", #{ publicipid: ip.id, name: "web-lb",
+    algorithm: "roundrobin", privateport: 80, publicport: 80, networkid: net.id });
+api_wait("assignToLoadBalancerRule", #{ id: lb.loadbalancer.id, virtualmachineids: vm.id });
+api_wait("stopVirtualMachine", #{ id: vm.id });
+api_wait("deployVirtualMachine", #{ zoneid: net.zoneid, networkids: net.id, name: "extra",
+    serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
+    templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb", userdata: "U0VDUkVULUlOLVBMQU4=" });
+api_wait("destroyVirtualMachine", #{ id: vm.id, expunge: true });
+api("deleteSSHKeyPair", #{ name: "ops-key" });
+"#,
+    )
+    .unwrap();
+    let output = csctl(home.path())
+        .args(["run", "--plan", "--plan-from", file.to_str().unwrap()])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.ends_with(
+            "creates 1 publicipaddress, 1 loadbalancerrule, 1 virtualmachine; \
+             changes 1 loadbalancerrule, 1 virtualmachine; deletes 1 virtualmachine, 1 sshkeypair\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("      deletes virtualmachine app-1 ("),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("      deletes sshkeypair ops-key"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("userdata=<redacted>"), "{stdout}");
+    assert!(!stdout.contains("U0VDUkVULUlOLVBMQU4="), "{stdout}");
+}
