@@ -34,6 +34,13 @@ fn flag(item: &Value, field: &str) -> bool {
     }
 }
 
+/// An IPv4 CIDR the simulator can serve (`a.b.c.d/n`, n at most 30).
+fn usable_cidr(text: &str) -> bool {
+    text.split_once('/').is_some_and(|(address, prefix)| {
+        address.parse::<std::net::Ipv4Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|p| p <= 30)
+    })
+}
+
 fn is_uuid(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
@@ -100,9 +107,9 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
         else {
             continue;
         };
-        let Some(cidr) = text(item, "cidr") else {
+        let Some(cidr) = text(item, "cidr").filter(|c| usable_cidr(c)) else {
             warnings.push(format!(
-                "network {name} ({id}) left out: it has no IPv4 CIDR"
+                "network {name} ({id}) left out: it has no IPv4 CIDR of /30 or larger"
             ));
             continue;
         };
@@ -306,12 +313,15 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
         let key = key.clone().unwrap_or_else(|| fallback.to_string());
         for item in items {
             let Value::Object(map) = item else { continue };
+            let mut map = map.clone();
             if let Some(id) = map.get("id").and_then(Value::as_str) {
-                if !fresh(id) {
+                if !is_uuid(id) {
+                    // Not an id the simulator can serve: it makes one.
+                    map.remove("id");
+                } else if !fresh(id) {
                     continue;
                 }
             }
-            let mut map = map.clone();
             // Volatile: a job in flight on the source is not one here.
             map.remove("jobid");
             map.remove("jobstatus");
@@ -450,4 +460,57 @@ fn templates(
         });
     }
     templates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn listed(lists: &[(&str, &str, Value)]) -> Listed {
+        let mut listed = Listed::default();
+        for (command, filter, items) in lists {
+            listed.lists.insert(
+                (command.to_string(), filter.to_string()),
+                (None, items.as_array().unwrap().clone()),
+            );
+        }
+        listed
+    }
+
+    #[test]
+    fn what_would_not_load_is_left_out_with_a_warning() {
+        let zone = "11111111-1111-4111-8111-111111111111";
+        let listed = listed(&[
+            ("listZones", "", json!([{"id": zone, "name": "z"}])),
+            (
+                "listNetworks",
+                "",
+                json!([
+                    {"id": "22222222-2222-4222-8222-222222222222", "name": "tiny", "zoneid": zone, "cidr": "10.0.0.0/31"},
+                    {"id": "33333333-3333-4333-8333-333333333333", "name": "l2", "zoneid": zone}
+                ]),
+            ),
+            (
+                "listVirtualMachines",
+                "",
+                json!([{"id": "44444444-4444-4444-8444-444444444444", "name": "vm", "zoneid": zone,
+                        "templateid": "55555555-5555-4555-8555-555555555555",
+                        "serviceofferingid": "66666666-6666-4666-8666-666666666666"}]),
+            ),
+            (
+                "listSSHKeyPairs",
+                "",
+                json!([{"id": "not-a-uuid", "name": "k", "privatekey": "x"}]),
+            ),
+        ]);
+        let (cloud, warnings) = to_cloud(&listed);
+        cloud.validate().unwrap();
+        assert!(cloud.networks.is_empty() && cloud.virtual_machines.is_empty());
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[2].contains("template"), "{warnings:?}");
+        let key = &cloud.objects["sshkeypair"][0];
+        assert!(key.get("id").is_none() && key["name"] == "k");
+        assert!(cloud.complete_objects);
+    }
 }
