@@ -444,3 +444,29 @@ api("deleteSSHKeyPair", #{ name: "ops-key" });
     assert!(stdout.contains("userdata=<redacted>"), "{stdout}");
     assert!(!stdout.contains("U0VDUkVULUlOLVBMQU4="), "{stdout}");
 }
+
+#[test]
+fn the_binary_serves_a_snapshot_with_sim_cloud() {
+    let home = tempfile::tempdir().unwrap();
+    let (source, _) = populated(home.path());
+    let file = snapshot(&source, home.path());
+    let output = csctl(home.path())
+        .args(["call", "listVirtualMachines", "--sim", "--sim-cloud"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut names: Vec<&str> = answer["virtualmachine"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|vm| vm["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["app-1", "app-2", "db-1"]);
+}
