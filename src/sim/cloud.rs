@@ -176,6 +176,10 @@ pub struct TagSpec {
     pub resourceid: String,
 }
 
+fn is_demo_password(password: &str) -> bool {
+    password == super::DEMO_PASSWORD
+}
+
 fn default_vm_state() -> String {
     "Running".into()
 }
@@ -191,7 +195,9 @@ pub struct Account {
     pub id: String,
     /// Login name of the account's user.
     pub username: String,
-    /// That user's password (for `login`).
+    /// That user's password (for `login`). The demo password is not
+    /// written out (a snapshot holds no password field at all).
+    #[serde(skip_serializing_if = "is_demo_password")]
     pub password: String,
     /// User uuid.
     pub userid: String,

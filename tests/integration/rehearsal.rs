@@ -251,6 +251,7 @@ fn a_snapshot_holds_no_secret_of_the_source() {
         "\"userdata\"",
         "\"apikey\"",
         "\"secretkey\"",
+        "\"password\"",
     ] {
         assert!(!text.contains(field), "the snapshot has a {field} field");
     }
