@@ -47,6 +47,7 @@ pub async fn take_with_progress(client: &Client, kinds: &[Kind]) -> Result<Snaps
     };
     let progress = |event: Progress<'_>| match event {
         Progress::Start(calls) => bar.set_length(calls as u64),
+        Progress::More(calls) => bar.inc_length(calls as u64),
         Progress::Done(command) => {
             bar.set_message(command.to_string());
             bar.inc(1);

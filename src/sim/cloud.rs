@@ -45,6 +45,10 @@ pub struct Cloud {
     /// Tags of the resources above (and of `objects`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagSpec>,
+    /// Members of `objects` (the VM ids of a load balancer rule), by the
+    /// object's id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<String, Vec<String>>,
     /// `objects` hold every field their objects have (a snapshot): none is
     /// made up for them, so lists answer exactly as the source did.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -541,6 +545,7 @@ impl Cloud {
             public_ips: Vec::new(),
             port_forwarding_rules: Vec::new(),
             tags: Vec::new(),
+            members: BTreeMap::new(),
             complete_objects: false,
         }
     }

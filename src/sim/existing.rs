@@ -186,3 +186,15 @@ pub(crate) fn load_tags(st: &mut State, tags: &[TagSpec]) {
         }
     }
 }
+
+/// Sets the members (VM ids) of objects of the file (load balancer rules).
+pub(crate) fn load_members(
+    st: &mut State,
+    members: &std::collections::BTreeMap<String, Vec<String>>,
+) {
+    for (id, vms) in members {
+        if let Some(index) = st.objects.find(id) {
+            st.objects[index].members = vms.iter().map(|vm| vm.to_ascii_lowercase()).collect();
+        }
+    }
+}

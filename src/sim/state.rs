@@ -465,6 +465,7 @@ impl State {
         );
         super::api::seed(&mut state, &cloud.objects, cloud.complete_objects);
         super::existing::load_tags(&mut state, &cloud.tags);
+        super::existing::load_members(&mut state, &cloud.members);
         state
     }
 

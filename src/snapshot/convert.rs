@@ -335,6 +335,23 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
         generic("listIsos", filter, "iso");
     }
 
+    // Members of the load balancer rules kept: the VMs of the snapshot.
+    let mut members = BTreeMap::new();
+    for rule in objects.get("loadbalancerrule").into_iter().flatten() {
+        let Some(id) = rule.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        let vms: Vec<String> = listed
+            .items("listLoadBalancerRuleInstances", id)
+            .iter()
+            .filter_map(|vm| text(vm, "id"))
+            .filter(|vm| vm_ids.contains(&vm.to_ascii_lowercase()))
+            .collect();
+        if !vms.is_empty() {
+            members.insert(id.to_string(), vms);
+        }
+    }
+
     let tags = listed
         .items("listTags", "")
         .iter()
@@ -360,6 +377,7 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
         public_ips,
         port_forwarding_rules,
         tags,
+        members,
         complete_objects: true,
     };
     (cloud, warnings)

@@ -293,10 +293,56 @@ pub async fn take(
         }
     }
     drop(answers);
+    members(&reader, &mut listed, progress).await?;
     let (cloud, mut warnings) = convert::to_cloud(&listed);
     warnings.splice(0..0, listed.warnings);
     cloud.validate().map_err(SnapshotError::Invalid)?;
     Ok(Snapshot { cloud, warnings })
+}
+
+/// The VMs of each load balancer rule (`listLoadBalancerRuleInstances`
+/// per rule), under `("listLoadBalancerRuleInstances", rule id)`.
+async fn members(
+    reader: &ReadOnly<'_>,
+    listed: &mut Listed,
+    progress: &dyn Fn(Progress<'_>),
+) -> Result<(), SnapshotError> {
+    let rules: Vec<String> = listed
+        .items("listLoadBalancerRules", "")
+        .iter()
+        .filter_map(|rule| rule.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    if rules.is_empty() {
+        return Ok(());
+    }
+    progress(Progress::More(rules.len()));
+    const COMMAND: &str = "listLoadBalancerRuleInstances";
+    let mut answers = futures::stream::iter(rules.into_iter().map(|rule| async move {
+        let mut params = Params::new();
+        params.set("id", rule.clone());
+        (rule, reader.list(COMMAND, &params).await)
+    }))
+    .buffer_unordered(CONCURRENT_LISTS);
+    while let Some((rule, answer)) = answers.next().await {
+        progress(Progress::Done(COMMAND));
+        match answer {
+            Ok((key, items)) => {
+                listed
+                    .lists
+                    .insert((COMMAND.to_string(), rule), (key, items));
+            }
+            Err(SnapshotError::Client(ClientError::Api(error))) => {
+                listed.warnings.push(format!("{COMMAND} ({rule}): {error}"));
+            }
+            Err(SnapshotError::Client(ClientError::UnknownCommand { .. })) => {
+                listed
+                    .warnings
+                    .push(format!("{COMMAND}: not offered by this cloud"));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// Progress of [`take`].
@@ -304,6 +350,8 @@ pub async fn take(
 pub enum Progress<'a> {
     /// This many list calls will be made.
     Start(usize),
+    /// This many more calls will be made.
+    More(usize),
     /// One of them is done.
     Done(&'a str),
 }

@@ -49,6 +49,9 @@ for name in ["app-1", "app-2", "db-1"] {
 let ip = api_wait("associateIpAddress", #{ networkid: net.id }).ipaddress;
 api_wait("createPortForwardingRule", #{ ipaddressid: ip.id, virtualmachineid: vms[0].id,
     protocol: "tcp", privateport: 22, publicport: 2222 });
+let lb = api_wait("createLoadBalancerRule", #{ publicipid: ip.id, name: "front",
+    algorithm: "roundrobin", privateport: 80, publicport: 80, networkid: net.id }).loadbalancer;
+api_wait("assignToLoadBalancerRule", #{ id: lb.id, virtualmachineids: [vms[1].id, vms[2].id] });
 api_wait("createTags", #{ resourcetype: "UserVm", resourceids: vms[0].id, tags: #{ env: "prod" } });
 let sg = api("createSecurityGroup", #{ name: "web" }).securitygroup;
 api_wait("authorizeSecurityGroupIngress", #{ securitygroupid: sg.id, protocol: "tcp",
@@ -75,6 +78,7 @@ const LISTS: &[(&str, &[(&str, &str)])] = &[
     ("listSSHKeyPairs", &[]),
     ("listSecurityGroups", &[]),
     ("listAffinityGroups", &[]),
+    ("listLoadBalancerRules", &[]),
     ("listResourceLimits", &[]),
 ];
 
@@ -214,6 +218,14 @@ fn a_served_snapshot_answers_the_same_lists_and_taking_it_changed_nothing() {
         );
         assert_eq!(want, got, "{command} {params:?} answers differently");
     }
+    let lb = &source.api("listLoadBalancerRules", &[])["loadbalancerrule"][0];
+    let lb_id = lb["id"].as_str().unwrap();
+    let members = items(&source, "listLoadBalancerRuleInstances", &[("id", lb_id)]);
+    assert_eq!(members.len(), 2);
+    assert_eq!(
+        members,
+        items(&copy, "listLoadBalancerRuleInstances", &[("id", lb_id)])
+    );
     let vm = &source.api("listVirtualMachines", &[("name", "app-1")])["virtualmachine"][0];
     let vm_id = vm["id"].as_str().unwrap();
     assert_eq!(
