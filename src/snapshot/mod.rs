@@ -293,7 +293,7 @@ pub async fn take(
         }
     }
     drop(answers);
-    members(&reader, &mut listed, progress).await?;
+    members(reader, &mut listed, progress).await?;
     let (cloud, mut warnings) = convert::to_cloud(&listed);
     warnings.splice(0..0, listed.warnings);
     cloud.validate().map_err(SnapshotError::Invalid)?;
