@@ -83,6 +83,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print a manual page (roff): csctl's, or a subcommand's
     Man(ManArgs),
+    /// Copy what the account sees in its cloud into a simulator cloud file (read-only calls only)
+    Snapshot(SnapshotArgs),
 }
 
 /// `csctl completions`.
@@ -130,6 +132,23 @@ pub struct ManArgs {
     /// Write every page (csctl.1, csctl-call.1, …) into this directory instead
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+}
+
+/// `csctl snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Write the cloud file here (created 0600) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Take only these resource types (comma-separated or repeated; zones are always taken):
+    /// account, limits, zones, networks, vpcs, templates, isos, serviceofferings, diskofferings,
+    /// sshkeypairs, securitygroups, affinitygroups, publicips, firewallrules, portforwardingrules,
+    /// loadbalancerrules, vms, volumes, tags
+    #[arg(long, value_name = "TYPES")]
+    pub only: Vec<String>,
+    /// Leave these resource types out (comma-separated or repeated)
+    #[arg(long, value_name = "TYPES")]
+    pub skip: Vec<String>,
 }
 
 /// `csctl apis`.
@@ -227,6 +246,32 @@ pub struct RunArgs {
     /// Target.
     #[command(flatten)]
     pub target: SimTarget,
+    /// Rehearse: run the script against a simulator serving a snapshot of the
+    /// configured cloud (which receives read-only calls only) and print the
+    /// state-changing calls it made and what they created, changed or deleted
+    #[arg(long, conflicts_with = "sim")]
+    pub plan: bool,
+    /// With --plan: serve this snapshot file instead of taking one
+    #[arg(long, value_name = "FILE", requires = "plan")]
+    pub plan_from: Option<PathBuf>,
+    /// With --plan: print the plan as text or json
+    #[arg(
+        short,
+        long,
+        value_name = "FORMAT",
+        default_value = "text",
+        requires = "plan"
+    )]
+    pub output: PlanFormat,
+}
+
+/// How `run --plan` prints the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
 }
 
 /// `csctl repl`.

@@ -33,6 +33,9 @@ pub enum Error {
     /// on, a call that may have been applied).
     #[error("interrupted; {0}")]
     Interrupted(String),
+    /// A snapshot could not be taken or written.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// A local I/O problem (reading a script, writing output).
     #[error("{0}")]
     Io(String),
@@ -43,6 +46,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Config(_) | Self::Params(_) | Self::Usage(_) => 2,
+            Self::Snapshot(crate::snapshot::SnapshotError::UnknownKind { .. }) => 2,
             Self::Client(
                 ClientError::Params(_)
                 | ClientError::Reserved(_)

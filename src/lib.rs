@@ -27,3 +27,4 @@ pub mod output;
 pub mod repl;
 pub mod script;
 pub mod sim;
+pub mod snapshot;

@@ -3,11 +3,13 @@
 
 mod apis;
 mod call;
+mod plan;
 mod repl;
 mod run;
 mod shell;
 mod sign;
 mod sim;
+mod snapshot;
 
 use std::io::Write as _;
 
@@ -34,6 +36,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Apis(args) => apis::run(&global, &args),
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
+        Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
     }
 }
 

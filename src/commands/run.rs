@@ -22,6 +22,9 @@ pub fn run(
     let path = script_path(&args.script);
     let text = std::fs::read_to_string(&path)
         .map_err(|error| Error::Io(format!("cannot read script {}: {error}", path.display())))?;
+    if args.plan {
+        return super::plan::run(runtime, global, args, &script_args, &text);
+    }
     let target = runtime.block_on(connect(global, &args.target))?;
     let host = ScriptHost::new(target.client.clone(), runtime.handle().clone());
     let ctrl_c = host.install_ctrl_c_handler();

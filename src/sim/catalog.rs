@@ -1,7 +1,8 @@
-//! Every supported command: its `listApis` metadata (description, async,
-//! parameters with type, length, required and related APIs, response fields)
-//! and the handler that runs it. The parameter table is also what the
-//! parameter layer checks before a handler runs, in declaration order, as
+//! The commands the simulator knows: every command of the shared catalogue
+//! ([`crate::catalog`]), and for the commands with long-standing
+//! hand-written semantics a described table with what the catalogue lacks
+//! (descriptions, lengths, the declared parameter order the server checks
+//! in). The parameter layer checks parameters before a handler runs, as
 //! `ParamProcessWorker` does: missing required parameters, non-numeric
 //! integers, scalar maps, unknown uuids, over-long strings.
 
@@ -10,7 +11,6 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use super::commands::{self, Handler};
 use super::params::{split_list, Params};
 use super::respond::ApiError;
 use super::state::{Entity, State};
@@ -95,8 +95,6 @@ pub(crate) struct ApiSpec {
     pub related: &'static str,
     pub params: &'static [ParamSpec],
     pub response: &'static [Field],
-    /// `None` for `login` / `logout`, which are answered before dispatch.
-    pub handler: Option<Handler>,
 }
 
 impl ApiSpec {
@@ -473,8 +471,8 @@ const LOGOUT_FIELDS: &[Field] = &[("description", "string", "Response descriptio
 const VM_RELATED: &str =
     "startVirtualMachine,stopVirtualMachine,rebootVirtualMachine,destroyVirtualMachine,listVirtualMachines";
 
-/// The supported commands.
-pub(crate) static APIS: &[ApiSpec] = &[
+/// The commands described by hand, in the server's declared parameter order.
+pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listApis",
         key: "listapisresponse",
@@ -483,7 +481,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
         related: "",
         params: &[p("name", Ty::Str, "API name")],
         response: API_FIELDS,
-        handler: Some(commands::infra::list_apis),
     },
     ApiSpec {
         name: "listZones",
@@ -510,7 +507,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             PAGESIZE,
         ],
         response: ZONE_FIELDS,
-        handler: Some(commands::infra::list_zones),
     },
     ApiSpec {
         name: "listNetworks",
@@ -530,7 +526,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             TAGS,
         ],
         response: NETWORK_FIELDS,
-        handler: Some(commands::infra::list_networks),
     },
     ApiSpec {
         name: "listPublicIpAddresses",
@@ -557,7 +552,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             TAGS,
         ],
         response: IP_FIELDS,
-        handler: Some(commands::address::list_public_ip_addresses),
     },
     ApiSpec {
         name: "associateIpAddress",
@@ -579,7 +573,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("fordisplay", Ty::Boolean, "an optional field, whether to the display the IP to the end user or not"),
         ],
         response: IP_FIELDS,
-        handler: Some(commands::address::associate_ip_address),
     },
     ApiSpec {
         name: "disassociateIpAddress",
@@ -590,7 +583,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
         params: &[p("id", Ty::Uuid, "the ID of the public IP address to disassociate")
             .of(Entity::PublicIp, "listPublicIpAddresses")],
         response: SUCCESS_FIELDS,
-        handler: Some(commands::address::disassociate_ip_address),
     },
     ApiSpec {
         name: "listTemplates",
@@ -621,7 +613,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             TAGS,
         ],
         response: TEMPLATE_FIELDS,
-        handler: Some(commands::infra::list_templates),
     },
     ApiSpec {
         name: "listServiceOfferings",
@@ -652,7 +643,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             PAGESIZE,
         ],
         response: OFFERING_FIELDS,
-        handler: Some(commands::infra::list_service_offerings),
     },
     ApiSpec {
         name: "deployVirtualMachine",
@@ -705,7 +695,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("keyboard", Ty::Str, "an optional keyboard device type for the virtual machine."),
         ],
         response: VM_FIELDS,
-        handler: Some(commands::vm::deploy),
     },
     ApiSpec {
         name: "listVirtualMachines",
@@ -731,7 +720,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             TAGS,
         ],
         response: VM_FIELDS,
-        handler: Some(commands::vm::list),
     },
     ApiSpec {
         name: "startVirtualMachine",
@@ -745,7 +733,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("considerlasthost", Ty::Boolean, "True by default, CloudStack will firstly try to start the VM on the last host where it run on before stopping, if destination host is not specified."),
         ],
         response: VM_FIELDS,
-        handler: Some(commands::vm::start),
     },
     ApiSpec {
         name: "stopVirtualMachine",
@@ -758,7 +745,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("forced", Ty::Boolean, "Force stop the VM (vm is marked as Stopped even when command fails to be send to the backend, otherwise a force poweroff is attempted). To be used if the caller knows the VM is stopped and should be marked as such."),
         ],
         response: VM_FIELDS,
-        handler: Some(commands::vm::stop),
     },
     ApiSpec {
         name: "rebootVirtualMachine",
@@ -771,7 +757,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("forced", Ty::Boolean, "Force reboot the VM (VM is Stopped and then Started)"),
         ],
         response: VM_FIELDS,
-        handler: Some(commands::vm::reboot),
     },
     ApiSpec {
         name: "destroyVirtualMachine",
@@ -785,7 +770,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("volumeids", Ty::List, "Comma separated list of UUIDs for volumes that will be deleted"),
         ],
         response: VM_FIELDS,
-        handler: Some(commands::vm::destroy),
     },
     ApiSpec {
         name: "queryAsyncJobResult",
@@ -795,7 +779,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
         related: "",
         params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job, "listAsyncJobs")],
         response: JOB_FIELDS,
-        handler: Some(commands::jobs::query_async_job_result),
     },
     ApiSpec {
         name: "listAsyncJobs",
@@ -807,7 +790,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("startdate", Ty::Date, "The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"),
         ],
         response: JOB_FIELDS,
-        handler: Some(super::list_async_jobs::list_async_jobs),
     },
     ApiSpec {
         name: "createTags",
@@ -822,7 +804,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("customer", Ty::Str, "identifies client specific tag. When the value is not null, the tag can't be used by cloudStack code internally"),
         ],
         response: SUCCESS_FIELDS,
-        handler: Some(commands::tags::create_tags),
     },
     ApiSpec {
         name: "deleteTags",
@@ -836,7 +817,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("resourceids", Ty::List, "Delete tags for resource id(s)").req(),
         ],
         response: SUCCESS_FIELDS,
-        handler: Some(commands::tags::delete_tags),
     },
     ApiSpec {
         name: "listTags",
@@ -852,7 +832,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("customer", Ty::Str, "list by customer name"),
         ],
         response: TAG_FIELDS,
-        handler: Some(commands::tags::list_tags),
     },
     ApiSpec {
         name: "createPortForwardingRule",
@@ -880,7 +859,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("fordisplay", Ty::Boolean, "an optional field, whether to the display the rule to the end user or not"),
         ],
         response: RULE_FIELDS,
-        handler: Some(commands::address::create_port_forwarding_rule),
     },
     ApiSpec {
         name: "listPortForwardingRules",
@@ -897,7 +875,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             TAGS,
         ],
         response: RULE_FIELDS,
-        handler: Some(commands::address::list_port_forwarding_rules),
     },
     ApiSpec {
         name: "deletePortForwardingRule",
@@ -907,7 +884,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
         related: "",
         params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule, "listPortForwardingRules")],
         response: SUCCESS_FIELDS,
-        handler: Some(commands::address::delete_port_forwarding_rule),
     },
     ApiSpec {
         name: "login",
@@ -924,7 +900,6 @@ pub(crate) static APIS: &[ApiSpec] = &[
             p("domainId", Ty::Long, "The id of the domain that the user belongs to. If both domain and domainId are passed in, \"domainId\" parameter takes precedence."),
         ],
         response: LOGIN_FIELDS,
-        handler: None,
     },
     ApiSpec {
         name: "logout",
@@ -934,21 +909,147 @@ pub(crate) static APIS: &[ApiSpec] = &[
         related: "",
         params: &[],
         response: LOGOUT_FIELDS,
-        handler: None,
     },
 ];
 
-static BY_NAME: LazyLock<HashMap<&'static str, &'static ApiSpec>> =
-    LazyLock::new(|| APIS.iter().map(|api| (api.name, api)).collect());
-
-/// A registered command, by its exact (case-sensitive) name, as the server's
-/// command map is keyed.
-pub(crate) fn find(name: &str) -> Option<&'static ApiSpec> {
-    BY_NAME.get(name).copied()
+/// A command the simulator answers: the catalogue's description, the
+/// hand-written one if any, and its handler if it has hand-written semantics
+/// (else the generic resource model answers it).
+pub(crate) struct Command {
+    /// The exact name.
+    pub name: &'static str,
+    /// `<lowercase name>response`.
+    pub key: &'static str,
+    /// The shared catalogue's entry.
+    pub cat: &'static crate::catalog::Api,
+    /// The hand-written description, for the long-standing commands.
+    pub described: Option<&'static ApiSpec>,
+    /// The `cmd` its jobs show (a Java class name, as the server's).
+    pub job_cmd: &'static str,
 }
 
-/// The parameter layer's checks, in declaration order; the first failure wins.
-pub(crate) fn check_params(api: &ApiSpec, params: &Params, st: &State) -> Result<(), ApiError> {
+impl Command {
+    /// The command name lower-cased, as error texts spell it.
+    pub fn lower(&self) -> &'static str {
+        &self.key[..self.key.len() - "response".len()]
+    }
+
+    /// Whether it answers with a job.
+    pub fn is_async(&self) -> bool {
+        self.described
+            .map_or(self.cat.is_async, |spec| spec.isasync)
+    }
+}
+
+static COMMANDS: LazyLock<HashMap<&'static str, Command>> = LazyLock::new(|| {
+    let described: HashMap<&str, &'static ApiSpec> =
+        DESCRIBED.iter().map(|spec| (spec.name, spec)).collect();
+    crate::catalog::builtin()
+        .apis()
+        .iter()
+        .map(|api| {
+            let name: &'static str = &api.name;
+            let key: &'static str =
+                Box::leak(format!("{}response", name.to_ascii_lowercase()).into_boxed_str());
+            let mut class = name.to_string();
+            if let Some(first) = class.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            let job_cmd: &'static str =
+                Box::leak(format!("org.apache.cloudstack.api.command.{class}Cmd").into_boxed_str());
+            (
+                name,
+                Command {
+                    name,
+                    key,
+                    cat: api,
+                    described: described.get(name).copied(),
+                    job_cmd,
+                },
+            )
+        })
+        .collect()
+});
+
+/// A command by its exact (case-sensitive) name, as the server's command
+/// map is keyed.
+pub(crate) fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.get(name)
+}
+
+/// The fields of a command's answer (of one element for a list).
+pub(crate) fn fields_of(name: &str) -> &'static crate::catalog::Fields {
+    static EMPTY: LazyLock<crate::catalog::Fields> = LazyLock::new(Default::default);
+    find(name).map_or(&EMPTY, |command| command.cat.response.fields())
+}
+
+/// Every command, sorted by name.
+pub(crate) fn all() -> Vec<&'static Command> {
+    let mut all: Vec<&'static Command> = COMMANDS.values().collect();
+    all.sort_unstable_by_key(|command| command.name);
+    all
+}
+
+/// The parameter layer's checks; the first failure wins.
+pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
+    match command.described {
+        Some(spec) => check_params(spec, params, st),
+        None => check_catalogued(command, params, st),
+    }
+}
+
+/// The checks of a command known only from the catalogue, in its
+/// (alphabetical) parameter order.
+fn check_catalogued(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
+    use crate::catalog::ValueType;
+    let lower = command.lower();
+    for spec in &command.cat.params {
+        let name: &str = &spec.name;
+        let key = name.to_ascii_lowercase();
+        if spec.kind == ValueType::Map {
+            if params.map(&key).is_some() {
+                continue;
+            }
+            if let Some(value) = params.get(&key) {
+                return Err(ApiError::bad_value(lower, value, name));
+            }
+            if spec.required {
+                return Err(ApiError::missing(lower, name));
+            }
+            continue;
+        }
+        let Some(value) = params.get(&key) else {
+            if spec.required {
+                return Err(ApiError::missing(lower, name));
+            }
+            continue;
+        };
+        let entity = spec.entity.as_deref();
+        let bad_number = match spec.kind {
+            ValueType::Integer | ValueType::Short => value.trim().parse::<i32>().is_err(),
+            ValueType::Long => value.trim().parse::<i64>().is_err(),
+            ValueType::Date | ValueType::TzDate => parse_date(value).is_none(),
+            _ => false,
+        };
+        if bad_number {
+            return Err(ApiError::bad_value(lower, value, name));
+        }
+        let ids = match (spec.kind, entity) {
+            (ValueType::Uuid, Some(entity)) => Some((entity, vec![value])),
+            (ValueType::List, Some(entity)) => Some((entity, split_list(value))),
+            _ => None,
+        };
+        if let Some((entity, ids)) = ids {
+            if let Some(bad) = ids.into_iter().find(|id| !st.entity_exists(entity, id)) {
+                return Err(ApiError::no_entity(lower, name, bad));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The checks of a described command, in declaration order; the first failure wins.
+fn check_params(api: &ApiSpec, params: &Params, st: &State) -> Result<(), ApiError> {
     let command = api.lower();
     for spec in api.params {
         let name = spec.name;
@@ -1036,64 +1137,113 @@ pub(crate) fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 #[derive(Serialize)]
-struct ParamView {
-    name: &'static str,
-    description: &'static str,
+struct ParamView<'a> {
+    name: &'a str,
+    description: &'a str,
     #[serde(rename = "type")]
     ty: &'static str,
     length: u32,
     required: bool,
     #[serde(skip_serializing_if = "str::is_empty")]
-    related: &'static str,
+    related: &'a str,
 }
 
 #[derive(Serialize)]
-struct FieldView {
-    name: &'static str,
+struct FieldView<'a> {
+    name: &'a str,
     description: &'static str,
     #[serde(rename = "type")]
-    ty: &'static str,
+    ty: String,
 }
 
 /// One `listApis` entry (`ApiDiscoveryResponse`).
 #[derive(Serialize)]
-pub(crate) struct ApiView {
-    name: &'static str,
-    description: &'static str,
+pub(crate) struct ApiView<'a> {
+    name: &'a str,
+    description: &'a str,
     isasync: bool,
     #[serde(skip_serializing_if = "str::is_empty")]
-    related: &'static str,
-    params: Vec<ParamView>,
-    response: Vec<FieldView>,
+    related: &'a str,
+    params: Vec<ParamView<'a>>,
+    response: Vec<FieldView<'a>>,
 }
 
-pub(crate) fn api_view(api: &'static ApiSpec) -> ApiView {
+/// A command as `listApis` describes it: the hand-written description when
+/// there is one, else the catalogue's facts (no descriptions; `related`
+/// names the list command of an id parameter's entity).
+pub(crate) fn api_view(command: &'static Command) -> ApiView<'static> {
+    if let Some(api) = command.described {
+        return ApiView {
+            name: api.name,
+            description: api.description,
+            isasync: api.isasync,
+            related: api.related,
+            params: api
+                .params
+                .iter()
+                .map(|p| ParamView {
+                    name: p.name,
+                    description: p.description,
+                    ty: p.ty.as_str(),
+                    length: p.length,
+                    required: p.required,
+                    related: p.related,
+                })
+                .collect(),
+            response: api
+                .response
+                .iter()
+                .map(|&(name, ty, description)| FieldView {
+                    name,
+                    description,
+                    ty: ty.to_string(),
+                })
+                .collect(),
+        };
+    }
+    let catalog = crate::catalog::builtin();
+    let api = command.cat;
     ApiView {
-        name: api.name,
-        description: api.description,
-        isasync: api.isasync,
-        related: api.related,
+        name: command.name,
+        description: "",
+        isasync: api.is_async,
+        related: "",
         params: api
             .params
             .iter()
             .map(|p| ParamView {
-                name: p.name,
-                description: p.description,
-                ty: p.ty.as_str(),
-                length: p.length,
+                name: &p.name,
+                description: "",
+                ty: p.kind.as_str(),
+                length: 255,
                 required: p.required,
-                related: p.related,
+                related: p
+                    .entity
+                    .as_deref()
+                    .and_then(|entity| catalog.list_command_for_entity(entity))
+                    .map_or("", |list| &list.name),
             })
             .collect(),
         response: api
             .response
+            .fields()
             .iter()
-            .map(|&(name, ty, description)| FieldView {
-                name,
-                description,
-                ty,
+            .map(|field| FieldView {
+                name: &field.name,
+                description: "",
+                ty: field_type_name(&field.kind),
             })
             .collect(),
+    }
+}
+
+/// A response field's type as `listApis` names it.
+fn field_type_name(kind: &crate::catalog::FieldType) -> String {
+    use crate::catalog::FieldType;
+    match kind {
+        FieldType::Value(ty) => ty.as_str().to_string(),
+        FieldType::Values(_) | FieldType::Objects(_) => "list".into(),
+        FieldType::Object(_) => "object".into(),
     }
 }
 
@@ -1103,7 +1253,7 @@ mod tests {
 
     #[test]
     fn response_keys_are_lowercase_names() {
-        for api in APIS {
+        for api in DESCRIBED {
             assert_eq!(
                 api.key,
                 format!("{}response", api.name.to_ascii_lowercase()),
@@ -1125,6 +1275,7 @@ mod tests {
             );
         }
         assert!(find("listZones").is_some());
+        assert!(find("listSSHKeyPairs").is_some(), "every catalogue command");
         assert!(
             find("listzones").is_none(),
             "command names are case-sensitive on the server"
@@ -1134,6 +1285,8 @@ mod tests {
     #[test]
     fn deploy_requires_zone_offering_template_in_that_order() {
         let required: Vec<_> = find("deployVirtualMachine")
+            .unwrap()
+            .described
             .unwrap()
             .params
             .iter()

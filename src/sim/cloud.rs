@@ -2,7 +2,7 @@
 //! templates and service offerings, the built-in demo cloud, and loading one
 //! from a JSON or TOML file (`--cloud FILE`, documented in `docs/simulator.md`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -28,6 +28,164 @@ pub struct Cloud {
     /// Compute offerings.
     #[serde(default)]
     pub service_offerings: Vec<ServiceOffering>,
+    /// Objects of any other kind, by the key or noun of the list command
+    /// that lists them (`diskoffering`, `volumes`, `sshkeypair`…): each is
+    /// a map of that list's fields; `id` (a uuid) is generated when absent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub objects: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    /// Virtual machines that already exist (a snapshot's VMs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_machines: Vec<VirtualMachine>,
+    /// Public IP addresses already allocated, besides the networks' source-NAT ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_ips: Vec<PublicAddress>,
+    /// Port forwarding rules that already exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub port_forwarding_rules: Vec<PortForwardingRule>,
+    /// Tags of the resources above (and of `objects`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagSpec>,
+    /// Members of `objects` (the VM ids of a load balancer rule), by the
+    /// object's id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<String, Vec<String>>,
+    /// `objects` hold every field their objects have (a snapshot): none is
+    /// made up for them, so lists answer exactly as the source did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub complete_objects: bool,
+}
+
+/// A virtual machine that exists when the simulator starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualMachine {
+    /// VM uuid.
+    pub id: String,
+    /// Host name.
+    pub name: String,
+    /// Display name; the name by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub displayname: Option<String>,
+    /// Uuid of its zone.
+    pub zoneid: String,
+    /// Uuid of its template (a template of the file).
+    pub templateid: String,
+    /// Uuid of its service offering (an offering of the file).
+    pub serviceofferingid: String,
+    /// `Running` (default), `Stopped`, `Destroyed` or `Error`; other states
+    /// (`Starting`, `Migrating`…) are served as `Running`.
+    #[serde(default = "default_vm_state")]
+    pub state: String,
+    /// Its NICs, the default one first.
+    #[serde(default)]
+    pub nics: Vec<VmNic>,
+    /// SSH key pair names, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypairs: Option<String>,
+    /// Its group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Creation date as the server wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Instance name (`i-2-7-VM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instancename: Option<String>,
+}
+
+/// A NIC of a [`VirtualMachine`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmNic {
+    /// NIC uuid.
+    pub id: String,
+    /// Uuid of its network (a network of the file).
+    pub networkid: String,
+    /// Its guest address, inside the network's CIDR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipaddress: Option<String>,
+    /// MAC address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macaddress: Option<String>,
+    /// The VM's default NIC.
+    #[serde(default)]
+    pub isdefault: bool,
+}
+
+/// A public IP address allocated to the account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicAddress {
+    /// Address uuid.
+    pub id: String,
+    /// The IPv4 address.
+    pub ipaddress: String,
+    /// Uuid of its zone.
+    pub zoneid: String,
+    /// Network it is associated with, if any (a network of the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub networkid: Option<String>,
+    /// The network's source-NAT address.
+    #[serde(default)]
+    pub issourcenat: bool,
+    /// Static NAT to this VM (a VM of the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualmachineid: Option<String>,
+    /// The VM's guest address for static NAT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vmipaddress: Option<String>,
+}
+
+/// A port forwarding rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortForwardingRule {
+    /// Rule uuid.
+    pub id: String,
+    /// Uuid of its public IP (of `public_ips` or a network's source NAT).
+    pub ipaddressid: String,
+    /// Uuid of its VM.
+    pub virtualmachineid: String,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// First private port.
+    pub privateport: u16,
+    /// Last private port; the first by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privateendport: Option<u16>,
+    /// First public port.
+    pub publicport: u16,
+    /// Last public port; the first by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publicendport: Option<u16>,
+    /// Source CIDRs, comma-separated; `0.0.0.0/0` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidrlist: Option<String>,
+    /// The VM's guest address the rule forwards to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vmguestip: Option<String>,
+}
+
+/// A tag on a resource.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagSpec {
+    /// Tag key.
+    pub key: String,
+    /// Tag value.
+    pub value: String,
+    /// The server's resource type (`UserVm`, `Network`…).
+    pub resourcetype: String,
+    /// Uuid of the tagged resource.
+    pub resourceid: String,
+}
+
+fn is_demo_password(password: &str) -> bool {
+    password == super::DEMO_PASSWORD
+}
+
+fn default_vm_state() -> String {
+    "Running".into()
 }
 
 /// The account, its user and its domain. Its defaults are the demo login
@@ -41,7 +199,9 @@ pub struct Account {
     pub id: String,
     /// Login name of the account's user.
     pub username: String,
-    /// That user's password (for `login`).
+    /// That user's password (for `login`). The demo password is not
+    /// written out (a snapshot holds no password field at all).
+    #[serde(skip_serializing_if = "is_demo_password")]
     pub password: String,
     /// User uuid.
     pub userid: String,
@@ -380,6 +540,13 @@ impl Cloud {
                     16384,
                 ),
             ],
+            objects: BTreeMap::new(),
+            virtual_machines: Vec::new(),
+            public_ips: Vec::new(),
+            port_forwarding_rules: Vec::new(),
+            tags: Vec::new(),
+            members: BTreeMap::new(),
+            complete_objects: false,
         }
     }
 
@@ -458,6 +625,152 @@ impl Cloud {
         }
         for offering in &self.service_offerings {
             check_id("service offering", &offering.name, &offering.id)?;
+        }
+        self.validate_existing(&zone_ids, &mut check_id)?;
+        for (key, items) in &self.objects {
+            if super::api::infra::list_command_for_key(key).is_none() {
+                return Err(format!(
+                    "objects: `{key}` is not a kind of object any list command of the catalogue lists"
+                ));
+            }
+            for (position, item) in items.iter().enumerate() {
+                let name = item
+                    .get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| format!("#{}", position + 1), str::to_string);
+                match item.get("id") {
+                    None => {}
+                    Some(serde_json::Value::String(id)) => check_id(key, &name, id)?,
+                    Some(other) => {
+                        return Err(format!("{key} `{name}`: id {other} is not a string"))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Cloud {
+    /// Checks the VMs, public IPs, rules and tags: ids and references.
+    fn validate_existing(
+        &self,
+        zone_ids: &HashSet<String>,
+        check_id: &mut impl FnMut(&str, &str, &str) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let lower = |id: &str| id.to_ascii_lowercase();
+        let networks: HashSet<String> = self.networks.iter().map(|n| lower(&n.id)).collect();
+        let templates: HashSet<String> = self.templates.iter().map(|t| lower(&t.id)).collect();
+        let offerings: HashSet<String> = self
+            .service_offerings
+            .iter()
+            .map(|o| lower(&o.id))
+            .collect();
+        let missing = |what: &str, name: &str, field: &str, id: &str| {
+            format!("{what} `{name}`: {field} `{id}` is not defined")
+        };
+        for vm in &self.virtual_machines {
+            check_id("virtual machine", &vm.name, &vm.id)?;
+            if !zone_ids.contains(&lower(&vm.zoneid)) {
+                return Err(missing("virtual machine", &vm.name, "zone", &vm.zoneid));
+            }
+            if !templates.contains(&lower(&vm.templateid)) {
+                return Err(missing(
+                    "virtual machine",
+                    &vm.name,
+                    "template",
+                    &vm.templateid,
+                ));
+            }
+            if !offerings.contains(&lower(&vm.serviceofferingid)) {
+                return Err(missing(
+                    "virtual machine",
+                    &vm.name,
+                    "service offering",
+                    &vm.serviceofferingid,
+                ));
+            }
+            for nic in &vm.nics {
+                check_id("NIC of virtual machine", &vm.name, &nic.id)?;
+                if !networks.contains(&lower(&nic.networkid)) {
+                    return Err(missing(
+                        "virtual machine",
+                        &vm.name,
+                        "network",
+                        &nic.networkid,
+                    ));
+                }
+                if let Some(address) = &nic.ipaddress {
+                    address.parse::<Ipv4Addr>().map_err(|_| {
+                        format!(
+                            "virtual machine `{}`: `{address}` is not an IPv4 address",
+                            vm.name
+                        )
+                    })?;
+                }
+            }
+        }
+        let vms: HashSet<String> = self.virtual_machines.iter().map(|v| lower(&v.id)).collect();
+        let mut addresses: HashSet<String> = self
+            .networks
+            .iter()
+            .filter_map(|n| n.source_nat_ip.as_ref())
+            .map(|ip| lower(&ip.id))
+            .collect();
+        for ip in &self.public_ips {
+            check_id("public IP", &ip.ipaddress, &ip.id)?;
+            ip.ipaddress
+                .parse::<Ipv4Addr>()
+                .map_err(|_| format!("public IP `{}` is not an IPv4 address", ip.ipaddress))?;
+            if !zone_ids.contains(&lower(&ip.zoneid)) {
+                return Err(missing("public IP", &ip.ipaddress, "zone", &ip.zoneid));
+            }
+            if let Some(network) = ip
+                .networkid
+                .as_deref()
+                .filter(|n| !networks.contains(&lower(n)))
+            {
+                return Err(missing("public IP", &ip.ipaddress, "network", network));
+            }
+            if let Some(vm) = ip
+                .virtualmachineid
+                .as_deref()
+                .filter(|v| !vms.contains(&lower(v)))
+            {
+                return Err(missing("public IP", &ip.ipaddress, "virtual machine", vm));
+            }
+            addresses.insert(lower(&ip.id));
+        }
+        for rule in &self.port_forwarding_rules {
+            check_id(
+                "port forwarding rule",
+                &rule.publicport.to_string(),
+                &rule.id,
+            )?;
+            if !addresses.contains(&lower(&rule.ipaddressid)) {
+                return Err(missing(
+                    "port forwarding rule",
+                    &rule.id,
+                    "public IP",
+                    &rule.ipaddressid,
+                ));
+            }
+            if !vms.contains(&lower(&rule.virtualmachineid)) {
+                return Err(missing(
+                    "port forwarding rule",
+                    &rule.id,
+                    "virtual machine",
+                    &rule.virtualmachineid,
+                ));
+            }
+        }
+        for tag in &self.tags {
+            if super::state::ResourceType::parse(&tag.resourcetype).is_none() {
+                return Err(format!(
+                    "tag `{}`: `{}` is not a resource type that takes tags",
+                    tag.key, tag.resourcetype
+                ));
+            }
         }
         Ok(())
     }

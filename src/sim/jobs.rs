@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::state::{cs_date, State, Tag, VmState};
+use super::state::{cs_date, State, VmState};
 
 /// What a VM job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,9 @@ pub(crate) enum VmOp {
     Expunge,
 }
 
+/// A job's effect on the world, returning the `jobresult`.
+pub(crate) type Effect = Box<dyn FnOnce(&mut State) -> Value + Send>;
+
 /// The effect applied when a job completes successfully.
 pub(crate) enum Action {
     /// A VM operation: `during` is shown while it runs, `after` once done,
@@ -34,27 +37,9 @@ pub(crate) enum Action {
         after: VmState,
         before: VmState,
     },
-    AssociateIp {
-        ip: usize,
-    },
-    DisassociateIp {
-        ip: usize,
-    },
-    CreateTags {
-        tags: Vec<Tag>,
-    },
-    /// Deletes tags of these resources: all of them, or only the given keys
-    /// (and values, when given).
-    DeleteTags {
-        ids: Vec<String>,
-        keys: Vec<(String, Option<String>)>,
-    },
-    CreateRule {
-        rule: usize,
-    },
-    DeleteRule {
-        rule: usize,
-    },
+    /// Any other effect: run on success, its value is the `jobresult`.
+    /// Each API group defines its own (see `api/`).
+    Effect(Effect),
 }
 
 pub(crate) struct Job {
@@ -199,85 +184,12 @@ impl State {
                 before,
                 ..
             } => {
-                self.vms[vm].queue.pop_front();
-                self.vms[vm].state = after;
-                match op {
-                    VmOp::Deploy => self.stats.created += 1,
-                    VmOp::Destroy | VmOp::Expunge
-                        if !matches!(
-                            before,
-                            VmState::Destroyed | VmState::Expunging | VmState::Error
-                        ) =>
-                    {
-                        self.stats.destroyed += 1
-                    }
-                    _ => {}
-                }
-                if matches!(op, VmOp::Destroy | VmOp::Expunge) {
-                    self.release_vm(vm, op == VmOp::Expunge);
-                }
                 let job_id = self.jobs[index].id.clone();
-                let mut view =
-                    serde_json::to_value(self.vm_view(vm, op == VmOp::Deploy)).expect("in-memory");
-                if let Value::Object(map) = &mut view {
-                    map.insert("jobid".into(), Value::String(job_id));
-                    map.insert("jobstatus".into(), Value::from(0));
-                }
-                if op == VmOp::Expunge {
-                    self.vms[vm].removed = true;
-                    let id = self.vms[vm].id.clone();
-                    self.remove_tags(&id, |_| true);
-                    for rule in self.rules.iter_mut().filter(|r| r.vm == vm) {
-                        rule.removed = true;
-                    }
-                }
+                let result = self.finish_vm_job(vm, op, before, after, job_id);
                 self.start_next_vm_job(vm);
-                serde_json::json!({ "virtualmachine": view })
+                result
             }
-            Action::AssociateIp { ip } => {
-                self.ips[ip].state = "Allocated";
-                let view = serde_json::to_value(self.ip_view(ip)).expect("in-memory");
-                serde_json::json!({ "ipaddress": view })
-            }
-            Action::DisassociateIp { ip } => {
-                let rt = &mut self.ips[ip];
-                rt.removed = true;
-                let (zone, address, id) = (rt.zone, rt.address, rt.id.clone());
-                self.zones[zone].ips_used.remove(&address);
-                self.remove_tags(&id, |_| true);
-                for rule in self.rules.iter_mut().filter(|r| r.ip == ip) {
-                    rule.removed = true;
-                }
-                serde_json::json!({ "success": true })
-            }
-            Action::CreateTags { tags } => {
-                for tag in tags {
-                    self.add_tag(tag);
-                }
-                serde_json::json!({ "success": true })
-            }
-            Action::DeleteTags { ids, keys } => {
-                for id in ids {
-                    self.remove_tags(&id, |tag| {
-                        keys.is_empty()
-                            || keys.iter().any(|(k, v)| {
-                                tag.key == *k && v.as_ref().is_none_or(|v| tag.value == *v)
-                            })
-                    });
-                }
-                serde_json::json!({ "success": true })
-            }
-            Action::CreateRule { rule } => {
-                self.rules[rule].state = "Active";
-                let view = serde_json::to_value(self.rule_view(rule)).expect("in-memory");
-                serde_json::json!({ "portforwardingrule": view })
-            }
-            Action::DeleteRule { rule } => {
-                self.rules[rule].removed = true;
-                let id = self.rules[rule].id.clone();
-                self.remove_tags(&id, |_| true);
-                serde_json::json!({ "success": true })
-            }
+            Action::Effect(effect) => effect(self),
         }
     }
 

@@ -21,16 +21,19 @@
 //! Layout: `server` routes requests and runs the checks in the server's
 //! order, `auth` verifies signatures and rate limits, `session` handles
 //! login/logout, `catalog` describes every command (for `listApis` and the
-//! parameter checks), `commands` holds one function per API, `state`,
-//! `jobs` and `views` hold the world, its jobs and its JSON shapes.
+//! parameter checks), `api` holds the commands grouped by API group (each
+//! group's handlers, views and job effects in one file), `state` and `jobs`
+//! hold the world and its jobs, `views` the pieces views share.
 
+mod api;
 mod auth;
 mod catalog;
 mod cloud;
-mod commands;
+mod existing;
 mod jobs;
-mod list_async_jobs;
+mod journal;
 mod listener;
+mod objects;
 mod params;
 mod respond;
 mod server;
@@ -49,11 +52,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use cloud::{
-    load_cloud_file, Account, Cloud, Network, PublicIpSpec, ServiceOffering, Template, Zone,
-    DEMO_NETWORK_ID, DEMO_OFFERING_SMALL_ID, DEMO_SOURCE_NAT_IP_ID, DEMO_TEMPLATE_ID,
-    DEMO_ZONE2_ID, DEMO_ZONE_ID,
+    load_cloud_file, Account, Cloud, Network, PortForwardingRule, PublicAddress, PublicIpSpec,
+    ServiceOffering, TagSpec, Template, VirtualMachine, VmNic, Zone, DEMO_NETWORK_ID,
+    DEMO_OFFERING_SMALL_ID, DEMO_SOURCE_NAT_IP_ID, DEMO_TEMPLATE_ID, DEMO_ZONE2_ID, DEMO_ZONE_ID,
 };
 pub use jobs::DEFAULT_JOB_DELAY;
+pub use journal::JournalEntry;
 
 /// The API key the simulator accepts when none is given.
 pub const DEMO_API_KEY: &str = "csctl-demo-api-key";
@@ -225,6 +229,32 @@ impl RunningSim {
         }
     }
 
+    /// Every state-changing request received so far (commands the catalogue
+    /// does not call read-only), in order, with job results where done.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        let mut state = self.shared.lock();
+        state.settle(Instant::now());
+        journal::read(&state)
+    }
+
+    /// How many authenticated requests each command received (those that
+    /// reached their handler), by exact command name.
+    pub fn commands_received(&self) -> std::collections::BTreeMap<String, u64> {
+        let state = self.shared.lock();
+        state
+            .received
+            .iter()
+            .map(|(name, count)| (name.to_string(), *count))
+            .collect()
+    }
+
+    /// Makes sure every job accepted so far has completed (for `run --plan`,
+    /// whose journal wants their results): settles as if `delay` had passed.
+    pub fn settle_after(&self, delay: Duration) {
+        let mut state = self.shared.lock();
+        state.settle(Instant::now() + delay);
+    }
+
     /// Stops accepting connections, lets requests in flight finish (5 s at
     /// most) and returns.
     pub async fn shutdown(mut self) {
@@ -249,6 +279,11 @@ impl Drop for RunningSim {
             let _ = stop.send(());
         }
     }
+}
+
+/// Whether tags may name this resource type (`UserVm`, `Network`…, any case).
+pub fn tag_type_known(resourcetype: &str) -> bool {
+    state::ResourceType::parse(resourcetype).is_some()
 }
 
 /// Binds the listen address and serves on a task of the current tokio

@@ -99,9 +99,28 @@ impl Params {
         Ok(params)
     }
 
+    /// Parameters holding one scalar.
+    pub fn single(name: &str, value: &str) -> Params {
+        let mut params = Params::default();
+        params
+            .scalars
+            .insert(name.to_ascii_lowercase(), value.to_string());
+        params
+    }
+
     /// A scalar parameter (name in lower case).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.scalars.get(name).map(String::as_str)
+    }
+
+    /// Every scalar parameter (lower-cased name, value), in no order.
+    pub fn scalars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.scalars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Whether a map parameter was given.
+    pub fn has_map(&self, name: &str) -> bool {
+        self.maps.contains_key(name)
     }
 
     /// A boolean: `true` in any case is true, anything else false.

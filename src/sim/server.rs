@@ -14,10 +14,11 @@ use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
 
+use super::api::{self, Ctx};
 use super::auth::{self, RateLimiter, BAD_SESSION, BAD_SIGNATURE};
-use super::catalog::{self, ApiSpec};
+use super::catalog::{self, Command};
 use super::cloud::Account;
-use super::commands::Ctx;
+use super::journal;
 use super::params::{self, Params};
 use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
 use super::session::{self, SessionCheck, Sessions};
@@ -191,9 +192,9 @@ impl Shared {
 
     /// Runs an authenticated command: map unpacking, the parameter checks,
     /// then its handler, with the state locked and settled.
-    fn dispatch(&self, api: &'static ApiSpec, raw: &[(String, String)]) -> Reply {
-        let Some(handler) = api.handler else {
-            // login and logout never get here.
+    fn dispatch(&self, api: &'static Command, raw: &[(String, String)]) -> Reply {
+        if matches!(api.name, "login" | "logout") {
+            // Answered before dispatch; never here.
             return error_reply(
                 api.key,
                 &ApiError::new(
@@ -202,7 +203,7 @@ impl Shared {
                     "Please use HTTP POST to authenticate using this API",
                 ),
             );
-        };
+        }
         let params = match Params::parse(raw) {
             Ok(params) => params,
             Err(error) => return error_reply(api.key, &error),
@@ -210,16 +211,31 @@ impl Shared {
         let now = Instant::now();
         let mut state = self.lock();
         state.settle(now);
-        if let Err(error) = catalog::check_params(api, &params, &state) {
+        if let Err(error) = catalog::check(api, &params, &state) {
             return error_reply(api.key, &error);
         }
+        let handler = api::handler(api.name);
         let mut ctx = Ctx {
             st: &mut state,
             now,
             wall: Utc::now(),
             api,
         };
-        handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error))
+        *ctx.st.received.entry(api.name).or_default() += 1;
+        let changes = !crate::catalog::builtin().is_read_only(api.name);
+        let target_name = changes.then(|| journal::before(ctx.st, raw)).flatten();
+        let reply = handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error));
+        if changes {
+            journal::record(
+                ctx.st,
+                api.name,
+                raw,
+                reply.status,
+                &reply.body,
+                target_name,
+            );
+        }
+        reply
     }
 }
 
@@ -275,6 +291,8 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/client/api", get(api).post(api))
+        // The server maps `/api/*`: clients that add a slash (py-acs-sdk) are served too.
+        .route("/client/api/", get(api).post(api))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }

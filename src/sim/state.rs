@@ -14,6 +14,7 @@ use rand::{RngCore, SeedableRng};
 
 use super::cloud::{self, Account, Cloud, Network, ServiceOffering, Template, Zone};
 use super::jobs::Job;
+use super::objects::Objects;
 
 /// A date as the server writes it: `yyyy-MM-dd'T'HH:mm:ss+0000`.
 pub(crate) fn cs_date(at: DateTime<Utc>) -> String {
@@ -54,43 +55,70 @@ impl VmState {
     }
 }
 
-/// Resource types that can carry tags.
+/// Resource types that can carry tags: the server's name and the kind of
+/// object it names (see [`super::objects::kind_of`]).
+const TAGGABLE: &[(&str, &str)] = &[
+    ("UserVm", "virtualmachine"),
+    ("Template", "template"),
+    ("Network", "network"),
+    ("PublicIpAddress", "publicipaddress"),
+    ("PortForwardingRule", "portforwardingrule"),
+    ("Zone", "zone"),
+    ("ISO", "iso"),
+    ("Volume", "volume"),
+    ("Snapshot", "snapshot"),
+    ("SecurityGroup", "securitygroup"),
+    ("FirewallRule", "firewallrule"),
+    ("LoadBalancer", "loadbalancerrule"),
+    ("Project", "project"),
+    ("Vpc", "vpc"),
+    ("NetworkACL", "networkacl"),
+    ("StaticRoute", "staticroute"),
+    ("VMSnapshot", "vmsnapshot"),
+    ("RemoteAccessVpn", "remoteaccessvpn"),
+    ("ServiceOffering", "serviceoffering"),
+    ("DiskOffering", "diskoffering"),
+    ("Storage", "storagepool"),
+    ("User", "user"),
+    ("Domain", "domain"),
+    ("Account", "account"),
+    ("AutoScaleVmGroup", "autoscalevmgroup"),
+    ("KubernetesCluster", "kubernetescluster"),
+    ("NetworkOffering", "networkoffering"),
+    ("VpcOffering", "vpcoffering"),
+    ("GuestOs", "ostype"),
+    ("SnapshotPolicy", "snapshotpolicy"),
+    ("VpnGateway", "vpngateway"),
+    ("CustomerGateway", "vpncustomergateway"),
+    ("VpnConnection", "vpnconnection"),
+    ("AffinityGroup", "affinitygroup"),
+    ("UserData", "userdata"),
+];
+
+/// A resource type that can carry tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ResourceType {
-    UserVm,
-    Template,
-    Network,
-    PublicIpAddress,
-    PortForwardingRule,
-    Zone,
+pub(crate) struct ResourceType {
+    name: &'static str,
+    kind: &'static str,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 6] = [
-        ResourceType::UserVm,
-        ResourceType::Template,
-        ResourceType::Network,
-        ResourceType::PublicIpAddress,
-        ResourceType::PortForwardingRule,
-        ResourceType::Zone,
-    ];
-
+    /// The server's name, e.g. `UserVm`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::UserVm => "UserVm",
-            ResourceType::Template => "Template",
-            ResourceType::Network => "Network",
-            ResourceType::PublicIpAddress => "PublicIpAddress",
-            ResourceType::PortForwardingRule => "PortForwardingRule",
-            ResourceType::Zone => "Zone",
-        }
+        self.name
+    }
+
+    /// The kind of object it names.
+    pub fn kind(self) -> &'static str {
+        self.kind
     }
 
     /// Case-insensitive, as `TaggedResourceService.getResourceType`.
     pub fn parse(text: &str) -> Option<ResourceType> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text))
+        TAGGABLE
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text))
+            .map(|&(name, kind)| ResourceType { name, kind })
     }
 }
 
@@ -202,6 +230,8 @@ pub(crate) struct PublicIp {
     pub state: &'static str,
     pub allocated: String,
     pub removed: bool,
+    /// Static NAT: the VM and its guest address.
+    pub static_nat: Option<(usize, String)>,
 }
 
 pub(crate) struct PfRule {
@@ -247,6 +277,8 @@ pub(crate) struct State {
     pub jobs: Vec<Job>,
     pub rules: Vec<PfRule>,
     pub tags: Vec<Tag>,
+    /// Objects of every other kind (see [`super::objects`]).
+    pub objects: Objects,
     zone_idx: HashMap<String, usize>,
     network_idx: HashMap<String, usize>,
     template_idx: HashMap<String, usize>,
@@ -260,6 +292,10 @@ pub(crate) struct State {
     event_seq: u64,
     instance_seq: u64,
     pub stats: VmCounters,
+    /// Every state-changing request (see [`super::journal`]).
+    pub journal: Vec<super::journal::JournalEntry>,
+    /// How many authenticated requests each command received.
+    pub received: HashMap<&'static str, u64>,
 }
 
 /// Looks an id up the way the database does: case-insensitively.
@@ -301,6 +337,7 @@ impl State {
             jobs: Vec::new(),
             rules: Vec::new(),
             tags: Vec::new(),
+            objects: Objects::default(),
             zone_idx: HashMap::new(),
             network_idx: HashMap::new(),
             template_idx: HashMap::new(),
@@ -314,6 +351,8 @@ impl State {
             event_seq: 0,
             instance_seq: 0,
             stats: VmCounters::default(),
+            journal: Vec::new(),
+            received: HashMap::new(),
         };
         for zone in cloud.zones {
             let host_id = state.uuid();
@@ -380,6 +419,7 @@ impl State {
                     state: "Allocated",
                     allocated: created.clone(),
                     removed: false,
+                    static_nat: None,
                 });
             }
         }
@@ -416,6 +456,16 @@ impl State {
             });
         }
         state.offering_idx = indexed(&state.offerings, |o| &o.spec.id);
+        super::existing::load(
+            &mut state,
+            &cloud.virtual_machines,
+            &cloud.public_ips,
+            &cloud.port_forwarding_rules,
+            &created,
+        );
+        super::api::seed(&mut state, &cloud.objects, cloud.complete_objects);
+        super::existing::load_tags(&mut state, &cloud.tags);
+        super::existing::load_members(&mut state, &cloud.members);
         state
     }
 
@@ -571,16 +621,82 @@ impl State {
 
     /// Whether a resource of this type and id is live (for tags).
     pub fn resource_exists(&self, kind: ResourceType, id: &str) -> bool {
-        match kind {
-            ResourceType::UserVm => self.vm(id).is_some_and(|i| !self.vms[i].removed),
-            ResourceType::Template => self.template(id).is_some(),
-            ResourceType::Network => self.network(id).is_some(),
-            ResourceType::PublicIpAddress => self.ip(id).is_some_and(|i| !self.ips[i].removed),
-            ResourceType::PortForwardingRule => {
-                self.rule(id).is_some_and(|i| !self.rules[i].removed)
+        let typed = match kind.as_str() {
+            "UserVm" => self.vm(id).is_some_and(|i| !self.vms[i].removed),
+            "Template" => self.template(id).is_some(),
+            "Network" => self.network(id).is_some(),
+            "PublicIpAddress" => self.ip(id).is_some_and(|i| !self.ips[i].removed),
+            "PortForwardingRule" => self.rule(id).is_some_and(|i| !self.rules[i].removed),
+            "Zone" => self.zone(id).is_some(),
+            "ServiceOffering" => self.offering(id).is_some(),
+            _ => false,
+        };
+        typed || self.objects.live(kind.kind(), id).is_some()
+    }
+
+    /// Whether an id parameter naming an object of this response class
+    /// (`ZoneResponse`…) names a known row. The classes with hand-written
+    /// rows are checked by kind (their handlers rely on it); any other id
+    /// must name some object of the world.
+    pub fn entity_exists(&self, entity: &str, id: &str) -> bool {
+        let generic = || self.objects.find(id).is_some();
+        match entity {
+            "ZoneResponse" => self.zone(id).is_some() || generic(),
+            "NetworkResponse" => self.network(id).is_some() || generic(),
+            "TemplateResponse" => self.template(id).is_some() || generic(),
+            "ServiceOfferingResponse" => self.offering(id).is_some() || generic(),
+            "UserVmResponse" => self.vm(id).is_some(),
+            "IPAddressResponse" => self.ip(id).is_some(),
+            "AsyncJobResponse" => self.job(id).is_some(),
+            "SecurityGroupRuleResponse" => super::api::securitygroups::rule_exists(self, id),
+            "NicResponse" => {
+                generic()
+                    || self
+                        .vms
+                        .iter()
+                        .any(|vm| vm.nics.iter().any(|nic| nic.id.eq_ignore_ascii_case(id)))
             }
-            ResourceType::Zone => self.zone(id).is_some(),
+            _ => self.id_known(id),
         }
+    }
+
+    /// The name of the row with this id, if it has one.
+    pub fn name_of(&self, id: &str) -> Option<String> {
+        if let Some(i) = self.objects.find(id) {
+            return self.objects[i].str("name").map(str::to_string);
+        }
+        if let Some(i) = self.vm(id) {
+            return Some(self.vms[i].name.clone());
+        }
+        if let Some(i) = self.zone(id) {
+            return Some(self.zones[i].spec.name.clone());
+        }
+        if let Some(i) = self.network(id) {
+            return Some(self.networks[i].spec.name.clone());
+        }
+        if let Some(i) = self.template(id) {
+            return Some(self.templates[i].spec.name.clone());
+        }
+        if let Some(i) = self.offering(id) {
+            return Some(self.offerings[i].spec.name.clone());
+        }
+        self.ip(id).map(|i| self.ips[i].ipaddress.clone())
+    }
+
+    /// Whether any row of the world has this id.
+    pub fn id_known(&self, id: &str) -> bool {
+        self.objects.find(id).is_some()
+            || self.vm(id).is_some()
+            || self.ip(id).is_some()
+            || self.rule(id).is_some()
+            || self.zone(id).is_some()
+            || self.network(id).is_some()
+            || self.template(id).is_some()
+            || self.offering(id).is_some()
+            || self.job(id).is_some()
+            || id.eq_ignore_ascii_case(&self.account.domainid)
+            || id.eq_ignore_ascii_case(&self.account.id)
+            || id.eq_ignore_ascii_case(&self.account.userid)
     }
 
     /// Reserves the next free guest address of a network.

@@ -319,6 +319,7 @@ fn a_full_zone_fails_the_deploy_with_533() {
 #[test]
 fn deploy_defaults_and_validation() {
     let sim = TestSim::start();
+    sim.api("createSSHKeyPair", &[("name", "mykey")]);
     // No name: `VM-<uuid>`; no network: the zone's network; startvm=false: Stopped.
     let job = sim.deploy(&[
         ("startvm", "false"),

@@ -114,6 +114,16 @@ impl TestSim {
         self.sim.as_ref().expect("running").stats()
     }
 
+    /// How many requests each command received.
+    pub fn commands_received(&self) -> std::collections::BTreeMap<String, u64> {
+        self.sim.as_ref().expect("running").commands_received()
+    }
+
+    /// Every state-changing request it received, in order.
+    pub fn journal(&self) -> Vec<csctl::sim::JournalEntry> {
+        self.sim.as_ref().expect("running").journal()
+    }
+
     fn client(&self) -> &reqwest::blocking::Client {
         self.client.get_or_init(|| {
             reqwest::blocking::Client::builder()

@@ -1,18 +1,36 @@
-//! One function per API. Each runs with the state locked and settled, after
-//! the parameter layer's checks ([`super::catalog::check_params`]).
+//! The commands, grouped by API group: each file holds one group's
+//! handlers, the views of its entities and the job effects it needs, and
+//! lists its commands in a `HANDLERS` table. Adding an API's semantics is
+//! one place. Handlers run with the state locked and settled, after the
+//! parameter layer's checks ([`super::catalog::check_params`]).
 
+pub(crate) mod accounts;
 pub(crate) mod address;
+pub(crate) mod discovery;
+pub(crate) mod firewall;
+pub(crate) mod generic;
 pub(crate) mod infra;
 pub(crate) mod jobs;
+pub(crate) mod lb;
+pub(crate) mod nat;
+pub(crate) mod network;
+pub(crate) mod offerings;
+pub(crate) mod securitygroups;
+pub(crate) mod sshkeys;
 pub(crate) mod tags;
+pub(crate) mod templates;
 pub(crate) mod vm;
+pub(crate) mod volumes;
+pub(crate) mod zones;
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::catalog::ApiSpec;
+use super::catalog::Command;
 use super::params::Params;
 use super::respond::{envelope, list_reply, ApiError, Reply};
 use super::state::State;
@@ -22,7 +40,7 @@ pub(crate) struct Ctx<'a> {
     pub st: &'a mut State,
     pub now: Instant,
     pub wall: DateTime<Utc>,
-    pub api: &'static ApiSpec,
+    pub api: &'static Command,
 }
 
 impl Ctx<'_> {
@@ -33,6 +51,57 @@ impl Ctx<'_> {
 }
 
 pub(crate) type Handler = fn(&mut Ctx<'_>, &Params) -> Result<Reply, ApiError>;
+
+/// A group's commands: (exact command name, handler).
+pub(crate) type Handlers = &'static [(&'static str, Handler)];
+
+/// Every group's table.
+const GROUPS: &[Handlers] = &[
+    discovery::HANDLERS,
+    zones::HANDLERS,
+    network::HANDLERS,
+    templates::HANDLERS,
+    offerings::HANDLERS,
+    vm::HANDLERS,
+    address::HANDLERS,
+    firewall::HANDLERS,
+    tags::HANDLERS,
+    jobs::HANDLERS,
+    sshkeys::HANDLERS,
+    volumes::HANDLERS,
+    nat::HANDLERS,
+    lb::HANDLERS,
+    securitygroups::HANDLERS,
+    accounts::HANDLERS,
+];
+
+/// Fills a new world with the objects every cloud has, then a cloud
+/// file's `objects`.
+pub(crate) fn seed(
+    st: &mut State,
+    objects: &std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    complete: bool,
+) {
+    accounts::seed(st, !objects.contains_key("resourcelimit"));
+    infra::seed(st);
+    if !objects.contains_key("securitygroup") {
+        securitygroups::seed(st);
+    }
+    infra::seed_objects(st, objects, complete);
+}
+
+static BY_NAME: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
+    GROUPS
+        .iter()
+        .flat_map(|group| group.iter().copied())
+        .collect()
+});
+
+/// The handler of a command, by its exact name: its hand-written one, or
+/// the generic resource model.
+pub(crate) fn handler(name: &str) -> Handler {
+    BY_NAME.get(name).copied().unwrap_or(generic::run)
+}
 
 /// The server's default (and maximum) page size, `default.page.size`.
 pub(crate) const MAX_PAGE_SIZE: i64 = 500;

@@ -3,14 +3,28 @@
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
+use serde::Serialize;
+use serde_json::Value;
+
 use super::{
-    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Ids, Keyword,
+    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
 };
 use crate::sim::jobs::{Action, NewJob, VmOp};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
 use crate::sim::state::{cs_date, Nic, State, Vm, VmState};
-use crate::sim::views::ipv4;
+use crate::sim::views::{ipv4, Pairs, Tags, DOMAIN, EMPTY};
+
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[
+    ("deployVirtualMachine", deploy),
+    ("listVirtualMachines", list),
+    ("startVirtualMachine", start),
+    ("stopVirtualMachine", stop),
+    ("rebootVirtualMachine", reboot),
+    ("destroyVirtualMachine", destroy),
+    ("listNics", list_nics),
+];
 
 const DEPLOY_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.DeployVMCmdByAdmin";
 const START_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.StartVMCmdByAdmin";
@@ -156,6 +170,8 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
             ctx.st.templates[template].spec.id, ctx.st.zones[zone].spec.name
         )));
     }
+    let held = ctx.st.vms.iter().filter(|vm| vm.counted).count();
+    super::accounts::check_limit(ctx.st, 0, held)?;
     if let Some(name) = params.get("name") {
         if !valid_host_name(name) {
             return Err(ApiError::invalid(
@@ -164,6 +180,19 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
                  can't start with digit",
             ));
         }
+    }
+    let wanted_keys = match (params.get("keypairs"), params.get("keypair")) {
+        (Some(list), _) => crate::sim::params::split_list(list),
+        (None, Some(one)) => vec![one],
+        (None, None) => Vec::new(),
+    };
+    if let Some(missing) = wanted_keys
+        .into_iter()
+        .find(|name| !super::sshkeys::exists(ctx.st, name))
+    {
+        return Err(ApiError::invalid(format!(
+            "A key pair with name '{missing}' was not found."
+        )));
     }
     let networks = requested_networks(ctx, params, zone)?;
     let st = &mut *ctx.st;
@@ -307,7 +336,39 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         failure,
     };
     let job = st.create_vm_job(vm, job, now, wall);
+    if ok {
+        super::volumes::add_root(st, vm, wall);
+    }
     Ok(async_reply(ctx, Some(&id), job))
+}
+
+/// `listNics`: the NICs of one VM, filters `networkid` and `nicid`.
+pub(crate) fn list_nics(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let page = paging(params)?;
+    let st = &*ctx.st;
+    let vm = st
+        .vm(params.get("virtualmachineid").unwrap_or_default())
+        .expect("checked by the catalog");
+    let (network, nic_id) = (want(params, "networkid"), want(params, "nicid"));
+    let rt = &st.vms[vm];
+    let matches: Vec<usize> = if rt.removed {
+        Vec::new()
+    } else {
+        (0..rt.nics.len())
+            .filter(|&i| {
+                let nic = &rt.nics[i];
+                nic_id.allows(&nic.id) && network.allows(&st.networks[nic.network].spec.id)
+            })
+            .collect()
+    };
+    Ok(paged(ctx, "nic", &matches, &page, |i| {
+        let mut view = serde_json::to_value(st.nic_view(&rt.nics[i])).expect("in-memory");
+        if let Value::Object(map) = &mut view {
+            map.insert("virtualmachineid".into(), Value::String(rt.id.clone()));
+            map.insert("deviceid".into(), Value::String(i.to_string()));
+        }
+        view
+    }))
 }
 
 fn release_nics(st: &mut State, nics: &[Nic]) {
@@ -474,6 +535,237 @@ pub(crate) fn destroy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiEr
             (other, false) => Ok((other, VmState::Destroyed)),
         }
     })
+}
+
+impl State {
+    /// One NIC of a VM.
+    pub fn nic_view<'a>(&'a self, nic: &'a Nic) -> NicView<'a> {
+        let network = &self.networks[nic.network];
+        NicView {
+            id: &nic.id,
+            networkid: &network.spec.id,
+            networkname: &network.spec.name,
+            netmask: &network.netmask,
+            gateway: &network.gateway,
+            ipaddress: nic.ipaddress.as_deref(),
+            isolationuri: &network.vlan_uri,
+            broadcasturi: &network.vlan_uri,
+            traffictype: "Guest",
+            kind: "Isolated",
+            isdefault: nic.isdefault,
+            macaddress: &nic.mac,
+            secondaryip: EMPTY,
+            extradhcpoption: EMPTY,
+        }
+    }
+
+    /// What a successful VM job does when it completes; its `jobresult`.
+    pub(crate) fn finish_vm_job(
+        &mut self,
+        vm: usize,
+        op: VmOp,
+        before: VmState,
+        after: VmState,
+        job_id: String,
+    ) -> Value {
+        self.vms[vm].queue.pop_front();
+        self.vms[vm].state = after;
+        match op {
+            VmOp::Deploy => self.stats.created += 1,
+            VmOp::Destroy | VmOp::Expunge
+                if !matches!(
+                    before,
+                    VmState::Destroyed | VmState::Expunging | VmState::Error
+                ) =>
+            {
+                self.stats.destroyed += 1
+            }
+            _ => {}
+        }
+        if matches!(op, VmOp::Destroy | VmOp::Expunge) {
+            self.release_vm(vm, op == VmOp::Expunge);
+        }
+        let mut view =
+            serde_json::to_value(self.vm_view(vm, op == VmOp::Deploy)).expect("in-memory");
+        if let Value::Object(map) = &mut view {
+            map.insert("jobid".into(), Value::String(job_id));
+            map.insert("jobstatus".into(), Value::from(0));
+        }
+        if op == VmOp::Expunge {
+            self.vms[vm].removed = true;
+            let id = self.vms[vm].id.clone();
+            self.remove_tags(&id, |_| true);
+            super::volumes::on_expunge(self, &id);
+            for ip in &mut self.ips {
+                if ip.static_nat.as_ref().is_some_and(|(nat, _)| *nat == vm) {
+                    ip.static_nat = None;
+                }
+            }
+            for rule in self.rules.iter_mut().filter(|r| r.vm == vm) {
+                rule.removed = true;
+            }
+        }
+        serde_json::json!({ "virtualmachine": view })
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct NicView<'a> {
+    id: &'a str,
+    networkid: &'a str,
+    networkname: &'a str,
+    netmask: &'a str,
+    gateway: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ipaddress: Option<&'a str>,
+    isolationuri: &'a str,
+    broadcasturi: &'a str,
+    traffictype: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    isdefault: bool,
+    macaddress: &'a str,
+    secondaryip: [(); 0],
+    extradhcpoption: [(); 0],
+}
+
+/// `UserVmResponse`, as in `listVirtualMachines` and VM job results.
+#[derive(Serialize)]
+pub(crate) struct VmView<'a> {
+    id: &'a str,
+    name: &'a str,
+    displayname: &'a str,
+    account: &'a str,
+    userid: &'a str,
+    username: &'a str,
+    domainid: &'a str,
+    domain: &'static str,
+    created: &'a str,
+    state: &'static str,
+    haenable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a str>,
+    zoneid: &'a str,
+    zonename: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hostid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hostname: Option<&'a str>,
+    templateid: &'a str,
+    templatename: &'a str,
+    templatedisplaytext: &'a str,
+    passwordenabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+    serviceofferingid: &'a str,
+    serviceofferingname: &'a str,
+    cpunumber: u32,
+    cpuspeed: u32,
+    memory: u32,
+    cpuused: &'static str,
+    networkkbsread: u64,
+    networkkbswrite: u64,
+    diskkbsread: u64,
+    diskkbswrite: u64,
+    memorykbs: u64,
+    memoryintfreekbs: u64,
+    memorytargetkbs: u64,
+    diskioread: u64,
+    diskiowrite: u64,
+    guestosid: &'a str,
+    rootdeviceid: u32,
+    rootdevicetype: &'static str,
+    securitygroup: [(); 0],
+    nic: Vec<NicView<'a>>,
+    hypervisor: &'a str,
+    instancename: &'a str,
+    details: Pairs<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keypairs: Option<&'a str>,
+    affinitygroup: [(); 0],
+    displayvm: bool,
+    isdynamicallyscalable: bool,
+    ostypeid: &'a str,
+    osdisplayname: &'a str,
+    bootmode: &'static str,
+    boottype: &'static str,
+    tags: Tags<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobstatus: Option<u8>,
+}
+
+impl State {
+    pub fn vm_view(&self, index: usize, with_password: bool) -> VmView<'_> {
+        let vm = &self.vms[index];
+        let zone = &self.zones[vm.zone];
+        let template = &self.templates[vm.template];
+        let offering = &self.offerings[vm.offering].spec;
+        let on_host = vm.state.on_host();
+        let pending = vm.queue.front().map(|&job| self.jobs[job].id.as_str());
+        VmView {
+            id: &vm.id,
+            name: &vm.name,
+            displayname: &vm.displayname,
+            account: &self.account.name,
+            userid: &self.account.userid,
+            username: &self.account.username,
+            domainid: &self.account.domainid,
+            domain: DOMAIN,
+            created: &vm.created,
+            state: vm.state.as_str(),
+            haenable: false,
+            group: vm.group.as_deref(),
+            zoneid: &zone.spec.id,
+            zonename: &zone.spec.name,
+            hostid: on_host.then_some(zone.host_id.as_str()),
+            hostname: on_host.then_some(zone.host_name.as_str()),
+            templateid: &template.spec.id,
+            templatename: &template.spec.name,
+            templatedisplaytext: &template.displaytext,
+            passwordenabled: template.spec.passwordenabled,
+            password: if with_password {
+                vm.password.as_deref()
+            } else {
+                None
+            },
+            serviceofferingid: &offering.id,
+            serviceofferingname: &offering.name,
+            cpunumber: offering.cpunumber,
+            cpuspeed: offering.cpuspeed,
+            memory: offering.memory,
+            cpuused: "0%",
+            networkkbsread: 0,
+            networkkbswrite: 0,
+            diskkbsread: 0,
+            diskkbswrite: 0,
+            memorykbs: 0,
+            memoryintfreekbs: 0,
+            memorytargetkbs: 0,
+            diskioread: 0,
+            diskiowrite: 0,
+            guestosid: &template.ostypeid,
+            rootdeviceid: 0,
+            rootdevicetype: "ROOT",
+            securitygroup: EMPTY,
+            nic: vm.nics.iter().map(|nic| self.nic_view(nic)).collect(),
+            hypervisor: &template.spec.hypervisor,
+            instancename: &vm.instancename,
+            details: Pairs(&vm.details),
+            keypairs: vm.keypairs.as_deref(),
+            affinitygroup: EMPTY,
+            displayvm: true,
+            isdynamicallyscalable: false,
+            ostypeid: &template.ostypeid,
+            osdisplayname: &template.spec.ostypename,
+            bootmode: "legacy",
+            boottype: "Bios",
+            tags: self.tags(&vm.id),
+            jobid: pending,
+            jobstatus: pending.map(|_| 0),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,167 +1,27 @@
-//! Public IP addresses and port forwarding rules.
+//! Port forwarding rules and firewall rules.
 
-use std::net::Ipv4Addr;
+use serde::Serialize;
 
-use super::{account_matches, async_reply, paged, paging, want, want_flag, Ctx, Ids, Keyword};
+use super::address::live_ip;
+use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Ids};
 use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
-use crate::sim::state::{cs_date, PfRule, PublicIp, VmState};
-use crate::sim::views::ipv4;
+use crate::sim::state::{PfRule, State, VmState};
+use crate::sim::views::Tags;
 
-const ASSOCIATE_CMD: &str = "org.apache.cloudstack.api.command.user.address.AssociateIPAddrCmd";
-const DISASSOCIATE_CMD: &str =
-    "org.apache.cloudstack.api.command.user.address.DisassociateIPAddrCmd";
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[
+    ("createPortForwardingRule", create_port_forwarding_rule),
+    ("listPortForwardingRules", list_port_forwarding_rules),
+    ("deletePortForwardingRule", delete_port_forwarding_rule),
+    ("createFirewallRule", create_firewall_rule),
+];
+
 const CREATE_RULE_CMD: &str =
     "org.apache.cloudstack.api.command.user.firewall.CreatePortForwardingRuleCmd";
 const DELETE_RULE_CMD: &str =
     "org.apache.cloudstack.api.command.user.firewall.DeletePortForwardingRuleCmd";
-
-pub(crate) fn list_public_ip_addresses(
-    ctx: &mut Ctx<'_>,
-    params: &Params,
-) -> Result<Reply, ApiError> {
-    let page = paging(params)?;
-    let (ids, keyword, tags) = (
-        Ids::new(params),
-        Keyword::new(params),
-        params.key_values("tags"),
-    );
-    let (address, zone_id, state) = (
-        want(params, "ipaddress"),
-        want(params, "zoneid"),
-        want(params, "state"),
-    );
-    let (associated, network_id) = (
-        want(params, "associatednetworkid"),
-        want(params, "networkid"),
-    );
-    let (vlan, physical) = (want(params, "vlanid"), want(params, "physicalnetworkid"));
-    let source_nat = want_flag(params, "issourcenat");
-    let st = &*ctx.st;
-    let wanted = account_matches(ctx, params)
-        && params.get("vpcid").is_none()
-        && want_flag(params, "isstaticnat").allows(false)
-        && want_flag(params, "forvirtualnetwork").allows(true);
-    let matches: Vec<usize> = (0..st.ips.len())
-        .filter(|&i| {
-            let ip = &st.ips[i];
-            let zone = &st.zones[ip.zone];
-            let network = ip
-                .network
-                .map(|n| st.networks[n].spec.id.as_str())
-                .unwrap_or_default();
-            wanted
-                && !ip.removed
-                && ids.allows(&ip.id)
-                && address.allows(&ip.ipaddress)
-                && zone_id.allows(&zone.spec.id)
-                && associated.allows(network)
-                && network_id.allows(network)
-                && vlan.allows(&zone.vlan_id)
-                && physical.allows(&zone.physical_network_id)
-                && state.allows(ip.state)
-                && source_nat.allows(ip.source_nat)
-                && keyword.allows(&[&ip.ipaddress])
-                && st.has_tags(&ip.id, &tags)
-        })
-        .collect();
-    Ok(paged(ctx, "publicipaddress", &matches, &page, |i| {
-        st.ip_view(i)
-    }))
-}
-
-pub(crate) fn associate_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
-    let command = ctx.command();
-    if let Some(vpc) = params.get("vpcid") {
-        return Err(ApiError::no_entity(command, "vpcid", vpc));
-    }
-    let network = params.get("networkid").and_then(|id| ctx.st.network(id));
-    let zone = match (network, params.get("zoneid").and_then(|id| ctx.st.zone(id))) {
-        (Some(network), _) => ctx.st.networks[network].zone,
-        (None, Some(zone)) => zone,
-        (None, None) => {
-            return Err(ApiError::invalid(
-                "Unable to figure out zone to assign ip to. Please specify either zoneId, or networkId, or vpcId in the call",
-            ))
-        }
-    };
-    let address = match params.get("ipaddress") {
-        Some(text) => {
-            let free = text.parse::<Ipv4Addr>().ok().map(u32::from).filter(|a| {
-                let zone = &ctx.st.zones[zone];
-                zone.ip_range
-                    .is_some_and(|(first, last)| (first..=last).contains(a))
-                    && !zone.ips_used.contains(a)
-            });
-            let address = free.ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "Unable to find available public IP addresses: {text} is not a free address of zone {}",
-                    ctx.st.zones[zone].spec.name
-                ))
-            })?;
-            ctx.st.zones[zone].ips_used.insert(address);
-            address
-        }
-        None => ctx.st.allocate_public_ip(zone).ok_or_else(|| {
-            ApiError::new(533, Some(CS_SERVER_API), "Insufficient address capacity")
-        })?,
-    };
-    let id = ctx.st.uuid();
-    let ip = ctx.st.add_ip(PublicIp {
-        id: id.clone(),
-        address,
-        ipaddress: ipv4(address),
-        zone,
-        network,
-        source_nat: false,
-        state: "Allocating",
-        allocated: cs_date(ctx.wall),
-        removed: false,
-    });
-    let job = NewJob {
-        cmd: ASSOCIATE_CMD,
-        instance_type: Some("IpAddress"),
-        instance_id: Some(id.clone()),
-        action: Action::AssociateIp { ip },
-        failure: None,
-    };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, Some(&id), job))
-}
-
-/// A live public IP, or the error of a removed one.
-fn live_ip(ctx: &Ctx<'_>, id: &str) -> Result<usize, ApiError> {
-    ctx.st
-        .ip(id)
-        .filter(|&ip| !ctx.st.ips[ip].removed)
-        .ok_or_else(|| ApiError::invalid(format!("Unable to find ip address by id={id}")))
-}
-
-pub(crate) fn disassociate_ip_address(
-    ctx: &mut Ctx<'_>,
-    params: &Params,
-) -> Result<Reply, ApiError> {
-    let ip = live_ip(ctx, params.get("id").unwrap_or_default())?;
-    let failure = ctx.st.ips[ip].source_nat.then(|| {
-        (
-            530,
-            "ip address is used for source nat purposes and can not be disassociated.".to_string(),
-        )
-    });
-    if failure.is_none() {
-        ctx.st.ips[ip].state = "Releasing";
-    }
-    let job = NewJob {
-        cmd: DISASSOCIATE_CMD,
-        instance_type: Some("IpAddress"),
-        instance_id: Some(ctx.st.ips[ip].id.clone()),
-        action: Action::DisassociateIp { ip },
-        failure,
-    };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, None, job))
-}
 
 fn port_range(params: &Params, start: &str, end: &str) -> Result<(u16, u16), ApiError> {
     let first = params.int(start).unwrap_or_default();
@@ -269,7 +129,11 @@ pub(crate) fn create_port_forwarding_rule(
         cmd: CREATE_RULE_CMD,
         instance_type: Some("FirewallRule"),
         instance_id: Some(id.clone()),
-        action: Action::CreateRule { rule },
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            st.rules[rule].state = "Active";
+            let view = serde_json::to_value(st.rule_view(rule)).expect("in-memory");
+            serde_json::json!({ "portforwardingrule": view })
+        })),
         failure: None,
     };
     let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
@@ -318,9 +182,142 @@ pub(crate) fn delete_port_forwarding_rule(
         cmd: DELETE_RULE_CMD,
         instance_type: Some("FirewallRule"),
         instance_id: Some(ctx.st.rules[rule].id.clone()),
-        action: Action::DeleteRule { rule },
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            st.rules[rule].removed = true;
+            let id = st.rules[rule].id.clone();
+            st.remove_tags(&id, |_| true);
+            serde_json::json!({ "success": true })
+        })),
         failure: None,
     };
     let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
     Ok(async_reply(ctx, None, job))
+}
+
+#[derive(Serialize)]
+pub(crate) struct RuleView<'a> {
+    id: &'a str,
+    privateport: String,
+    privateendport: String,
+    protocol: &'a str,
+    publicport: String,
+    publicendport: String,
+    virtualmachineid: &'a str,
+    virtualmachinename: &'a str,
+    virtualmachinedisplayname: &'a str,
+    ipaddressid: &'a str,
+    ipaddress: &'a str,
+    vmguestip: &'a str,
+    state: &'static str,
+    cidrlist: &'a str,
+    tags: Tags<'a>,
+    networkid: &'a str,
+    fordisplay: bool,
+}
+
+impl State {
+    pub fn rule_view(&self, index: usize) -> RuleView<'_> {
+        let rule = &self.rules[index];
+        let vm = &self.vms[rule.vm];
+        let ip = &self.ips[rule.ip];
+        RuleView {
+            id: &rule.id,
+            privateport: rule.private_port.0.to_string(),
+            privateendport: rule.private_port.1.to_string(),
+            protocol: &rule.protocol,
+            publicport: rule.public_port.0.to_string(),
+            publicendport: rule.public_port.1.to_string(),
+            virtualmachineid: &vm.id,
+            virtualmachinename: &vm.name,
+            virtualmachinedisplayname: &vm.displayname,
+            ipaddressid: &ip.id,
+            ipaddress: &ip.ipaddress,
+            vmguestip: &rule.vmguestip,
+            state: rule.state,
+            cidrlist: &rule.cidrlist,
+            tags: self.tags(&rule.id),
+            networkid: &self.networks[rule.network].spec.id,
+            fordisplay: true,
+        }
+    }
+}
+
+/// `createFirewallRule` (async): ingress rules on a public IP, objects of
+/// kind `firewallrule`; listing and deleting them is the generic model's.
+pub(crate) fn create_firewall_rule(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let ip = live_ip(ctx, params.get("ipaddressid").unwrap_or_default())?;
+    let protocol = params
+        .get("protocol")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !["tcp", "udp", "icmp", "all"].contains(&protocol.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "Invalid protocol: {protocol}; supported protocols are tcp, udp, icmp and all"
+        )));
+    }
+    let ports = match protocol.as_str() {
+        "tcp" | "udp" => {
+            let start = params.int("startport");
+            let end = params.int("endport").or(start);
+            match (start, end) {
+                (Some(start), Some(end))
+                    if (1..=65535).contains(&start) && (start..=65535).contains(&end) =>
+                {
+                    Some((start, end))
+                }
+                (None, None) => None,
+                (start, end) => {
+                    return Err(ApiError::invalid(format!(
+                        "Invalid port range {}-{}",
+                        start.unwrap_or_default(),
+                        end.unwrap_or_default()
+                    )))
+                }
+            }
+        }
+        _ => None,
+    };
+    let cidrlist = match params.list("cidrlist") {
+        list if list.is_empty() => "0.0.0.0/0".to_string(),
+        list => list.join(","),
+    };
+    let network = ctx.st.ips[ip]
+        .network
+        .map(|n| ctx.st.networks[n].spec.id.clone());
+    let (address, address_id) = (ctx.st.ips[ip].ipaddress.clone(), ctx.st.ips[ip].id.clone());
+    let index = super::generic::create_as(ctx, params, "listFirewallRules");
+    let rule = &mut ctx.st.objects[index];
+    rule.set("protocol", protocol);
+    match ports {
+        Some((start, end)) => {
+            rule.set("startport", start);
+            rule.set("endport", end);
+        }
+        None => {
+            rule.fields.remove("startport");
+            rule.fields.remove("endport");
+        }
+    }
+    rule.set("cidrlist", cidrlist);
+    rule.set("ipaddress", address);
+    rule.set("ipaddressid", address_id);
+    if let Some(network) = network {
+        rule.set("networkid", network);
+    }
+    rule.set("traffictype", "Ingress");
+    rule.set("fordisplay", true);
+    rule.set("state", "Add");
+    let id = rule.id().to_string();
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("FirewallRule"),
+        instance_id: Some(id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            st.objects[index].set("state", "Active");
+            serde_json::json!({ "firewallrule": super::generic::view(st, index) })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, Some(&id), job))
 }

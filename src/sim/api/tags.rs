@@ -1,10 +1,20 @@
 //! `createTags`, `deleteTags`, `listTags`.
 
-use super::{account_matches, async_reply, paged, paging, want, Ctx, Keyword};
+use serde::Serialize;
+
+use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Keyword};
 use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
-use crate::sim::state::{ResourceType, Tag};
+use crate::sim::state::{ResourceType, State, Tag};
+use crate::sim::views::DOMAIN;
+
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[
+    ("createTags", create_tags),
+    ("deleteTags", delete_tags),
+    ("listTags", list_tags),
+];
 
 const CREATE_CMD: &str = "org.apache.cloudstack.api.command.user.tag.CreateTagsCmd";
 const DELETE_CMD: &str = "org.apache.cloudstack.api.command.user.tag.DeleteTagsCmd";
@@ -76,7 +86,12 @@ pub(crate) fn create_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, A
         cmd: CREATE_CMD,
         instance_type: None,
         instance_id: None,
-        action: Action::CreateTags { tags },
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            for tag in tags {
+                st.add_tag(tag);
+            }
+            serde_json::json!({ "success": true })
+        })),
         failure,
     };
     let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
@@ -115,7 +130,17 @@ pub(crate) fn delete_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, A
         cmd: DELETE_CMD,
         instance_type: None,
         instance_id: None,
-        action: Action::DeleteTags { ids, keys },
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            for id in ids {
+                st.remove_tags(&id, |tag| {
+                    keys.is_empty()
+                        || keys.iter().any(|(k, v)| {
+                            tag.key == *k && v.as_ref().is_none_or(|v| tag.value == *v)
+                        })
+                });
+            }
+            serde_json::json!({ "success": true })
+        })),
         failure,
     };
     let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
@@ -144,4 +169,30 @@ pub(crate) fn list_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Api
     Ok(paged(ctx, "tag", &matches, &page, |i| {
         st.tag_view(&st.tags[i])
     }))
+}
+
+/// `ResourceTagResponse`.
+#[derive(Serialize)]
+pub(crate) struct TagView<'a> {
+    key: &'a str,
+    value: &'a str,
+    resourcetype: &'static str,
+    resourceid: &'a str,
+    account: &'a str,
+    domainid: &'a str,
+    domain: &'static str,
+}
+
+impl State {
+    pub fn tag_view<'a>(&'a self, tag: &'a Tag) -> TagView<'a> {
+        TagView {
+            key: &tag.key,
+            value: &tag.value,
+            resourcetype: tag.resourcetype.as_str(),
+            resourceid: &tag.resourceid,
+            account: &self.account.name,
+            domainid: &self.account.domainid,
+            domain: DOMAIN,
+        }
+    }
 }

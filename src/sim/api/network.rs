@@ -1,0 +1,166 @@
+//! Guest networks: `listNetworks`.
+
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+
+use super::{account_matches, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use crate::sim::params::Params;
+use crate::sim::respond::{ApiError, Reply};
+use crate::sim::state::State;
+use crate::sim::views::{Pairs, Tags, DOMAIN};
+
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[("listNetworks", list_networks)];
+
+pub(crate) fn list_networks(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let page = paging(params)?;
+    let (ids, keyword, tags) = (
+        Ids::new(params),
+        Keyword::new(params),
+        params.key_values("tags"),
+    );
+    let (zone, name) = (want(params, "zoneid"), want(params, "name"));
+    let st = &*ctx.st;
+    let type_ok = params
+        .get("type")
+        .is_none_or(|t| t.eq_ignore_ascii_case("isolated") || t.eq_ignore_ascii_case("all"));
+    let wanted = type_ok
+        && account_matches(ctx, params)
+        && params.get("vpcid").is_none()
+        && want_flag(params, "canusefordeploy").allows(true)
+        && want(params, "traffictype").allows("Guest");
+    let matches: Vec<usize> = (0..st.networks.len())
+        .filter(|&i| {
+            let network = &st.networks[i];
+            wanted
+                && ids.allows(&network.spec.id)
+                && zone.allows(&st.zones[network.zone].spec.id)
+                && name.allows(&network.spec.name)
+                && keyword.allows(&[&network.spec.name, &network.displaytext])
+                && st.has_tags(&network.spec.id, &tags)
+        })
+        .collect();
+    Ok(paged(ctx, "network", &matches, &page, |i| {
+        st.network_view(i)
+    }))
+}
+
+/// Names of services, written as `[{"name": …}, …]`.
+struct Services;
+
+impl Serialize for Services {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Service {
+            name: &'static str,
+        }
+        const NAMES: [&str; 9] = [
+            "Vpn",
+            "Dhcp",
+            "Dns",
+            "Firewall",
+            "Lb",
+            "UserData",
+            "SourceNat",
+            "StaticNat",
+            "PortForwarding",
+        ];
+        let mut seq = serializer.serialize_seq(Some(NAMES.len()))?;
+        for name in NAMES {
+            seq.serialize_element(&Service { name })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct NetworkView<'a> {
+    id: &'a str,
+    name: &'a str,
+    displaytext: &'a str,
+    broadcastdomaintype: &'static str,
+    traffictype: &'static str,
+    gateway: &'a str,
+    netmask: &'a str,
+    cidr: &'a str,
+    zoneid: &'a str,
+    zonename: &'a str,
+    networkofferingid: &'static str,
+    networkofferingname: &'static str,
+    networkofferingdisplaytext: &'static str,
+    networkofferingconservemode: bool,
+    networkofferingavailability: &'static str,
+    issystem: bool,
+    state: &'static str,
+    related: &'a str,
+    broadcasturi: &'a str,
+    dns1: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dns2: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    acltype: &'static str,
+    account: &'a str,
+    domainid: &'a str,
+    domain: &'static str,
+    service: Services,
+    networkdomain: &'a str,
+    physicalnetworkid: &'a str,
+    restartrequired: bool,
+    specifyipranges: bool,
+    canusefordeploy: bool,
+    ispersistent: bool,
+    tags: Tags<'a>,
+    details: Pairs<'a>,
+    displaynetwork: bool,
+    strechedl2subnet: bool,
+    redundantrouter: bool,
+}
+
+impl State {
+    pub fn network_view(&self, index: usize) -> NetworkView<'_> {
+        let network = &self.networks[index];
+        let zone = &self.zones[network.zone];
+        NetworkView {
+            id: &network.spec.id,
+            name: &network.spec.name,
+            displaytext: &network.displaytext,
+            broadcastdomaintype: "Vlan",
+            traffictype: "Guest",
+            gateway: &network.gateway,
+            netmask: &network.netmask,
+            cidr: &network.cidr,
+            zoneid: &zone.spec.id,
+            zonename: &zone.spec.name,
+            networkofferingid: "9b5d4a3c-2e1f-4a6b-8c7d-0e1f2a3b4c5d",
+            networkofferingname: "DefaultIsolatedNetworkOfferingWithSourceNatService",
+            networkofferingdisplaytext:
+                "Offering for Isolated networks with Source Nat service enabled",
+            networkofferingconservemode: true,
+            networkofferingavailability: "Required",
+            issystem: false,
+            state: "Implemented",
+            related: &network.spec.id,
+            broadcasturi: &network.vlan_uri,
+            dns1: &zone.spec.dns1,
+            dns2: zone.spec.dns2.as_deref(),
+            kind: "Isolated",
+            acltype: "Account",
+            account: &self.account.name,
+            domainid: &self.account.domainid,
+            domain: DOMAIN,
+            service: Services,
+            networkdomain: &network.networkdomain,
+            physicalnetworkid: &zone.physical_network_id,
+            restartrequired: false,
+            specifyipranges: false,
+            canusefordeploy: true,
+            ispersistent: false,
+            tags: self.tags(&network.spec.id),
+            details: Pairs(&[]),
+            displaynetwork: true,
+            strechedl2subnet: false,
+            redundantrouter: false,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Compute offerings: `listServiceOfferings`.
+
+use serde::Serialize;
+
+use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use crate::sim::params::Params;
+use crate::sim::respond::{ApiError, Reply};
+use crate::sim::state::State;
+
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[("listServiceOfferings", list_service_offerings)];
+
+pub(crate) fn list_service_offerings(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Result<Reply, ApiError> {
+    let page = paging(params)?;
+    let (ids, keyword, name) = (Ids::new(params), Keyword::new(params), want(params, "name"));
+    let st = &*ctx.st;
+    let current = params
+        .get("virtualmachineid")
+        .and_then(|id| st.vm(id))
+        .map(|vm| st.vms[vm].offering);
+    let number =
+        |name: &str, value: u32| params.int(name).is_none_or(|want| want == i64::from(value));
+    let system = params.flag("issystem");
+    let matches: Vec<usize> = (0..st.offerings.len())
+        .filter(|&i| {
+            let offering = &st.offerings[i].spec;
+            !system
+                && Some(i) != current
+                && ids.allows(&offering.id)
+                && name.allows(&offering.name)
+                && number("cpunumber", offering.cpunumber)
+                && number("memory", offering.memory)
+                && number("cpuspeed", offering.cpuspeed)
+                && keyword.allows(&[&offering.name])
+        })
+        .collect();
+    Ok(paged(ctx, "serviceoffering", &matches, &page, |i| {
+        st.offering_view(i)
+    }))
+}
+
+#[derive(Serialize)]
+pub(crate) struct OfferingView<'a> {
+    id: &'a str,
+    name: &'a str,
+    displaytext: &'a str,
+    cpunumber: u32,
+    cpuspeed: u32,
+    memory: u32,
+    created: &'a str,
+    storagetype: &'static str,
+    provisioningtype: &'static str,
+    offerha: bool,
+    limitcpuuse: bool,
+    isvolatile: bool,
+    issystem: bool,
+    defaultuse: bool,
+    iscustomized: bool,
+    #[serde(rename = "cacheMode")]
+    cache_mode: &'static str,
+    dynamicscalingenabled: bool,
+    diskofferingstrictness: bool,
+    encryptroot: bool,
+    hasannotations: bool,
+}
+
+impl State {
+    pub fn offering_view(&self, index: usize) -> OfferingView<'_> {
+        let offering = &self.offerings[index];
+        OfferingView {
+            id: &offering.spec.id,
+            name: &offering.spec.name,
+            displaytext: &offering.displaytext,
+            cpunumber: offering.spec.cpunumber,
+            cpuspeed: offering.spec.cpuspeed,
+            memory: offering.spec.memory,
+            created: &offering.created,
+            storagetype: "shared",
+            provisioningtype: "thin",
+            offerha: false,
+            limitcpuuse: false,
+            isvolatile: false,
+            issystem: false,
+            defaultuse: false,
+            iscustomized: false,
+            cache_mode: "none",
+            dynamicscalingenabled: true,
+            diskofferingstrictness: false,
+            encryptroot: false,
+            hasannotations: false,
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Templates: `listTemplates`.
+
+use serde::Serialize;
+
+use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use crate::sim::params::Params;
+use crate::sim::respond::{ApiError, Reply};
+use crate::sim::state::State;
+use crate::sim::views::{Tags, DOMAIN};
+
+/// The commands of this group.
+pub(crate) const HANDLERS: Handlers = &[("listTemplates", list_templates)];
+
+/// The `templatefilter` values (`TemplateFilter` enum constants).
+const TEMPLATE_FILTERS: [&str; 7] = [
+    "featured",
+    "self",
+    "selfexecutable",
+    "sharedexecutable",
+    "executable",
+    "community",
+    "all",
+];
+
+pub(crate) fn list_templates(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let filter = params.get("templatefilter").unwrap_or_default();
+    if !TEMPLATE_FILTERS.contains(&filter) {
+        return Err(ApiError::param(format!(
+            "No enum constant com.cloud.template.VirtualMachineTemplate.TemplateFilter.{filter}"
+        )));
+    }
+    let page = paging(params)?;
+    let (ids, keyword, tags) = (
+        Ids::new(params),
+        Keyword::new(params),
+        params.key_values("tags"),
+    );
+    let (name, hypervisor) = (want(params, "name"), want(params, "hypervisor"));
+    let st = &*ctx.st;
+    let zone = params.get("zoneid").and_then(|id| st.zone(id));
+    // One row per template and zone, as the server lists them.
+    let mut rows: Vec<(usize, usize)> = Vec::new();
+    for (i, template) in st.templates.iter().enumerate() {
+        let spec = &template.spec;
+        let listed = match filter {
+            "featured" => spec.featured,
+            "self" | "selfexecutable" => spec.owned,
+            "sharedexecutable" => false,
+            "executable" => spec.featured || spec.public || spec.owned,
+            "community" => spec.public && !spec.featured,
+            _ => true,
+        };
+        if !(listed
+            && ids.allows(&spec.id)
+            && name.allows(&spec.name)
+            && hypervisor.allows(&spec.hypervisor)
+            && keyword.allows(&[&spec.name])
+            && st.has_tags(&spec.id, &tags))
+        {
+            continue;
+        }
+        for &z in &template.zones {
+            if zone.is_none_or(|wanted| wanted == z) {
+                rows.push((i, z));
+            }
+        }
+    }
+    Ok(paged(ctx, "template", &rows, &page, |(t, z)| {
+        st.template_view(t, z)
+    }))
+}
+
+#[derive(Serialize)]
+pub(crate) struct TemplateView<'a> {
+    id: &'a str,
+    name: &'a str,
+    displaytext: &'a str,
+    ispublic: bool,
+    created: &'a str,
+    isready: bool,
+    passwordenabled: bool,
+    format: &'a str,
+    isfeatured: bool,
+    #[serde(rename = "crossZones")]
+    cross_zones: bool,
+    ostypeid: &'a str,
+    ostypename: &'a str,
+    account: &'a str,
+    zoneid: &'a str,
+    zonename: &'a str,
+    status: &'static str,
+    size: u64,
+    templatetype: &'static str,
+    hypervisor: &'a str,
+    domain: &'static str,
+    domainid: &'a str,
+    isextractable: bool,
+    tags: Tags<'a>,
+    sshkeyenabled: bool,
+    isdynamicallyscalable: bool,
+    directdownload: bool,
+    deployasis: bool,
+    requireshvm: bool,
+    bootable: bool,
+}
+
+impl State {
+    pub fn template_view(&self, index: usize, zone: usize) -> TemplateView<'_> {
+        let template = &self.templates[index];
+        let spec = &template.spec;
+        let zone = &self.zones[zone];
+        TemplateView {
+            id: &spec.id,
+            name: &spec.name,
+            displaytext: &template.displaytext,
+            ispublic: spec.public,
+            created: &template.created,
+            isready: true,
+            passwordenabled: spec.passwordenabled,
+            format: &spec.format,
+            isfeatured: spec.featured,
+            cross_zones: spec.zoneids.is_none(),
+            ostypeid: &template.ostypeid,
+            ostypename: &spec.ostypename,
+            account: if spec.owned {
+                &self.account.name
+            } else {
+                "system"
+            },
+            zoneid: &zone.spec.id,
+            zonename: &zone.spec.name,
+            status: "Download Complete",
+            size: spec.size,
+            templatetype: if spec.owned { "USER" } else { "BUILTIN" },
+            hypervisor: &spec.hypervisor,
+            domain: DOMAIN,
+            domainid: &self.account.domainid,
+            isextractable: spec.owned,
+            tags: self.tags(&spec.id),
+            sshkeyenabled: false,
+            isdynamicallyscalable: false,
+            directdownload: false,
+            deployasis: false,
+            requireshvm: true,
+            bootable: true,
+        }
+    }
+}

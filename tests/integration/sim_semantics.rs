@@ -1,0 +1,463 @@
+//! The simulator's hand-written semantics around VMs (key pairs, volumes,
+//! NICs, firewall, static NAT, load balancers, security groups, accounts)
+//! and the generic resource model, over HTTP.
+
+use serde_json::Value;
+
+use crate::support::sim::TestSim;
+
+const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
+const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
+/// `ssh-keygen -E md5 -lf` prints 17:9c:a8:89:48:4a:85:83:d6:ee:ed:98:5e:86:40:93 for it.
+const PUBLIC_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDOC+NzrNysntp41qMGoGYX9SHUoSGtEny894a7mP3nw test";
+
+fn error(sim: &TestSim, params: &[(&str, &str)]) -> (u16, String) {
+    let (status, body) = sim.signed_get(params);
+    let key = format!("{}response", params[0].1.to_ascii_lowercase());
+    (
+        status,
+        body[key]["errortext"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+fn job_result(sim: &TestSim, started: &Value) -> Value {
+    let job = sim.wait_job(started["jobid"].as_str().expect("a jobid"));
+    assert_eq!(job["jobstatus"], 1, "{job}");
+    job["jobresult"].clone()
+}
+
+#[test]
+fn ssh_key_pairs_are_created_registered_listed_and_deleted() {
+    let sim = TestSim::start();
+    let created = &sim.api("createSSHKeyPair", &[("name", "k1")])["keypair"];
+    assert!(created["privatekey"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    assert_eq!(created["fingerprint"].as_str().unwrap().len(), 47);
+    let (status, text) = error(&sim, &[("command", "createSSHKeyPair"), ("name", "k1")]);
+    assert_eq!(
+        (status, text.as_str()),
+        (431, "A key pair with name 'k1' already exists.")
+    );
+
+    let (status, text) = error(
+        &sim,
+        &[
+            ("command", "registerSSHKeyPair"),
+            ("name", "bad"),
+            ("publickey", "ssh-rsa AAAA"),
+        ],
+    );
+    assert_eq!((status, text.as_str()), (431, "Public key is invalid"));
+    let registered = &sim.api(
+        "registerSSHKeyPair",
+        &[("name", "k2"), ("publickey", PUBLIC_KEY)],
+    )["keypair"];
+    assert_eq!(
+        registered["fingerprint"],
+        "17:9c:a8:89:48:4a:85:83:d6:ee:ed:98:5e:86:40:93"
+    );
+    assert!(registered.get("privatekey").is_none());
+
+    let listed = sim.api("listSSHKeyPairs", &[]);
+    assert_eq!(listed["count"], 2);
+    assert!(listed["sshkeypair"][0].get("privatekey").is_none());
+    let by_name = sim.api("listSSHKeyPairs", &[("name", "k2")]);
+    assert_eq!(
+        by_name["sshkeypair"][0]["fingerprint"],
+        registered["fingerprint"]
+    );
+
+    assert_eq!(
+        sim.api("deleteSSHKeyPair", &[("name", "k1")])["success"],
+        true
+    );
+    let (status, text) = error(&sim, &[("command", "deleteSSHKeyPair"), ("name", "k1")]);
+    assert_eq!(status, 431);
+    assert!(
+        text.starts_with("A key pair with name 'k1' does not exist"),
+        "{text}"
+    );
+    assert_eq!(sim.api("listSSHKeyPairs", &[])["count"], 1);
+
+    let (status, text) = error(
+        &sim,
+        &[
+            ("command", "deployVirtualMachine"),
+            ("zoneid", ZONE1),
+            ("serviceofferingid", "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8"),
+            ("templateid", "6d5b069b-4268-4c7c-810f-2793c2ac44fb"),
+            ("keypair", "k1"),
+        ],
+    );
+    assert_eq!(
+        (status, text.as_str()),
+        (431, "A key pair with name 'k1' was not found.")
+    );
+    let vm = sim.deploy(&[("keypair", "k2")]);
+    assert_eq!(vm["jobresult"]["virtualmachine"]["keypairs"], "k2");
+}
+
+#[test]
+fn a_vm_has_a_root_volume_nics_and_takes_data_volumes() {
+    let sim = TestSim::start();
+    let vm = sim.deploy(&[("name", "web")])["jobresult"]["virtualmachine"].clone();
+    let vm_id = vm["id"].as_str().unwrap();
+    let volumes = sim.api("listVolumes", &[("virtualmachineid", vm_id)]);
+    assert_eq!(volumes["count"], 1, "{volumes}");
+    assert_eq!(volumes["volume"][0]["type"], "ROOT");
+    assert_eq!(volumes["volume"][0]["vmname"], "web");
+
+    let nics = sim.api("listNics", &[("virtualmachineid", vm_id)]);
+    assert_eq!(nics["count"], 1);
+    assert_eq!(nics["nic"][0]["id"], vm["nic"][0]["id"]);
+    assert_eq!(nics["nic"][0]["virtualmachineid"], vm_id);
+
+    let offering = sim.api("listDiskOfferings", &[("name", "Small")])["diskoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "createVolume",
+        &[
+            ("name", "data"),
+            ("zoneid", ZONE1),
+            ("diskofferingid", &offering),
+        ],
+    );
+    let volume = job_result(&sim, &started)["volume"].clone();
+    assert_eq!(
+        (volume["type"].as_str(), volume["state"].as_str()),
+        (Some("DATADISK"), Some("Allocated"))
+    );
+    assert_eq!(volume["size"], 5u64 << 30);
+    let id = volume["id"].as_str().unwrap();
+    let started = sim.api("attachVolume", &[("id", id), ("virtualmachineid", vm_id)]);
+    let attached = job_result(&sim, &started)["volume"].clone();
+    assert_eq!(attached["virtualmachineid"], vm_id);
+    assert_eq!(attached["deviceid"], 1);
+    assert_eq!(
+        sim.api("listVolumes", &[("virtualmachineid", vm_id)])["count"],
+        2
+    );
+    let (status, text) = error(&sim, &[("command", "deleteVolume"), ("id", id)]);
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            431,
+            "Please specify a volume that is not attached to any VM."
+        )
+    );
+    let started = sim.api("detachVolume", &[("id", id)]);
+    assert!(job_result(&sim, &started)["volume"]
+        .get("virtualmachineid")
+        .is_none());
+    assert_eq!(sim.api("deleteVolume", &[("id", id)])["success"], true);
+    assert_eq!(
+        sim.api("listVolumes", &[("virtualmachineid", vm_id)])["count"],
+        1
+    );
+
+    let started = sim.api(
+        "destroyVirtualMachine",
+        &[("id", vm_id), ("expunge", "true")],
+    );
+    job_result(&sim, &started);
+    assert_eq!(
+        sim.api("listVolumes", &[]).get("count"),
+        None,
+        "the ROOT volume goes with the VM"
+    );
+}
+
+#[test]
+fn firewall_static_nat_and_ip_forwarding_rules() {
+    let sim = TestSim::start();
+    let vm = sim.deploy(&[])["jobresult"]["virtualmachine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api("associateIpAddress", &[("zoneid", ZONE1)]);
+    let ip = job_result(&sim, &started)["ipaddress"].clone();
+    assert_eq!(ip["associatednetworkid"], NETWORK, "the zone's one network");
+    let ip_id = ip["id"].as_str().unwrap();
+
+    let started = sim.api(
+        "createFirewallRule",
+        &[
+            ("ipaddressid", ip_id),
+            ("protocol", "tcp"),
+            ("startport", "22"),
+            ("cidrlist", "10.0.0.0/8"),
+        ],
+    );
+    let rule = job_result(&sim, &started)["firewallrule"].clone();
+    assert_eq!(rule["id"], started["id"]);
+    assert_eq!(
+        (rule["startport"].as_i64(), rule["endport"].as_i64()),
+        (Some(22), Some(22))
+    );
+    assert_eq!(
+        (rule["state"].as_str(), rule["cidrlist"].as_str()),
+        (Some("Active"), Some("10.0.0.0/8"))
+    );
+    assert_eq!(
+        sim.api("listFirewallRules", &[("ipaddressid", ip_id)])["count"],
+        1
+    );
+    let started = sim.api(
+        "deleteFirewallRule",
+        &[("id", rule["id"].as_str().unwrap())],
+    );
+    assert_eq!(job_result(&sim, &started)["success"], true);
+    assert_eq!(sim.api("listFirewallRules", &[]).get("count"), None);
+
+    let (status, text) = error(
+        &sim,
+        &[
+            ("command", "createIpForwardingRule"),
+            ("ipaddressid", ip_id),
+            ("protocol", "tcp"),
+            ("startport", "80"),
+        ],
+    );
+    assert_eq!(status, 431);
+    assert!(text.contains("static nat is not enabled"), "{text}");
+    let enabled = sim.api(
+        "enableStaticNat",
+        &[("ipaddressid", ip_id), ("virtualmachineid", &vm)],
+    );
+    assert_eq!(enabled["success"], true);
+    let shown = &sim.api("listPublicIpAddresses", &[("id", ip_id)])["publicipaddress"][0];
+    assert_eq!(
+        (
+            shown["isstaticnat"].as_bool(),
+            shown["virtualmachineid"].as_str()
+        ),
+        (Some(true), Some(vm.as_str()))
+    );
+    assert_eq!(
+        sim.api("listPublicIpAddresses", &[("isstaticnat", "true")])["count"],
+        1
+    );
+    let started = sim.api(
+        "createIpForwardingRule",
+        &[
+            ("ipaddressid", ip_id),
+            ("protocol", "tcp"),
+            ("startport", "80"),
+        ],
+    );
+    let forwarding = job_result(&sim, &started)["ipforwardingrule"].clone();
+    assert_eq!(forwarding["virtualmachineid"], vm.as_str());
+    assert_eq!(
+        sim.api("listIpForwardingRules", &[("ipaddressid", ip_id)])["count"],
+        1
+    );
+    let started = sim.api("disableStaticNat", &[("ipaddressid", ip_id)]);
+    job_result(&sim, &started);
+    assert_eq!(
+        sim.api("listIpForwardingRules", &[]).get("count"),
+        None,
+        "its rules go too"
+    );
+}
+
+#[test]
+fn load_balancer_rules_take_instances() {
+    let sim = TestSim::start();
+    let vm = sim.deploy(&[])["jobresult"]["virtualmachine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api("associateIpAddress", &[("networkid", NETWORK)]);
+    let ip = job_result(&sim, &started)["ipaddress"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "createLoadBalancerRule",
+        &[
+            ("name", "web"),
+            ("algorithm", "roundrobin"),
+            ("privateport", "80"),
+            ("publicport", "80"),
+            ("publicipid", &ip),
+        ],
+    );
+    let rule = job_result(&sim, &started)["loadbalancer"].clone();
+    assert_eq!(
+        (rule["publicipid"].as_str(), rule["state"].as_str()),
+        (Some(ip.as_str()), Some("Active"))
+    );
+    let rule_id = rule["id"].as_str().unwrap();
+    let started = sim.api(
+        "assignToLoadBalancerRule",
+        &[("id", rule_id), ("virtualmachineids", &vm)],
+    );
+    assert_eq!(job_result(&sim, &started)["success"], true);
+    let instances = sim.api("listLoadBalancerRuleInstances", &[("id", rule_id)]);
+    assert_eq!(instances["loadbalancerruleinstance"][0]["id"], vm.as_str());
+    let started = sim.api(
+        "removeFromLoadBalancerRule",
+        &[("id", rule_id), ("virtualmachineids", &vm)],
+    );
+    job_result(&sim, &started);
+    assert_eq!(
+        sim.api("listLoadBalancerRuleInstances", &[("id", rule_id)])
+            .get("count"),
+        None
+    );
+    assert_eq!(
+        sim.api("listLoadBalancerRules", &[("publicipid", &ip)])["count"],
+        1
+    );
+}
+
+#[test]
+fn security_groups_accounts_and_capabilities() {
+    let sim = TestSim::start();
+    let groups = sim.api("listSecurityGroups", &[]);
+    assert_eq!(groups["securitygroup"][0]["name"], "default");
+    let group = &sim.api("createSecurityGroup", &[("name", "web")])["securitygroup"];
+    assert_eq!(group["ingressrule"], serde_json::json!([]));
+    let started = sim.api(
+        "authorizeSecurityGroupIngress",
+        &[
+            ("securitygroupname", "web"),
+            ("protocol", "tcp"),
+            ("startport", "80"),
+            ("endport", "80"),
+            ("cidrlist", "0.0.0.0/0"),
+        ],
+    );
+    let group = job_result(&sim, &started)["securitygroup"].clone();
+    let rule = &group["ingressrule"][0];
+    assert_eq!(
+        (rule["startport"].as_i64(), rule["cidr"].as_str()),
+        (Some(80), Some("0.0.0.0/0"))
+    );
+    let listed = sim.api("listSecurityGroups", &[("securitygroupname", "web")]);
+    assert_eq!(listed["count"], 1);
+    let started = sim.api(
+        "revokeSecurityGroupIngress",
+        &[("id", rule["ruleid"].as_str().unwrap())],
+    );
+    job_result(&sim, &started);
+    let listed = sim.api("listSecurityGroups", &[("securitygroupname", "web")]);
+    assert_eq!(
+        listed["securitygroup"][0]["ingressrule"],
+        serde_json::json!([])
+    );
+
+    let accounts = sim.api("listAccounts", &[]);
+    assert_eq!(
+        (
+            accounts["count"].as_i64(),
+            accounts["account"][0]["name"].as_str()
+        ),
+        (Some(1), Some("admin"))
+    );
+    assert_eq!(sim.api("listUsers", &[("username", "admin")])["count"], 1);
+    assert_eq!(sim.api("listDomains", &[])["domain"][0]["name"], "ROOT");
+    assert_eq!(sim.api("listResourceLimits", &[])["count"], 12);
+    assert_eq!(
+        sim.api("listResourceLimits", &[("resourcetype", "0")])["resourcelimit"][0]["max"],
+        -1
+    );
+    let capability = &sim.api("listCapabilities", &[])["capability"];
+    assert_eq!(capability["securitygroupsenabled"], false);
+    assert!(capability["cloudstackversion"].is_string());
+}
+
+#[test]
+fn the_generic_model_creates_lists_updates_and_deletes_any_kind() {
+    let sim = TestSim::start();
+    let created = &sim.api(
+        "createDiskOffering",
+        &[
+            ("name", "huge"),
+            ("displaytext", "Huge"),
+            ("disksize", "500"),
+        ],
+    )["diskoffering"];
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        created["disksize"], 500,
+        "typed from the catalogue's field type"
+    );
+    assert_eq!(
+        created["domain"], "ROOT",
+        "plausible values for the other fields"
+    );
+    let listed = sim.api("listDiskOfferings", &[("name", "huge")]);
+    assert_eq!(
+        (
+            listed["count"].as_i64(),
+            listed["diskoffering"][0]["id"].as_str()
+        ),
+        (Some(1), Some(id))
+    );
+    assert_eq!(
+        sim.api("listDiskOfferings", &[("keyword", "hug")])["count"],
+        1
+    );
+    assert_eq!(
+        sim.api("listDiskOfferings", &[("id", id), ("disksize", "5")])
+            .get("count"),
+        None
+    );
+    let updated = &sim.api(
+        "updateDiskOffering",
+        &[("id", id), ("displaytext", "Larger")],
+    )["diskoffering"];
+    assert_eq!(updated["displaytext"], "Larger");
+    assert_eq!(
+        sim.api("deleteDiskOffering", &[("id", id)])["success"],
+        true
+    );
+    assert_eq!(
+        sim.api("listDiskOfferings", &[("name", "huge")])
+            .get("count"),
+        None
+    );
+
+    // Async: the result under the catalogue's key, through the jobs.
+    let started = sim.api("createProject", &[("name", "p1"), ("displaytext", "P1")]);
+    let project = job_result(&sim, &started)["project"].clone();
+    assert_eq!(project["id"], started["id"]);
+    assert_eq!(sim.api("listProjects", &[("name", "p1")])["count"], 1);
+    let (status, _) = sim.signed_get(&[("command", "listProjects"), ("page", "1")]);
+    assert_eq!(status, 431, "paging rules apply");
+}
+
+#[test]
+fn a_cloud_file_holds_objects_of_any_kind() {
+    let mut cloud = csctl::sim::Cloud::demo();
+    let mut offering = serde_json::Map::new();
+    offering.insert("id".into(), "99999999-9999-4999-8999-999999999999".into());
+    offering.insert("name".into(), "gold".into());
+    offering.insert("disksize".into(), 100.into());
+    cloud.objects.insert("diskoffering".into(), vec![offering]);
+    let mut project = serde_json::Map::new();
+    project.insert("name".into(), "lab".into());
+    cloud.objects.insert("projects".into(), vec![project]);
+    let sim = TestSim::start_with(|config| config.cloud = cloud.clone());
+    let listed = sim.api("listDiskOfferings", &[("name", "gold")]);
+    assert_eq!(
+        listed["diskoffering"][0]["id"],
+        "99999999-9999-4999-8999-999999999999"
+    );
+    assert_eq!(listed["diskoffering"][0]["disksize"], 100);
+    assert_eq!(sim.api("listProjects", &[])["project"][0]["name"], "lab");
+
+    let mut bad = csctl::sim::Cloud::demo();
+    bad.objects.insert("rockets".into(), vec![]);
+    let error = bad.validate().unwrap_err();
+    assert!(error.contains("`rockets`"), "{error}");
+}
