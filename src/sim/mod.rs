@@ -316,7 +316,8 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         addr: config.listen,
         source,
     })?;
-    let state = state::State::new(
+    let account = config.cloud.account.clone();
+    let (cloud, job_delay, seed, started) = (
         config.cloud,
         config.job_delay,
         config.seed,
@@ -329,7 +330,9 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.seed,
         config.rate_limit,
         config.clock_ahead,
-        state,
+        server::LazyWorld::new(account, move || {
+            state::State::new(cloud, job_delay, seed, started)
+        }),
     );
     shared.list_latency = config.latency;
     let shared = Arc::new(shared);

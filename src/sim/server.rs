@@ -3,7 +3,7 @@
 //! `ApiServer.verifyRequest` (contract §2.5, §3) before a command runs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -44,10 +44,45 @@ pub(crate) struct Shared {
     pub rate_limit: Option<RateLimiter>,
     pub clock_ahead: chrono::Duration,
     pub sessions: Sessions,
-    pub state: Mutex<State>,
+    state: LazyWorld,
     pub counters: Counters,
     /// The delay of every answer to a list command (`--latency`).
     pub list_latency: std::time::Duration,
+}
+
+/// The simulated world, built when it is first needed: filling it (the
+/// catalogue parsed, the objects every cloud has made) is most of the
+/// simulator's start-up, which `csctl run --sim` of a script that never
+/// calls the API should not pay for.
+pub(crate) struct LazyWorld {
+    /// The cloud's account, known before the world is built (requests
+    /// are authenticated against it).
+    account: Account,
+    build: Mutex<Option<Box<dyn FnOnce() -> State + Send>>>,
+    state: OnceLock<Mutex<State>>,
+}
+
+impl LazyWorld {
+    /// A world of `account` that `build` makes on first use.
+    pub(crate) fn new(account: Account, build: impl FnOnce() -> State + Send + 'static) -> Self {
+        LazyWorld {
+            account,
+            build: Mutex::new(Some(Box::new(build))),
+            state: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &Mutex<State> {
+        self.state.get_or_init(|| {
+            let build = self
+                .build
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .expect("the world is built once");
+            Mutex::new(build())
+        })
+    }
 }
 
 impl Shared {
@@ -58,12 +93,12 @@ impl Shared {
         seed: Option<u64>,
         rate_limit: Option<u32>,
         clock_ahead: std::time::Duration,
-        state: State,
+        world: LazyWorld,
     ) -> Shared {
         Shared {
             api_key,
             secret_key,
-            account: state.account.clone(),
+            account: world.account.clone(),
             fail_rate,
             fail_seed: seed.map_or_else(rand::random, |s| s.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             fail_draws: AtomicU64::new(0),
@@ -71,7 +106,7 @@ impl Shared {
             clock_ahead: chrono::Duration::from_std(clock_ahead)
                 .unwrap_or(chrono::Duration::zero()),
             sessions: Sessions::new(seed),
-            state: Mutex::new(state),
+            state: world,
             counters: Counters::default(),
             list_latency: std::time::Duration::ZERO,
         }
@@ -79,7 +114,7 @@ impl Shared {
 
     /// The state, even if a panicking request poisoned the lock.
     pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.get().lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether to answer this request with a 503 page: a deterministic
