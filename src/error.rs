@@ -86,12 +86,13 @@ pub fn stderr_is_terminal() -> bool {
 }
 
 /// Text that may hold a server's words, made safe for a terminal: each
-/// control character (escape sequences, carriage returns, bells, C1
-/// controls) but newline and tab is shown as `\u{…}`, so a server cannot
+/// character a terminal could act on ([`crate::output::text::is_unsafe`]:
+/// escape sequences, carriage returns, bells, C1 controls, bidirectional
+/// overrides) but newline and tab is shown as `\u{…}`, so a server cannot
 /// retitle, clear or overwrite the screen. Unchanged when `to_terminal` is
 /// false (output to a file or pipe stays exact).
 pub fn terminal_safe(text: &str, to_terminal: bool) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let unsafe_char = |c: char| crate::output::text::is_unsafe(c) && c != '\n' && c != '\t';
     if !to_terminal || !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
