@@ -306,18 +306,5 @@ pub(crate) fn create_firewall_rule(ctx: &mut Ctx<'_>, params: &Params) -> Result
     }
     rule.set("traffictype", "Ingress");
     rule.set("fordisplay", true);
-    rule.set("state", "Add");
-    let id = rule.id().to_string();
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("FirewallRule"),
-        instance_id: Some(id.clone()),
-        action: Action::Effect(Box::new(move |st: &mut State| {
-            st.objects[index].set("state", "Active");
-            serde_json::json!({ "firewallrule": super::generic::view(st, index) })
-        })),
-        failure: None,
-    };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, Some(&id), job))
+    super::generic::create_in_job(ctx, index, "FirewallRule", "firewallrule")
 }

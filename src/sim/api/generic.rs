@@ -567,6 +567,32 @@ pub(crate) fn seed(st: &mut State, list: &str, given: Map<String, Value>) -> usi
     st.objects.add(Obj::new(kind, map))
 }
 
+/// Finishes creating a rule-like object as the server does: it is `Add`
+/// until its job ends, then `Active`, and the job's result is its view
+/// under `key` (firewall, IP forwarding and load balancer rules).
+pub(crate) fn create_in_job(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    instance_type: &'static str,
+    key: &'static str,
+) -> Result<Reply, ApiError> {
+    let object = &mut ctx.st.objects[index];
+    object.set("state", "Add");
+    let id = object.id().to_string();
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some(instance_type),
+        instance_id: Some(id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            st.objects[index].set("state", "Active");
+            serde_json::json!({ key: view(st, index) })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, Some(&id), job))
+}
+
 /// Makes a new object with the fields of the list command `list`, from
 /// these parameters.
 pub(crate) fn create_as(ctx: &mut Ctx<'_>, params: &Params, list: &str) -> usize {

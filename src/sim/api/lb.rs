@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::address::live_ip;
-use super::generic::{self, view};
+use super::generic;
 use super::{async_reply, paged, paging, Ctx, Handlers};
 use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
@@ -79,20 +79,7 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         obj.set("publicipid", id);
         obj.set("publicip", address);
     }
-    obj.set("state", "Add");
-    let id = obj.id().to_string();
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("LoadBalancerRule"),
-        instance_id: Some(id.clone()),
-        action: Action::Effect(Box::new(move |st: &mut State| {
-            st.objects[index].set("state", "Active");
-            serde_json::json!({ "loadbalancer": view(st, index) })
-        })),
-        failure: None,
-    };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, Some(&id), job))
+    generic::create_in_job(ctx, index, "LoadBalancerRule", "loadbalancer")
 }
 
 /// The VMs a call names: `virtualmachineids`, or `vmidipmap[i].vmid`.

@@ -4,10 +4,8 @@
 //! `ipforwardingrule`; `listIpForwardingRules` and
 //! `deleteIpForwardingRule` are the generic model's.
 
-use serde_json::Value;
-
 use super::address::live_ip;
-use super::generic::{self, view};
+use super::generic;
 use super::{async_reply, Ctx, Handlers};
 use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
@@ -150,18 +148,5 @@ pub(crate) fn create_ip_forwarding_rule(
     rule.set("virtualmachinename", vm_name);
     rule.set("virtualmachinedisplayname", vm_display);
     rule.set("vmguestip", guest);
-    rule.set("state", "Add");
-    let id = rule.id().to_string();
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("FirewallRule"),
-        instance_id: Some(id.clone()),
-        action: Action::Effect(Box::new(move |st: &mut State| {
-            st.objects[index].set("state", Value::from("Active"));
-            serde_json::json!({ "ipforwardingrule": view(st, index) })
-        })),
-        failure: None,
-    };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, Some(&id), job))
+    generic::create_in_job(ctx, index, "FirewallRule", "ipforwardingrule")
 }
