@@ -17,7 +17,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use csctl::client::http::encode_form;
 use csctl::client::response::{self, RawAnswer};
 use csctl::client::sign::{self, SignatureAlgorithm};
 use csctl::client::{Client, ClientConfig, Credentials, Params};
@@ -102,10 +101,9 @@ fn signing(c: &mut Criterion) {
     });
     group.bench_function("signed_pairs+encode_form/deploy", |b| {
         b.iter(|| {
-            let pairs = client
-                .signed_pairs("deployVirtualMachine", black_box(&params))
-                .expect("signed");
-            encode_form(&pairs)
+            client
+                .signed_query("deployVirtualMachine", black_box(&params))
+                .expect("signed")
         })
     });
     group.finish();

@@ -13,7 +13,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use csctl::client::http::encode_form;
 use csctl::client::{Client, ClientConfig, Credentials, HttpMethod, Params};
 
 /// Options common to the bench binaries, read from `--name value` words
@@ -120,10 +119,9 @@ pub fn presigned_request(options: &Options) -> Vec<u8> {
     );
     config.expires = Some(Duration::from_secs(600));
     let client = Client::new(config).expect("client");
-    let pairs = client
-        .signed_pairs(&options.command, &Params::new())
-        .expect("signed pairs");
-    let form = encode_form(&pairs);
+    let form = client
+        .signed_query(&options.command, &Params::new())
+        .expect("signed query");
     let target = parse_endpoint(&options.endpoint);
     let ua = concat!("csctl-bench/", env!("CARGO_PKG_VERSION"));
     let text = match options.method {

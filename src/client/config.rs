@@ -142,3 +142,7 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_RETRIES: u32 = 4;
 /// Default validity window of a signed request (`expires`).
 pub const DEFAULT_EXPIRES: Duration = Duration::from_secs(600);
+
+/// The longest duration any setting accepts (a year): beyond it a value is
+/// a typo or an attack, and date arithmetic could overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);

@@ -16,6 +16,7 @@ use super::params::Params;
 use super::response::{self, RawAnswer};
 use super::retry::{Decision, RetryPolicy};
 use super::sign::{self, java_url_encode};
+use super::signed::{url_with_query, Signer};
 use super::trace::Tracer;
 
 /// Parameters csctl sets on every request; callers may not give them.
@@ -58,6 +59,8 @@ struct Inner {
     /// The API catalogue: exact names, parameter checks, async (shared with
     /// `with_own_pool` clients).
     catalog: SharedCatalog,
+    /// Signs requests (API-key credentials only).
+    signer: Option<Signer>,
 }
 
 /// Counters of what a client did, for reports and soak tests.
@@ -110,6 +113,7 @@ impl Client {
         let tracer = Tracer::new(config.verbosity, scrub);
         let pacer = Pacer::new(config.max_requests_per_second);
         let retries = config.retries;
+        let signer = Signer::from_config(&config).ok();
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -125,6 +129,7 @@ impl Client {
                 requests: Arc::new(AtomicU64::new(0)),
                 retries: Arc::new(AtomicU64::new(0)),
                 catalog: SharedCatalog::default(),
+                signer,
             }),
         })
     }
@@ -149,6 +154,7 @@ impl Client {
                 requests: inner.requests.clone(),
                 retries: inner.retries.clone(),
                 catalog: inner.catalog.clone(),
+                signer: inner.signer.clone(),
             }),
         })
     }
@@ -391,6 +397,7 @@ impl Client {
     }
 
     /// The exact parameters a signed request carries, `signature` last.
+    /// The command's name is sent as this client's catalogue spells it.
     /// Needs API-key credentials.
     pub fn signed_pairs(
         &self,
@@ -402,6 +409,27 @@ impl Client {
         self.sign_pairs(&known::canonical_name(&catalog, command), params)
     }
 
+    /// [`Client::signed_pairs`] form-encoded: the query string of a signed
+    /// GET request for `command`, sent nowhere.
+    pub fn signed_query(&self, command: &str, params: &Params) -> Result<String, ClientError> {
+        Ok(encode_form(&self.signed_pairs(command, params)?))
+    }
+
+    /// A signed GET URL for `command` at this client's endpoint, valid
+    /// until its `expires`.
+    pub fn signed_url(&self, command: &str, params: &Params) -> Result<String, ClientError> {
+        Ok(url_with_query(
+            &self.inner.config.endpoint,
+            &self.signed_query(command, params)?,
+        ))
+    }
+
+    /// What signs this client's requests: [`ClientError::NeedsApiKey`] for
+    /// a password login.
+    pub fn signer(&self) -> Result<&Signer, ClientError> {
+        self.inner.signer.as_ref().ok_or(ClientError::NeedsApiKey)
+    }
+
     /// [`Client::signed_pairs`] for parameters already checked (a call
     /// checks once, not at every attempt): a fresh `expires` and signature.
     fn sign_pairs(
@@ -409,32 +437,7 @@ impl Client {
         command: &str,
         params: &Params,
     ) -> Result<Vec<(String, String)>, ClientError> {
-        let Credentials::ApiKey {
-            api_key,
-            secret_key,
-        } = &self.inner.config.credentials
-        else {
-            return Err(ClientError::NeedsApiKey);
-        };
-        let mut pairs = Vec::with_capacity(params.len() + 6);
-        pairs.push(("command".to_string(), command.to_string()));
-        pairs.extend(params.pairs().iter().cloned());
-        pairs.push(("response".into(), "json".into()));
-        pairs.push(("apiKey".into(), api_key.clone()));
-        if let Some(window) = self.inner.config.expires {
-            // Configuration caps durations at a year; a library caller's
-            // absurd window is capped the same way rather than overflowing.
-            let window = chrono::Duration::from_std(window.min(crate::config::MAX_DURATION))
-                .unwrap_or(chrono::Duration::zero());
-            let expires = chrono::Utc::now() + window;
-            pairs.push(("signatureVersion".into(), "3".into()));
-            pairs.push(("expires".into(), sign::format_expires(expires)));
-        }
-        let signature = sign::sign(&pairs, secret_key, self.inner.config.signature_algorithm);
-        // A server may echo it back in an error: scrubbed from what csctl writes.
-        super::trace::remember_signature(&signature);
-        pairs.push(("signature".into(), signature));
-        Ok(pairs)
+        Ok(self.signer()?.pairs(command, params))
     }
 
     async fn call_in_session<T>(
@@ -558,15 +561,7 @@ impl Client {
                 .post(self.inner.url.clone())
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(encoded),
-            HttpMethod::Get => {
-                let separator = if config.endpoint.contains('?') {
-                    '&'
-                } else {
-                    '?'
-                };
-                self.http()?
-                    .get(format!("{}{separator}{encoded}", config.endpoint))
-            }
+            HttpMethod::Get => self.http()?.get(url_with_query(&config.endpoint, &encoded)),
         };
         let request = match cookie.and_then(|text| HeaderValue::from_str(text).ok()) {
             Some(value) => request.header(COOKIE, value),
@@ -652,7 +647,8 @@ impl Client {
     }
 }
 
-fn check_reserved(params: &Params) -> Result<(), ClientError> {
+/// Refuses parameters csctl sets itself ([`RESERVED`]).
+pub(super) fn check_reserved(params: &Params) -> Result<(), ClientError> {
     match params.pairs().iter().find(|(name, _)| {
         RESERVED
             .iter()
@@ -665,7 +661,9 @@ fn check_reserved(params: &Params) -> Result<(), ClientError> {
 
 /// Encodes pairs as `application/x-www-form-urlencoded` (names and values
 /// percent-encoded with Java's set, which every form decoder accepts).
-pub fn encode_form(pairs: &[(String, String)]) -> String {
+/// Callers outside the client use [`Client::signed_query`] or
+/// [`Signer::signed_query`].
+pub(super) fn encode_form(pairs: &[(String, String)]) -> String {
     let mut encoded = String::with_capacity(
         pairs
             .iter()
@@ -785,6 +783,37 @@ mod tests {
             encode_form(&pairs),
             "tags%5B0%5D.key=a%20b&signature=ab%2B%2Fc%3D"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_signed_url_is_accepted_by_the_simulator() {
+        let sim = crate::sim::start(crate::sim::SimConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..crate::sim::SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = crate::sim::test_proxy::client_for(sim.endpoint());
+        let mut params = Params::new();
+        params.insert("available", "true").unwrap();
+        let url = client.signed_url("listzones", &params).unwrap();
+        assert!(
+            url.starts_with(&format!(
+                "{}?command=listZones&available=true&",
+                sim.endpoint()
+            )),
+            "{url}"
+        );
+        let answer = reqwest::get(&url).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        let json: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        assert!(json["listzonesresponse"]["zone"].is_array(), "{json}");
+        // The client's query and its signer's carry the same parameters.
+        let unsigned = |query: String| query.split_once("&expires=").unwrap().0.to_string();
+        let query = client.signed_query("listzones", &Params::new()).unwrap();
+        let again = client.signer().unwrap();
+        let again = again.signed_query("listZones", &Params::new()).unwrap();
+        assert_eq!(unsigned(query), unsigned(again));
     }
 
     #[test]

@@ -148,6 +148,126 @@ pub struct Progress {
     pub pending: usize,
 }
 
+/// The `jobid` of an answer (an async command's `{jobid}`, a job object):
+/// the text of a string, the digits of a number.
+pub fn job_id(answer: &Value) -> Option<String> {
+    match answer.get("jobid")? {
+        Value::String(text) => Some(text.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// How [`Client::call_and_wait`] ended without a result.
+#[derive(Debug)]
+pub enum CallAndWaitError {
+    /// The call failed, or was cancelled before its answer came
+    /// ([`ClientError::Cancelled`]): no job is known.
+    Call(ClientError),
+    /// The job ended without success: failed, still pending when the wait
+    /// ran out, or could not be followed.
+    Job {
+        /// How it ended.
+        outcome: Box<JobOutcome>,
+        /// The wait's time limit (for the message of a job that timed out).
+        timeout: Duration,
+    },
+    /// Cancelled while waiting: the job goes on in the cloud.
+    Cancelled {
+        /// The job that goes on.
+        jobid: String,
+    },
+}
+
+impl CallAndWaitError {
+    /// The id of the job the call started, if it started one.
+    pub fn jobid(&self) -> Option<&str> {
+        match self {
+            Self::Call(_) => None,
+            Self::Job { outcome, .. } => Some(outcome.jobid()),
+            Self::Cancelled { jobid } => Some(jobid),
+        }
+    }
+
+    /// The error as one [`ClientError`]: a failed job is
+    /// [`ClientError::JobFailed`], one that timed out or could not be
+    /// followed [`ClientError::JobTimeout`], a cancellation
+    /// [`ClientError::Cancelled`].
+    pub fn into_client_error(self) -> ClientError {
+        match self {
+            Self::Call(error) => error,
+            Self::Job { outcome, timeout } => match outcome.into_result(timeout) {
+                Err(error) => error,
+                Ok(_) => unreachable!("a job that succeeded is not an error"),
+            },
+            Self::Cancelled { .. } => ClientError::Cancelled,
+        }
+    }
+}
+
+impl std::fmt::Display for CallAndWaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Call(error) => error.fmt(f),
+            Self::Job { outcome, timeout } => match (**outcome).clone().into_result(*timeout) {
+                Err(error) => error.fmt(f),
+                Ok(_) => write!(f, "job {} succeeded", outcome.jobid()),
+            },
+            Self::Cancelled { jobid } => write!(f, "interrupted; job {jobid} goes on in the cloud"),
+        }
+    }
+}
+
+impl std::error::Error for CallAndWaitError {}
+
+impl Client {
+    /// Calls `command`; when the catalogue (or the answer's shape) says it
+    /// started a job, waits for the job and returns its `jobresult` (null
+    /// when it has none), else returns the answer. `progress` hears of the
+    /// wait (the job's id and counts; not called when there is no job).
+    /// When `cancelled` completes first, the call or wait stops: before the
+    /// answer came, [`CallAndWaitError::Call`] with
+    /// [`ClientError::Cancelled`]; while waiting,
+    /// [`CallAndWaitError::Cancelled`] with the job's id.
+    pub async fn call_and_wait(
+        &self,
+        command: &str,
+        params: &Params,
+        options: &WaitOptions,
+        progress: &(dyn Fn(&str, Progress) + Sync),
+        cancelled: impl std::future::Future<Output = ()>,
+    ) -> Result<Value, CallAndWaitError> {
+        let mut cancelled = std::pin::pin!(cancelled);
+        let answer = tokio::select! {
+            biased;
+            () = &mut cancelled => return Err(CallAndWaitError::Call(ClientError::Cancelled)),
+            answer = self.call(command, params) => answer.map_err(CallAndWaitError::Call)?,
+        };
+        let Some(jobid) = self.job_to_wait(command, &answer) else {
+            return Ok(answer);
+        };
+        let ids = [jobid];
+        let report = |counts: Progress| progress(&ids[0], counts);
+        let outcome = tokio::select! {
+            biased;
+            () = &mut cancelled => None,
+            outcomes = wait_jobs(self, &ids, options, &report) => outcomes.into_iter().next(),
+        };
+        let [jobid] = ids;
+        match outcome {
+            None => Err(CallAndWaitError::Cancelled { jobid }),
+            Some(JobOutcome::Succeeded { job, .. }) => Ok(match job {
+                Value::Object(mut fields) => fields.remove("jobresult").unwrap_or(Value::Null),
+                _ => Value::Null,
+            }),
+            Some(outcome) => Err(CallAndWaitError::Job {
+                outcome: Box::new(outcome),
+                timeout: options.timeout,
+            }),
+        }
+    }
+}
+
 /// Waits for one job.
 pub async fn wait_job(
     client: &Client,
@@ -649,7 +769,7 @@ async fn list_jobs(
         let length = items.len();
         let mut new_items = 0;
         for job in items {
-            let Some(jobid) = job.get("jobid").and_then(Value::as_str).map(str::to_string) else {
+            let Some(jobid) = job_id(&job) else {
                 continue;
             };
             if !ids_seen.insert(jobid.clone()) {

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::*;
-use crate::client::test_proxy::{client_for, start_proxy, Twist};
+use crate::sim::test_proxy::{client_for, start_proxy, Twist};
 use crate::sim::{self, RunningSim, SimConfig};
 
 async fn simulator() -> RunningSim {
@@ -204,4 +204,196 @@ fn created_is_read_in_the_servers_own_zone() {
         "2021-09-29 17:50:11"
     );
     assert!(server_local_time("yesterday").is_none());
+}
+
+fn deploy_params(name: &str) -> Params {
+    let mut params = Params::new();
+    for (key, value) in [
+        ("zoneid", sim::DEMO_ZONE_ID),
+        ("serviceofferingid", sim::DEMO_OFFERING_SMALL_ID),
+        ("templateid", sim::DEMO_TEMPLATE_ID),
+        ("name", name),
+    ] {
+        params.insert(key, value).unwrap();
+    }
+    params
+}
+
+#[test]
+fn job_ids_are_read_from_strings_and_numbers() {
+    use serde_json::json;
+    assert_eq!(
+        job_id(&json!({"jobid": "j-1", "id": "x"})).as_deref(),
+        Some("j-1")
+    );
+    assert_eq!(job_id(&json!({"jobid": 42})).as_deref(), Some("42"));
+    assert_eq!(job_id(&json!({"jobid": null})), None);
+    assert_eq!(job_id(&json!({"id": "x"})), None);
+    assert_eq!(job_id(&json!(["jobid"])), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_and_wait_returns_the_job_result_or_the_answer() {
+    let sim = simulator().await;
+    let client = client_for(sim.endpoint());
+    let heard = std::sync::Mutex::new(Vec::new());
+    let progress = |jobid: &str, counts: Progress| {
+        heard.lock().unwrap().push((jobid.to_string(), counts));
+    };
+    let never = std::future::pending::<()>;
+    let result = client
+        .call_and_wait(
+            "deployvirtualmachine",
+            &deploy_params("cw-1"),
+            &quick(),
+            &progress,
+            never(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result["virtualmachine"]["name"], "cw-1", "{result}");
+    assert_eq!(result["virtualmachine"]["state"], "Running", "{result}");
+    let heard = heard.into_inner().unwrap();
+    assert!(!heard.is_empty());
+    assert!(heard
+        .iter()
+        .all(|(jobid, _)| !jobid.is_empty() && *jobid == heard[0].0));
+    assert_eq!(heard.last().unwrap().1.done, 1, "{heard:?}");
+
+    // A command that starts no job: its answer, and no progress.
+    let called = std::sync::atomic::AtomicBool::new(false);
+    let answer = client
+        .call_and_wait(
+            "listZones",
+            &Params::new(),
+            &quick(),
+            &|_, _| called.store(true, Ordering::Relaxed),
+            never(),
+        )
+        .await
+        .unwrap();
+    assert!(answer["zone"].is_array(), "{answer}");
+    assert!(!called.load(Ordering::Relaxed));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_and_wait_names_the_job_that_failed() {
+    let sim = simulator().await;
+    let client = client_for(sim.endpoint());
+    let never = std::future::pending::<()>;
+    let vm = client
+        .call_and_wait(
+            "deployVirtualMachine",
+            &deploy_params("cw-2"),
+            &quick(),
+            &|_, _| {},
+            never(),
+        )
+        .await
+        .unwrap();
+    let mut params = Params::new();
+    params
+        .insert("id", vm["virtualmachine"]["id"].as_str().unwrap())
+        .unwrap();
+    client
+        .call_and_wait("stopVirtualMachine", &params, &quick(), &|_, _| {}, never())
+        .await
+        .unwrap();
+    let error = client
+        .call_and_wait(
+            "rebootVirtualMachine",
+            &params,
+            &quick(),
+            &|_, _| {},
+            never(),
+        )
+        .await
+        .unwrap_err();
+    let jobid = error.jobid().expect("the job's id").to_string();
+    let CallAndWaitError::Job { outcome, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(**outcome, JobOutcome::Failed { errorcode: 530, .. }),
+        "{outcome:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("job {jobid} failed: ")),
+        "{error}"
+    );
+    assert!(
+        matches!(error.into_client_error(), ClientError::JobFailed { jobid: id, .. } if id == jobid)
+    );
+
+    // An API error before any job is the call's error.
+    let mut params = Params::new();
+    params.insert("id", "no-such-vm").unwrap();
+    let error = client
+        .call_and_wait(
+            "rebootVirtualMachine",
+            &params,
+            &quick(),
+            &|_, _| {},
+            never(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CallAndWaitError::Call(ClientError::Api(_))),
+        "{error:?}"
+    );
+    assert_eq!(error.jobid(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_and_wait_stops_when_cancelled_and_says_which_job_goes_on() {
+    let sim = sim::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        job_delay: Duration::from_secs(600),
+        seed: Some(7),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client_for(sim.endpoint());
+    // Cancelled before the answer came: no job.
+    let before = sim.stats().requests;
+    let error = client
+        .call_and_wait(
+            "deployVirtualMachine",
+            &deploy_params("cw-3"),
+            &quick(),
+            &|_, _| {},
+            async {},
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CallAndWaitError::Call(ClientError::Cancelled)),
+        "{error:?}"
+    );
+    assert_eq!(sim.stats().requests, before, "nothing was sent");
+
+    // Cancelled once the wait began: the job goes on.
+    let waiting = tokio::sync::Notify::new();
+    let error = client
+        .call_and_wait(
+            "deployVirtualMachine",
+            &deploy_params("cw-4"),
+            &quick(),
+            &|_, _| waiting.notify_one(),
+            waiting.notified(),
+        )
+        .await
+        .unwrap_err();
+    let CallAndWaitError::Cancelled { jobid } = &error else {
+        panic!("{error:?}");
+    };
+    let mut params = Params::new();
+    params.insert("jobid", jobid.as_str()).unwrap();
+    let job = client.call("queryAsyncJobResult", &params).await.unwrap();
+    assert_eq!(job["jobstatus"], 0, "the job goes on: {job}");
+    assert!(matches!(error.into_client_error(), ClientError::Cancelled));
 }

@@ -143,15 +143,12 @@ pub fn explain(catalog: &Catalog, command: &str, error: ClientError) -> ClientEr
 /// commands the catalogue does not know, or a server where the command
 /// became async).
 pub fn job_to_wait(catalog: &Catalog, command: &str, answer: &Value) -> Option<String> {
-    let jobid = answer.get("jobid")?;
+    let jobid = super::jobs::job_id(answer)?;
     let is_async = catalog.find(command).is_some_and(|api| api.is_async);
     if !is_async && !response::is_async_answer(answer) {
         return None;
     }
-    Some(match jobid {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    })
+    Some(jobid)
 }
 
 #[cfg(test)]

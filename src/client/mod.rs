@@ -2,10 +2,13 @@
 //!
 //! - [`sign`]: the canonical string and HMAC, exactly as the server checks it
 //!   (the simulator verifies with the same code).
+//! - [`signed`]: the [`Signer`]: signed parameters, query strings and GET
+//!   URLs from credentials alone.
 //! - [`params`]: structured values flattened to `name=value` pairs.
 //! - [`http`]: the [`Client`] that sends requests and decodes answers.
 //! - [`response`]: unwrapping `<command>response` and error answers.
-//! - [`jobs`] and [`paging`]: waiting for async jobs, fetching every page.
+//! - [`jobs`] and [`paging`]: waiting for async jobs ([`Client::call_and_wait`]:
+//!   call, wait if async, return the job's result), fetching every page.
 //! - [`retry`] and [`pacer`]: which failures are retried, and rate limiting.
 //! - [`known`]: what the API catalogue says about a call (exact name, unknown
 //!   parameters, async, unknown-command hints).
@@ -22,17 +25,16 @@ pub mod params;
 pub mod response;
 pub mod retry;
 pub mod sign;
+pub mod signed;
 pub mod trace;
-
-#[cfg(test)]
-mod test_proxy;
 
 pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};
 pub use http::{Client, ClientStats};
-pub use jobs::{wait_job, wait_jobs, JobOutcome, Progress, WaitOptions};
+pub use jobs::{job_id, wait_job, wait_jobs, CallAndWaitError, JobOutcome, Progress, WaitOptions};
 pub use known::CatalogRef;
 pub use paging::{for_each_page, list_all, list_all_with, AllItems, ListOptions};
 pub use params::{ParamError, Params};
 pub use retry::RetryPolicy;
 pub use sign::SignatureAlgorithm;
+pub use signed::Signer;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::client::jobs::tests::deploy_many;
-use crate::client::test_proxy::{client_for, start_proxy, Twist};
 use crate::client::{wait_jobs, WaitOptions};
+use crate::sim::test_proxy::{client_for, start_proxy, Twist};
 use crate::sim::{self, RunningSim, SimConfig};
 
 /// A simulator holding `count` VMs.

@@ -1,17 +1,16 @@
 //! `csctl call COMMAND [name=value]...`: one call, printed.
 
 use std::io::Write as _;
-
-use serde_json::Value;
+use std::sync::OnceLock;
 
 use super::{connect, print_stdout};
 use crate::cli::{CallArgs, GlobalArgs};
-use crate::client::{self, params, retry, ClientError, ListOptions, Params, WaitOptions};
+use crate::client::{
+    self, params, retry, CallAndWaitError, ClientError, ListOptions, Params, WaitOptions,
+};
 use crate::error::Error;
 use crate::interrupt::Signals;
-use crate::output::{
-    self, render_view, spinner, stdout_is_terminal, terminal_width, Fields, Format, View,
-};
+use crate::output::{self, render_view, stdout_is_terminal, terminal_width, Fields, Format, View};
 
 /// Calls the command; waits for its job unless `--no-wait`; prints the answer.
 /// Ctrl-C or SIGTERM stops it, saying what the user needs to know: the id
@@ -41,30 +40,41 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
             all = client::list_all_with(client, &args.command, &params, &options) => all?.into_answer(),
             () = signals.recv() => return Err(ClientError::Cancelled.into()),
         }
-    } else {
-        let answer = tokio::select! {
+    } else if args.no_wait {
+        tokio::select! {
             answer = client.call(&args.command, &params) => answer?,
             () = signals.recv() => return Err(interrupted_in_flight(&args.command)),
+        }
+    } else {
+        let spinner = OnceLock::new();
+        let progress = |jobid: &str, _| {
+            spinner.get_or_init(|| output::spinner(&format!("waiting for job {jobid}")));
         };
-        match client.job_to_wait(&args.command, &answer) {
-            Some(jobid) if !args.no_wait => {
-                let spinner = spinner(&format!("waiting for job {jobid}"));
-                let options = WaitOptions::default();
-                let job = tokio::select! {
-                    job = client::wait_job(client, &jobid, &options) => job,
-                    () = signals.recv() => {
-                        spinner.finish_and_clear();
-                        return Err(Error::Interrupted(format!(
-                            "job {jobid} ({}) goes on in the cloud; check it later with \
-                             `csctl call queryAsyncJobResult jobid={jobid}`",
-                            args.command
-                        )));
-                    }
-                };
-                spinner.finish_and_clear();
-                job?.get("jobresult").cloned().unwrap_or(Value::Null)
+        let waited = client
+            .call_and_wait(
+                &args.command,
+                &params,
+                &WaitOptions::default(),
+                &progress,
+                signals.recv(),
+            )
+            .await;
+        if let Some(spinner) = spinner.get() {
+            spinner.finish_and_clear();
+        }
+        match waited {
+            Ok(answer) => answer,
+            Err(CallAndWaitError::Call(ClientError::Cancelled)) => {
+                return Err(interrupted_in_flight(&args.command))
             }
-            _ => answer,
+            Err(CallAndWaitError::Cancelled { jobid }) => {
+                return Err(Error::Interrupted(format!(
+                    "job {jobid} ({}) goes on in the cloud; check it later with \
+                     `csctl call queryAsyncJobResult jobid={jobid}`",
+                    args.command
+                )))
+            }
+            Err(other) => return Err(other.into_client_error().into()),
         }
     };
     let view = View {

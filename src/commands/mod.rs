@@ -53,11 +53,7 @@ pub struct Target {
 /// Must run inside the tokio runtime (the simulator's server is spawned on it).
 pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, Error> {
     if !target.sim {
-        let resolved = config::resolve(&overrides(global), &Sources::from_process())?;
-        for warning in &resolved.warnings {
-            crate::error::write_stderr(&format!("csctl: warning: {warning}"));
-        }
-        let client = Client::new(resolved.client)?;
+        let client = Client::new(resolve_client_config(global)?)?;
         return Ok(Target { client, sim: None });
     }
     if global.endpoint.is_some() || global.profile.is_some() {
@@ -94,6 +90,16 @@ pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, 
         client,
         sim: Some(sim),
     })
+}
+
+/// The configured cloud's client settings (flags, environment, profile and
+/// defaults), printing the resolver's warnings.
+pub fn resolve_client_config(global: &GlobalArgs) -> Result<ClientConfig, Error> {
+    let resolved = config::resolve(&overrides(global), &Sources::from_process())?;
+    for warning in &resolved.warnings {
+        crate::error::write_stderr(&format!("csctl: warning: {warning}"));
+    }
+    Ok(resolved.client)
 }
 
 /// The command-line part of the configuration.

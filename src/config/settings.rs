@@ -128,9 +128,7 @@ pub(crate) fn check_endpoint(text: &str) -> Result<String, String> {
     }
 }
 
-/// The longest duration any setting accepts (a year): beyond it a value is
-/// a typo or an attack, and date arithmetic could overflow.
-pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+pub use crate::client::config::MAX_DURATION;
 
 /// Parses a duration, the one grammar of flags, environment and files: a
 /// bare number is seconds (`60`, `1.5`); otherwise a number with units

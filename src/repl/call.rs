@@ -2,9 +2,11 @@
 //! the wait for its job (with a spinner on a terminal), all of it stopped by
 //! Ctrl-C through the script host's interrupter.
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
-use crate::client::{self, Client, ClientError, Params, WaitOptions};
+use crate::client::{CallAndWaitError, Client, ClientError, Params, WaitOptions};
 use crate::script::Interrupter;
 
 /// How a call did not give an answer.
@@ -32,6 +34,16 @@ impl std::fmt::Display for CallError {
     }
 }
 
+impl From<CallAndWaitError> for CallError {
+    fn from(error: CallAndWaitError) -> Self {
+        match error {
+            CallAndWaitError::Call(ClientError::Cancelled) => Self::Interrupted { jobid: None },
+            CallAndWaitError::Cancelled { jobid } => Self::Interrupted { jobid: Some(jobid) },
+            other => Self::Client(other.into_client_error()),
+        }
+    }
+}
+
 /// Calls `api` with `params` and, when the answer is a job, waits for it and
 /// returns its `jobresult`. Call from outside the runtime.
 pub fn execute(
@@ -42,35 +54,23 @@ pub fn execute(
     params: &Params,
 ) -> Result<Value, CallError> {
     let token = interrupter.token();
-    let answer = runtime
-        .block_on(async {
-            tokio::select! {
-                biased;
-                () = token.cancelled() => None,
-                answer = client.call(api, params) => Some(answer),
-            }
-        })
-        .ok_or(CallError::Interrupted { jobid: None })?
-        .map_err(CallError::Client)?;
-    let Some(jobid) = client.job_to_wait(api, &answer) else {
-        return Ok(answer);
+    let spinner = OnceLock::new();
+    let progress = |jobid: &str, _| {
+        spinner.get_or_init(|| {
+            crate::output::spinner(&format!(
+                "waiting for job {jobid} of {api} (Ctrl-C stops waiting)"
+            ))
+        });
     };
-    let spinner = crate::output::spinner(&format!(
-        "waiting for job {jobid} of {api} (Ctrl-C stops waiting)"
+    let waited = runtime.block_on(client.call_and_wait(
+        api,
+        params,
+        &WaitOptions::default(),
+        &progress,
+        token.cancelled(),
     ));
-    let options = WaitOptions::default();
-    let job = runtime.block_on(async {
-        tokio::select! {
-            biased;
-            () = token.cancelled() => None,
-            job = client::wait_job(client, &jobid, &options) => Some(job),
-        }
-    });
-    spinner.finish_and_clear();
-    let job = job
-        .ok_or_else(|| CallError::Interrupted {
-            jobid: Some(jobid.clone()),
-        })?
-        .map_err(CallError::Client)?;
-    Ok(job.get("jobresult").cloned().unwrap_or(Value::Null))
+    if let Some(spinner) = spinner.get() {
+        spinner.finish_and_clear();
+    }
+    Ok(waited?)
 }

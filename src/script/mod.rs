@@ -174,21 +174,27 @@ impl HostState {
     /// `ErrorTerminated` when the script is interrupted (dropping the
     /// future cancels its requests).
     pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Box<EvalAltResult>> {
-        if self.interrupter.is_interrupted() {
-            return Err(terminated());
-        }
         let token = self.interrupter.token();
-        let work = async move {
+        self.drive(async move {
             tokio::select! {
                 biased;
                 () = token.cancelled() => Err(terminated()),
                 output = future => Ok(output),
             }
-        };
-        match &self.local.0 {
-            Some(local) => local.block_on(work),
-            None => self.runtime.block_on(work),
+        })?
+    }
+
+    /// Runs `future`, which stops by itself on an interruption (it watches
+    /// [`Interrupter::token`]), to completion; fails at once if the script
+    /// is already interrupted.
+    pub(crate) fn drive<F: Future>(&self, future: F) -> Result<F::Output, Box<EvalAltResult>> {
+        if self.interrupter.is_interrupted() {
+            return Err(terminated());
         }
+        Ok(match &self.local.0 {
+            Some(local) => local.block_on(future),
+            None => self.runtime.block_on(future),
+        })
     }
 
     /// Sends script output to the sink.
@@ -222,7 +228,7 @@ impl HostState {
     }
 }
 
-fn terminated() -> Box<EvalAltResult> {
+pub(crate) fn terminated() -> Box<EvalAltResult> {
     EvalAltResult::ErrorTerminated("interrupted".into(), Position::NONE).into()
 }
 

@@ -39,6 +39,8 @@ mod respond;
 mod server;
 mod session;
 mod state;
+#[cfg(test)]
+pub(crate) mod test_proxy;
 mod views;
 
 use std::collections::HashMap;

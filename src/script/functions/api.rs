@@ -5,8 +5,9 @@ use std::sync::Arc;
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map};
 
 use super::{block_on_call, client_error, params_of, throw_map, FnResult};
-use crate::client::{self, http::encode_form, sign, Credentials, ListOptions, Params};
+use crate::client::{self, CallAndWaitError, ClientError, ListOptions, Params};
 use crate::script::convert::{decode_answer, json_to_dynamic};
+use crate::script::progress::JobsProgress;
 use crate::script::HostState;
 
 pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
@@ -130,13 +131,35 @@ fn call(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
 
 fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
     let params = params_of(args, "api_wait")?;
-    let answer = block_on_call(state, command, state.client.call(command, &params))?
-        .map_err(client_error)?;
-    let Some(jobid) = state.client.job_to_wait(command, &answer) else {
-        return Ok(json_to_dynamic(&answer));
-    };
     let options = state.wait_defaults();
-    super::jobs::wait_one(state, &jobid, &options, command)
+    let enabled = state.progress.load(std::sync::atomic::Ordering::Relaxed);
+    let bar = std::sync::OnceLock::new();
+    let progress = |_: &str, counts| {
+        bar.get_or_init(|| JobsProgress::new(1, enabled))
+            .update(counts);
+    };
+    let token = state.interrupter.token();
+    let waited = state.drive(state.client.call_and_wait(
+        command,
+        &params,
+        &options,
+        &progress,
+        token.cancelled(),
+    ))?;
+    drop(bar);
+    match waited {
+        Ok(value) => Ok(json_to_dynamic(&value)),
+        Err(CallAndWaitError::Call(ClientError::Cancelled)) => {
+            Err(super::interrupted_in_flight(state, command))
+        }
+        Err(CallAndWaitError::Call(error)) => Err(client_error(error)),
+        Err(CallAndWaitError::Cancelled { jobid }) => {
+            Err(super::jobs::interrupted_wait(state, command, &[jobid]))
+        }
+        Err(CallAndWaitError::Job { outcome, timeout }) => {
+            Err(super::jobs::job_failure(&outcome, timeout, command))
+        }
+    }
 }
 
 fn list(state: &HostState, command: &str, args: &Map, options: &Map) -> FnResult<Array> {
@@ -183,28 +206,20 @@ fn list(state: &HostState, command: &str, args: &Map, options: &Map) -> FnResult
 
 fn signature(state: &HostState, params: &Map) -> FnResult<String> {
     let params: Params = params_of(params, "sign")?;
-    let config = state.client.config();
-    let Credentials::ApiKey { secret_key, .. } = &config.credentials else {
-        return Err(throw_map(
+    let signer = state.client.signer().map_err(|_| {
+        throw_map(
             "params",
             "sign: signing needs API-key credentials, not a password login".into(),
             Map::new(),
-        ));
-    };
-    Ok(sign::sign(
-        params.pairs(),
-        secret_key,
-        config.signature_algorithm,
-    ))
+        )
+    })?;
+    Ok(signer.signature(params.pairs()))
 }
 
 fn signed_url(state: &HostState, command: &str, args: &Map) -> FnResult<String> {
     let params = params_of(args, "signed_url")?;
-    let pairs = state
+    state
         .client
-        .signed_pairs(command, &params)
-        .map_err(client_error)?;
-    let endpoint = &state.client.config().endpoint;
-    let separator = if endpoint.contains('?') { '&' } else { '?' };
-    Ok(format!("{endpoint}{separator}{}", encode_form(&pairs)))
+        .signed_url(command, &params)
+        .map_err(client_error)
 }

@@ -73,9 +73,30 @@ pub(crate) fn wait_one(
     if let JobOutcome::Succeeded { job, .. } = &outcome {
         return Ok(job_result(job));
     }
-    let failure = failure_of(&outcome, options);
+    Err(job_failure(&outcome, options.timeout, what))
+}
+
+/// The thrown map of a job that did not succeed (`timeout`: the wait's
+/// limit); `what` names the caller in the message.
+pub(crate) fn job_failure(
+    outcome: &JobOutcome,
+    timeout: Duration,
+    what: &str,
+) -> Box<rhai::EvalAltResult> {
+    let failure = failure_of(outcome, timeout);
     let message = format!("{what}: {}", failure.text);
-    Err(throw_map("job", message, failure.map))
+    throw_map("job", message, failure.map)
+}
+
+/// Ends a script interrupted while waiting for `pending` jobs, after
+/// saying which (they go on in the cloud) and how to check them.
+pub(crate) fn interrupted_wait(
+    state: &HostState,
+    what: &str,
+    pending: &[String],
+) -> Box<rhai::EvalAltResult> {
+    note_pending(state, what, pending);
+    crate::script::terminated()
 }
 
 /// The id of the job an outcome is about.
@@ -157,7 +178,7 @@ fn wait_all(state: &HostState, jobs: &Array, options: &Map) -> FnResult<Array> {
             Ok(result) => results.push(result),
             Err(outcome) => {
                 results.push(Dynamic::UNIT);
-                let mut failure = failure_of(&outcome, &options);
+                let mut failure = failure_of(&outcome, options.timeout);
                 failure
                     .map
                     .insert("index".into(), Dynamic::from_int(index as i64));
@@ -193,7 +214,7 @@ struct Failure {
     text: String,
 }
 
-fn failure_of(outcome: &JobOutcome, options: &WaitOptions) -> Failure {
+fn failure_of(outcome: &JobOutcome, timeout: Duration) -> Failure {
     let mut map = Map::new();
     map.insert("jobid".into(), outcome.jobid().into());
     let (status, errorcode, errortext, text) = match outcome {
@@ -209,9 +230,8 @@ fn failure_of(outcome: &JobOutcome, options: &WaitOptions) -> Failure {
             format!("job {jobid} failed: {errortext} (errorcode {errorcode})"),
         ),
         JobOutcome::TimedOut { jobid } => {
-            let waited = humantime::format_duration(Duration::from_millis(
-                options.timeout.as_millis() as u64,
-            ));
+            let waited =
+                humantime::format_duration(Duration::from_millis(timeout.as_millis() as u64));
             let errortext = format!("still pending after {waited}; it may still complete");
             let text = format!("job {jobid} timed out: {errortext}");
             ("timeout", Dynamic::UNIT, errortext, text)

@@ -118,17 +118,32 @@ pub(crate) fn block_on_call<T>(
     future: impl std::future::Future<Output = T>,
 ) -> Result<T, Box<EvalAltResult>> {
     let already = state.interrupter.is_interrupted();
-    state.block_on(future).inspect_err(|_| {
-        if !already && !crate::client::retry::is_read_only(command) {
-            state.emit(
-                crate::script::Stream::Stderr,
-                &format!(
-                    "csctl: interrupted: {}",
-                    crate::interrupt::in_flight_note(command)
-                ),
-            );
+    state.block_on(future).map_err(|error| {
+        if already {
+            error
+        } else {
+            interrupted_in_flight(state, command)
         }
     })
+}
+
+/// Ends a script interrupted while the call of `command` was in flight;
+/// for a state-changing call, first says on stderr that it may have been
+/// applied and how to check.
+pub(crate) fn interrupted_in_flight(
+    state: &crate::script::HostState,
+    command: &str,
+) -> Box<EvalAltResult> {
+    if !crate::client::retry::is_read_only(command) {
+        state.emit(
+            crate::script::Stream::Stderr,
+            &format!(
+                "csctl: interrupted: {}",
+                crate::interrupt::in_flight_note(command)
+            ),
+        );
+    }
+    super::terminated()
 }
 
 /// A script map of API arguments as request parameters (maps, arrays,

@@ -1,5 +1,6 @@
 //! A proxy in front of the simulator that changes some answers the way
-//! other servers do, for tests of the client: jobs missing from
+//! other servers do, for the client's tests (it lives beside the simulator
+//! so that the client itself knows nothing of it): jobs missing from
 //! `listAsyncJobs`, the list forbidden, no `jobresult`, rows repeated across
 //! pages, `page` ignored.
 
@@ -13,7 +14,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::client::{Client, ClientConfig, Credentials};
+use crate::client::{Client, ClientConfig, Credentials, Params, SignatureAlgorithm, Signer};
 use crate::sim;
 
 /// A client of the demo credentials.
@@ -186,29 +187,30 @@ async fn upstream(
 
 /// The signed form `form` asking for another page, signed again.
 fn with_page(form: &str, page: usize) -> Bytes {
-    let mut pairs: Vec<(String, String)> = form
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(name, value)| {
-            let decode = |text: &str| {
-                percent_encoding::percent_decode_str(text)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (decode(name), decode(value))
-        })
-        .filter(|(name, _)| name != "signature")
-        .collect();
-    for pair in &mut pairs {
-        if pair.0 == "page" {
-            pair.1 = page.to_string();
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut command = String::new();
+    let mut params = Params::new();
+    for (name, value) in form.split('&').filter_map(|pair| pair.split_once('=')) {
+        let (name, value) = (decode(name), decode(value));
+        match name.as_str() {
+            "command" => command = value,
+            "response" | "apiKey" | "signatureVersion" | "expires" | "signature" => {}
+            "page" => params.set("page", page.to_string()),
+            _ => params.set(&name, value),
         }
     }
-    let signature = crate::client::sign::sign(
-        &pairs,
-        sim::DEMO_SECRET_KEY,
-        crate::client::SignatureAlgorithm::Sha1,
-    );
-    pairs.push(("signature".into(), signature));
-    Bytes::from(crate::client::http::encode_form(&pairs))
+    let signer = Signer::new(
+        &Credentials::ApiKey {
+            api_key: sim::DEMO_API_KEY.into(),
+            secret_key: sim::DEMO_SECRET_KEY.into(),
+        },
+        SignatureAlgorithm::Sha1,
+        Some(crate::client::config::DEFAULT_EXPIRES),
+    )
+    .unwrap();
+    Bytes::from(signer.signed_query(&command, &params).unwrap())
 }
