@@ -28,3 +28,4 @@ pub mod repl;
 pub mod script;
 pub mod sim;
 pub mod snapshot;
+mod terminal_text;

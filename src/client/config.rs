@@ -1,5 +1,5 @@
 //! Everything the client needs to reach one cloud, once configuration has
-//! been resolved (see [`crate::config`] for where each value comes from).
+//! been resolved (where each value comes from is the configuration's business).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -146,3 +146,44 @@ pub const DEFAULT_EXPIRES: Duration = Duration::from_secs(600);
 /// The longest duration any setting accepts (a year): beyond it a value is
 /// a typo or an attack, and date arithmetic could overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Parses a size: bytes (`1048576`) or a number with a unit (`64MiB`,
+/// `512 KB`, `1G`; every unit is binary: K = 1024). At least 1 KiB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad = || format!("`{text}` is not a size (bytes, or a number with KiB, MiB or GiB)");
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let bytes = number * multiplier as f64;
+    if !bytes.is_finite() || bytes < 1024.0 || bytes > (1u64 << 40) as f64 {
+        return Err(format!("`{text}` is out of range (1 KiB to 1 TiB)"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_bytes_or_binary_units_from_1_kib_to_1_tib() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size(" 512 KB "), Ok(512 << 10));
+        assert_eq!(parse_size("1.5k"), Ok(1536));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("1000").unwrap_err().contains("out of range"));
+        assert!(parse_size("2048GiB").unwrap_err().contains("out of range"));
+        assert!(parse_size("12 parsecs").unwrap_err().contains("not a size"));
+    }
+}

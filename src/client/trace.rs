@@ -251,10 +251,18 @@ impl Tracer {
                 text = text.replace(secret.as_str(), REDACTED);
             }
         }
-        let text = scrub(&text);
-        let text = crate::error::terminal_safe(&text, crate::error::stderr_is_terminal());
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        write_stderr(&text);
     }
+}
+
+/// Writes one line (or a few) on stderr, scrubbed of secrets ([`scrub`])
+/// and, on a terminal, of control characters: the way every message csctl
+/// writes about its own work (errors, warnings, notes, this log) goes out.
+pub fn write_stderr(text: &str) {
+    let text = scrub(text);
+    let text =
+        crate::terminal_text::terminal_safe(&text, crate::terminal_text::stderr_is_terminal());
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 /// The names `x[n].value` of request parameters whose sibling `x[n].key`

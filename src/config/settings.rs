@@ -203,29 +203,7 @@ pub(crate) fn parse_expires(text: &str) -> Result<Option<Duration>, String> {
     Ok((!duration.is_zero()).then_some(duration))
 }
 
-/// Parses a size: bytes (`1048576`) or a number with a unit (`64MiB`,
-/// `512 KB`, `1G`; every unit is binary: K = 1024). At least 1 KiB.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let bad = || format!("`{text}` is not a size (bytes, or a number with KiB, MiB or GiB)");
-    let number: f64 = number.parse().map_err(|_| bad())?;
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(bad()),
-    };
-    let bytes = number * multiplier as f64;
-    if !bytes.is_finite() || bytes < 1024.0 || bytes > (1u64 << 40) as f64 {
-        return Err(format!("`{text}` is out of range (1 KiB to 1 TiB)"));
-    }
-    Ok(bytes as u64)
-}
+pub use crate::client::config::parse_size;
 
 /// A boolean as INI files and environment variables write it.
 pub(crate) fn parse_bool(text: &str) -> Option<bool> {

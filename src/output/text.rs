@@ -11,12 +11,7 @@ use unicode_width::UnicodeWidthChar as _;
 /// What marks a cut cell.
 pub const ELLIPSIS: char = '…';
 
-/// Whether a terminal could act on `c` rather than show it: C0 and C1
-/// control characters, DEL, and the bidirectional overrides and isolates
-/// that reorder what is shown.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
+pub use crate::terminal_text::is_unsafe;
 
 /// `text` with every unsafe character replaced by a visible one: a C0
 /// control or DEL by its Unicode control picture (`␛`, `␊`, `␉`, `␡`),

@@ -69,7 +69,7 @@ pub fn budget() -> u64 {
     *BUDGET.get_or_init(|| {
         std::env::var("CSCTL_SCRIPT_MEMORY")
             .ok()
-            .and_then(|text| crate::config::parse_size(&text).ok())
+            .and_then(|text| crate::client::config::parse_size(&text).ok())
             .unwrap_or(DEFAULT_BUDGET)
     })
 }

@@ -457,7 +457,7 @@ impl ScriptHost {
             loop {
                 signals.recv().await;
                 if interrupter.is_interrupted() {
-                    crate::error::write_stderr("csctl: interrupted again; exiting");
+                    crate::client::trace::write_stderr("csctl: interrupted again; exiting");
                     std::process::exit(i32::from(crate::interrupt::exit_code()));
                 }
                 interrupter.interrupt();
