@@ -99,9 +99,10 @@ impl Client {
             return Err(ClientError::BadEndpoint(config.endpoint.clone()));
         }
         // Building the reqwest client loads the system's CA certificates
-        // (about 4 ms): done on the first request, so that commands and
-        // scripts that send none start fast. A CA bundle is still checked
-        // here, so that its errors show before anything runs.
+        // (what that costs: docs/performance.md, "What was changed"): done
+        // on the first request, so that commands and scripts that send none
+        // start fast. A CA bundle is still checked here, so that its errors
+        // show before anything runs.
         let http = OnceLock::new();
         if config.tls.ca_bundle.is_some() {
             let _ = http.set(build_http(&config)?);

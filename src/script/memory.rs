@@ -2,8 +2,8 @@
 //! allocated, and a script running past the budget is stopped with an
 //! ordinary script error, before the machine runs out and the process
 //! aborts. (Rhai's own data-size limits are not used: they re-measure a
-//! whole value after every call that changes it, which made pushing 20,000
-//! maps onto an array take seconds.)
+//! whole value after every call that changes it; docs/performance.md,
+//! "Rhai's data-size limits", has what that cost.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

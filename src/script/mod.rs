@@ -142,11 +142,11 @@ pub(crate) struct HostState {
 /// A current-thread runtime on which the script's thread drives its own
 /// requests inside `block_on`: the connection's I/O then happens on that
 /// thread, with no hand-off to a worker thread and back on every call
-/// (about 30 µs of a loopback call's 150 µs). `client` has a connection
-/// pool of its own ([`Client::with_own_pool`]), so that no other runtime
-/// ever waits on these connections. Everything else (Ctrl-C, an in-process
-/// simulator) stays on the multi-threaded runtime. `None` if it could not
-/// be built: then `runtime` runs the requests.
+/// (what that saves: docs/performance.md, "What was changed"). `client`
+/// has a connection pool of its own ([`Client::with_own_pool`]), so that
+/// no other runtime ever waits on these connections. Everything else
+/// (Ctrl-C, an in-process simulator) stays on the multi-threaded runtime.
+/// `None` if it could not be built: then `runtime` runs the requests.
 struct LocalRuntime(Option<tokio::runtime::Runtime>);
 
 impl LocalRuntime {
@@ -333,7 +333,8 @@ impl ScriptHost {
         engine.set_max_call_levels(64);
         engine.set_max_expr_depths(64, 32);
         // No data-size limits of Rhai's (they re-measure a whole value after
-        // every call that changes it: pushing 20,000 maps took 7 s). `pad`
+        // every call that changes it; docs/performance.md, "Rhai's data-size
+        // limits", has the figure). `pad`
         // and `blob` are capped instead, and the memory budget is checked
         // as the script runs (see `limits` and `memory`).
         engine.set_strict_variables(true);
