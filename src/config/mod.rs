@@ -10,6 +10,7 @@
 
 mod command;
 mod own;
+mod parse;
 mod peers;
 mod settings;
 #[cfg(test)]
@@ -29,7 +30,8 @@ use own::OwnConfig;
 use peers::{CmkConfig, CsConfig};
 use settings::{Secret, Settings};
 
-pub use settings::{parse_duration, parse_positive_duration, parse_size, AuthKind, MAX_DURATION};
+pub use parse::{parse_duration, parse_positive_duration, parse_size, MAX_DURATION};
+pub use settings::AuthKind;
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -556,19 +558,17 @@ pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, Con
     client.timeout = match overrides.timeout {
         Some(timeout) => timeout,
         None => match sources.var("CLOUDSTACK_TIMEOUT") {
-            Some(text) => {
-                settings::parse_timeout(&text).map_err(|message| ConfigError::Invalid {
-                    path: "$CLOUDSTACK_TIMEOUT".into(),
-                    key: "timeout".into(),
-                    message,
-                })?
-            }
+            Some(text) => parse::parse_timeout(&text).map_err(|message| ConfigError::Invalid {
+                path: "$CLOUDSTACK_TIMEOUT".into(),
+                key: "timeout".into(),
+                message,
+            })?,
             None => settings.timeout.unwrap_or(DEFAULT_TIMEOUT),
         },
     };
     client.connect_timeout = settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     client.max_response_size = match sources.var("CLOUDSTACK_MAX_RESPONSE_SIZE") {
-        Some(text) => settings::parse_size(&text).map_err(|message| ConfigError::Invalid {
+        Some(text) => parse::parse_size(&text).map_err(|message| ConfigError::Invalid {
             path: "$CLOUDSTACK_MAX_RESPONSE_SIZE".into(),
             key: "max_response_size".into(),
             message,
@@ -665,7 +665,7 @@ fn nonempty(value: Option<&str>) -> Option<String> {
 }
 
 fn checked_endpoint(text: &str, origin: &str) -> Result<String, ConfigError> {
-    settings::check_endpoint(text).map_err(|message| ConfigError::Invalid {
+    parse::check_endpoint(text).map_err(|message| ConfigError::Invalid {
         path: origin.to_string(),
         key: "endpoint".into(),
         message,
@@ -702,7 +702,7 @@ fn env_bool(sources: &Sources, name: &str, key: &str) -> Result<Option<bool>, Co
     sources
         .var(name)
         .map(|text| {
-            settings::parse_bool(&text).ok_or_else(|| ConfigError::Invalid {
+            parse::parse_bool(&text).ok_or_else(|| ConfigError::Invalid {
                 path: format!("${name}"),
                 key: key.to_string(),
                 message: format!("`{text}` is not true or false"),
@@ -737,7 +737,7 @@ fn resolve_tls(
     // $CLOUDSTACK_VERIFY: a CA bundle path, or false.
     let (env_verify_off, env_bundle) = match sources.var("CLOUDSTACK_VERIFY") {
         None => (None, None),
-        Some(text) => match settings::parse_bool(&text) {
+        Some(text) => match parse::parse_bool(&text) {
             Some(verify) => ((!verify).then_some(true), None),
             None => (
                 None,

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use ini::{Ini, ParseOption};
 
-use super::settings::{self, Secret, Settings};
+use super::parse;
+use super::settings::{Secret, Settings};
 use super::{expand_tilde, ConfigError};
 use crate::client::SignatureAlgorithm;
 
@@ -173,7 +174,7 @@ impl CmkConfig {
 
         let mut out = Settings {
             endpoint: nonempty(&section, "url")
-                .map(|url| settings::check_endpoint(&url).map_err(|m| invalid(&place, "url", m)))
+                .map(|url| parse::check_endpoint(&url).map_err(|m| invalid(&place, "url", m)))
                 .transpose()?,
             api_key: nonempty(&section, "apikey"),
             secret_key: nonempty(&section, "secretkey").map(Secret),
@@ -184,14 +185,14 @@ impl CmkConfig {
         };
         if let Some(text) = lookup("timeout") {
             // cmk treats 0 as "no limit"; csctl then keeps its default.
-            match settings::parse_duration(&text) {
+            match parse::parse_duration(&text) {
                 Ok(duration) if duration.is_zero() => {}
                 Ok(duration) => out.timeout = Some(duration),
                 Err(message) => return Err(invalid(&place, "timeout", message)),
             }
         }
         if let Some(text) = lookup("verifycert") {
-            let verify = settings::parse_bool(&text).ok_or_else(|| {
+            let verify = parse::parse_bool(&text).ok_or_else(|| {
                 invalid(
                     &place,
                     "verifycert",
@@ -404,7 +405,7 @@ impl CsConfig {
         let mut out = Settings::default();
         if let Some((text, place)) = get("endpoint") {
             out.endpoint =
-                Some(settings::check_endpoint(&text).map_err(|m| invalid(&place, "endpoint", m))?);
+                Some(parse::check_endpoint(&text).map_err(|m| invalid(&place, "endpoint", m))?);
         }
         out.api_key = get("key").map(|(value, _)| value);
         out.secret_key = get("secret").map(|(value, _)| Secret(value));
@@ -413,7 +414,7 @@ impl CsConfig {
         }
         if let Some((text, place)) = get("timeout") {
             out.timeout =
-                Some(settings::parse_timeout(&text).map_err(|m| invalid(&place, "timeout", m))?);
+                Some(parse::parse_timeout(&text).map_err(|m| invalid(&place, "timeout", m))?);
         }
         if let Some((text, place)) = get("expiration") {
             // cs sends no `expires` when expiration is negative; 0 would make
@@ -428,14 +429,14 @@ impl CsConfig {
             let window = match seconds {
                 ..=0 => None,
                 seconds => Some(
-                    settings::parse_duration(&seconds.to_string())
+                    parse::parse_duration(&seconds.to_string())
                         .map_err(|m| invalid(&place, "expiration", m))?,
                 ),
             };
             out.expires = Some(window);
         }
         if let Some((text, place)) = get("dangerous_no_tls_verify") {
-            let off = settings::parse_bool(&text).ok_or_else(|| {
+            let off = parse::parse_bool(&text).ok_or_else(|| {
                 invalid(
                     &place,
                     "dangerous_no_tls_verify",
@@ -445,7 +446,7 @@ impl CsConfig {
             out.insecure = Some(off);
         }
         if let Some((text, _)) = get("verify") {
-            match settings::parse_bool(&text) {
+            match parse::parse_bool(&text) {
                 Some(false) => out.insecure = Some(true),
                 Some(true) => {}
                 None => out.ca_bundle = Some(cwd.join(expand_tilde(Path::new(&text), home))),
