@@ -12,7 +12,8 @@ use ini::{Ini, ParseOption};
 
 use super::parse;
 use super::settings::{Secret, Settings};
-use super::{expand_tilde, ConfigError};
+use super::layers::Place;
+use super::{expand_tilde, ConfigError, ProfileSource};
 use crate::client::SignatureAlgorithm;
 
 /// One INI section: lower-cased keys, trimmed values.
@@ -89,7 +90,7 @@ fn nonempty(section: &Section, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn invalid(place: &str, key: &str, message: String) -> ConfigError {
+fn invalid(place: &Place, key: &str, message: String) -> ConfigError {
     ConfigError::Invalid {
         path: place.to_string(),
         key: key.to_string(),
@@ -159,8 +160,8 @@ impl CmkConfig {
     }
 
     /// Where a profile lives, for messages.
-    pub fn place(&self, name: &str) -> String {
-        format!("cmk profile `{name}` in {}", self.path.display())
+    pub fn place(&self, name: &str) -> Place {
+        Place::new(ProfileSource::Cmk, name, &self.path)
     }
 
     /// The settings of profile `name` (which must exist), and notes for the user.
@@ -376,10 +377,11 @@ impl CsConfig {
     }
 
     /// Where a region lives, for messages.
-    pub fn place(&self, name: &str) -> String {
-        match self.file_of(name) {
-            Some(path) => format!("cs region `{name}` in {}", path.display()),
-            None => format!("cs region `{name}`"),
+    pub fn place(&self, name: &str) -> Place {
+        Place {
+            source: ProfileSource::Cs,
+            name: name.to_string(),
+            path: self.file_of(name),
         }
     }
 
@@ -392,13 +394,14 @@ impl CsConfig {
     ) -> Result<(Settings, Vec<String>), ConfigError> {
         let merged = self.merged(name);
         let mut notes = self.check_untrusted(name, &merged)?;
-        let get = |key: &str| -> Option<(String, String)> {
+        // Each key's own file, for messages.
+        let get = |key: &str| -> Option<(String, Place)> {
             let (value, path) = merged.get(key)?;
             let value = value.trim();
             (!value.is_empty()).then(|| {
                 (
                     value.to_string(),
-                    format!("cs region `{name}` in {}", path.display()),
+                    Place::new(ProfileSource::Cs, name, path),
                 )
             })
         };
