@@ -225,9 +225,8 @@ impl Layer {
         let home = sources.home_dir.as_deref();
         let flag = Origin::Flag;
         Layer {
-            endpoint: nonempty(overrides.endpoint.as_deref()).map(|text| {
-                parsed(&text, flag("endpoint"), "endpoint", parse::check_endpoint)
-            }),
+            endpoint: nonempty(overrides.endpoint.as_deref())
+                .map(|text| parsed(&text, flag("endpoint"), "endpoint", parse::check_endpoint)),
             api_key: valid(nonempty(overrides.api_key.as_deref()), &flag("api-key")),
             secret_key: valid(
                 nonempty(overrides.secret_key.as_deref()).map(Secret),
@@ -313,20 +312,26 @@ impl Environment {
             conflicts.extend(conflict.map(|warning| (key, warning)));
             Some((text, origin))
         };
-        let endpoint = pair("endpoint", "CLOUDSTACK_ENDPOINT", "CLOUDSTACK_API_URL", true)
-            .map(|(text, origin)| parsed(&text, origin, "endpoint", parse::check_endpoint));
+        let endpoint = pair(
+            "endpoint",
+            "CLOUDSTACK_ENDPOINT",
+            "CLOUDSTACK_API_URL",
+            true,
+        )
+        .map(|(text, origin)| parsed(&text, origin, "endpoint", parse::check_endpoint));
         let api_key = pair("api_key", "CLOUDSTACK_KEY", "CLOUDSTACK_API_KEY", false)
             .map(|(text, origin)| Ok(Sourced::new(text, origin)));
-        let secret_key = pair("secret_key", "CLOUDSTACK_SECRET", "CLOUDSTACK_SECRET_KEY", false)
-            .map(|(text, origin)| Ok(Sourced::new(Secret(text), origin)));
+        let secret_key = pair(
+            "secret_key",
+            "CLOUDSTACK_SECRET",
+            "CLOUDSTACK_SECRET_KEY",
+            false,
+        )
+        .map(|(text, origin)| Ok(Sourced::new(Secret(text), origin)));
 
         let var = |name: &'static str| sources.var(name).map(|text| (text, Origin::Env(name)));
         let boolean = |name: &'static str, key: &'static str| {
-            var(name).map(|(text, origin)| {
-                parsed(&text, origin, key, |text| {
-                    parse::parse_bool(text).ok_or_else(|| format!("`{text}` is not true or false"))
-                })
-            })
+            var(name).map(|(text, origin)| parsed(&text, origin, key, parse::parse_boolean))
         };
 
         // $CLOUDSTACK_METHOD, else $CLOUDSTACK_HTTP_GET_ONLY=true.

@@ -11,7 +11,6 @@ use super::peers::{CmkConfig, CsConfig};
 use super::settings::Settings;
 use super::{AuthKind, ConfigError, Overrides, ProfileSource, ProfileSummary, Sources};
 
-
 /// csctl's config file when no `--config` is given: `$CSCTL_CONFIG`, else
 /// `<config dir>/csctl/config.toml` (`~/.config/csctl/config.toml`).
 pub fn default_config_path(sources: &Sources) -> PathBuf {
@@ -39,7 +38,6 @@ pub(crate) fn expand_tilde(path: &Path, home: Option<&Path>) -> PathBuf {
     }
     path.to_path_buf()
 }
-
 
 /// Files already warned about (the warning is given once per process).
 static WARNED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
@@ -467,12 +465,20 @@ impl<'a> Loader<'a> {
         if let Some(cmk) = self.cmk() {
             for name in cmk.names() {
                 let settings = cmk.settings(name).ok().map(|(settings, _)| settings);
-                push(name, ProfileSource::Cmk, cmk.path.clone(), settings.as_ref());
+                push(
+                    name,
+                    ProfileSource::Cmk,
+                    cmk.path.clone(),
+                    settings.as_ref(),
+                );
             }
         }
         let cs = self.cs();
         for name in cs.names() {
-            let settings = cs.settings(name, &self.sources.cwd, home).ok().map(|(s, _)| s);
+            let settings = cs
+                .settings(name, &self.sources.cwd, home)
+                .ok()
+                .map(|(s, _)| s);
             let path = cs.file_of(name).unwrap_or_default();
             push(name, ProfileSource::Cs, path, settings.as_ref());
         }

@@ -138,6 +138,11 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A boolean setting: [`parse_bool`], or an error naming the text.
+pub(crate) fn parse_boolean(text: &str) -> Result<bool, String> {
+    parse_bool(text).ok_or_else(|| format!("`{}` is not true or false", text.trim()))
+}
+
 fn check_rate(rate: f64) -> Result<f64, String> {
     if rate.is_finite() && rate > 0.0 {
         Ok(rate)

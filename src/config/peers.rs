@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use ini::{Ini, ParseOption};
 
+use super::layers::Place;
 use super::parse;
 use super::settings::{Secret, Settings};
-use super::layers::Place;
 use super::{expand_tilde, ConfigError, ProfileSource};
 use crate::client::SignatureAlgorithm;
 
@@ -193,13 +193,8 @@ impl CmkConfig {
             }
         }
         if let Some(text) = lookup("verifycert") {
-            let verify = parse::parse_bool(&text).ok_or_else(|| {
-                invalid(
-                    &place,
-                    "verifycert",
-                    format!("`{text}` is not true or false"),
-                )
-            })?;
+            let verify =
+                parse::parse_boolean(&text).map_err(|m| invalid(&place, "verifycert", m))?;
             out.insecure = Some(!verify);
         }
         if let Some(text) = lookup("signaturealgorithm") {
@@ -398,12 +393,8 @@ impl CsConfig {
         let get = |key: &str| -> Option<(String, Place)> {
             let (value, path) = merged.get(key)?;
             let value = value.trim();
-            (!value.is_empty()).then(|| {
-                (
-                    value.to_string(),
-                    Place::new(ProfileSource::Cs, name, path),
-                )
-            })
+            (!value.is_empty())
+                .then(|| (value.to_string(), Place::new(ProfileSource::Cs, name, path)))
         };
         let mut out = Settings::default();
         if let Some((text, place)) = get("endpoint") {
@@ -439,13 +430,8 @@ impl CsConfig {
             out.expires = Some(window);
         }
         if let Some((text, place)) = get("dangerous_no_tls_verify") {
-            let off = parse::parse_bool(&text).ok_or_else(|| {
-                invalid(
-                    &place,
-                    "dangerous_no_tls_verify",
-                    format!("`{text}` is not true or false"),
-                )
-            })?;
+            let off = parse::parse_boolean(&text)
+                .map_err(|m| invalid(&place, "dangerous_no_tls_verify", m))?;
             out.insecure = Some(off);
         }
         if let Some((text, _)) = get("verify") {

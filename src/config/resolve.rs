@@ -62,10 +62,7 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
     let profile_layer = profile.as_ref().map_or_else(Layer::default, |chosen| {
         Layer::profile(&chosen.settings, &chosen.place)
     });
-    let merged = flags
-        .or(env.layer)
-        .or(profile_layer)
-        .or(Layer::defaults());
+    let merged = flags.or(env.layer).or(profile_layer).or(Layer::defaults());
 
     // Endpoint.
     let endpoint = take(merged.endpoint)?.ok_or_else(|| ConfigError::MissingEndpoint {
@@ -149,13 +146,12 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
                 .chain(profile_places.iter().cloned())
                 .collect()
             };
-            let incomplete = |what: &str, origin: &Origin, missing: &str| {
-                ConfigError::IncompleteCredentials {
+            let incomplete =
+                |what: &str, origin: &Origin, missing: &str| ConfigError::IncompleteCredentials {
                     found: format!("{what} (from {origin})"),
                     missing: missing.to_string(),
                     looked_at: looked_at(),
-                }
-            };
+                };
             let password_origin = password
                 .as_ref()
                 .map(|password| &password.origin)
