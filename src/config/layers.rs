@@ -420,3 +420,196 @@ pub(crate) fn nonempty(value: Option<&str>) -> Option<String> {
         .filter(|value| !value.is_empty())
         .map(str::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn sources(vars: &[(&str, &str)]) -> Sources {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        Sources {
+            env: Box::new(move |name| vars.get(name).cloned()),
+            config_dir: None,
+            home_dir: Some(PathBuf::from("/home/u")),
+            cwd: PathBuf::from("/work"),
+        }
+    }
+
+    fn value<T>(field: Field<T>) -> Sourced<T> {
+        take(field).unwrap().unwrap()
+    }
+
+    #[test]
+    fn origins_read_as_users_see_them() {
+        let csctl = Place::new(
+            ProfileSource::Csctl,
+            "prod",
+            Path::new("/h/.config/csctl/config.toml"),
+        );
+        let cmk = Place::new(ProfileSource::Cmk, "lab", Path::new("/h/.cmk/config"));
+        let cs = Place {
+            source: ProfileSource::Cs,
+            name: "cloudstack".into(),
+            path: None,
+        };
+        let shown = [
+            Origin::Flag("endpoint"),
+            Origin::Env("CLOUDSTACK_KEY"),
+            Origin::Profile(csctl.clone()),
+            Origin::Profile(cmk),
+            Origin::Profile(cs),
+            Origin::SecretCommand(csctl),
+        ]
+        .map(|origin| origin.to_string());
+        assert_eq!(
+            shown,
+            [
+                "--endpoint",
+                "$CLOUDSTACK_KEY",
+                "profile `prod` in /h/.config/csctl/config.toml",
+                "cmk profile `lab` in /h/.cmk/config",
+                "cs region `cloudstack`",
+                "secret_command of profile `prod` in /h/.config/csctl/config.toml",
+            ]
+        );
+    }
+
+    #[test]
+    fn each_field_comes_from_the_highest_layer_that_sets_it() {
+        let overrides = Overrides {
+            endpoint: Some("https://flag.example.com/client/api".into()),
+            ..Overrides::default()
+        };
+        let sources = sources(&[
+            ("CLOUDSTACK_ENDPOINT", "https://env.example.com/client/api"),
+            ("CLOUDSTACK_TIMEOUT", "30"),
+        ]);
+        let place = Place::new(ProfileSource::Csctl, "p", Path::new("/c.toml"));
+        let settings = Settings {
+            timeout: Some(Duration::from_secs(5)),
+            method: Some(HttpMethod::Get),
+            ..Settings::default()
+        };
+        let merged = Layer::flags(&overrides, &sources)
+            .or(Environment::read(&sources).layer)
+            .or(Layer::profile(&settings, &place))
+            .or(Layer::defaults());
+        assert_eq!(
+            value(merged.endpoint),
+            Sourced::new(
+                "https://flag.example.com/client/api".to_string(),
+                Origin::Flag("endpoint")
+            )
+        );
+        assert_eq!(
+            value(merged.timeout),
+            Sourced::new(Duration::from_secs(30), Origin::Env("CLOUDSTACK_TIMEOUT"))
+        );
+        assert_eq!(
+            value(merged.method),
+            Sourced::new(HttpMethod::Get, Origin::Profile(place))
+        );
+        assert_eq!(
+            value(merged.connect_timeout),
+            Sourced::new(DEFAULT_CONNECT_TIMEOUT, Origin::Default)
+        );
+        assert!(take(merged.ca_bundle).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_invalid_value_is_an_error_only_where_it_is_used() {
+        let sources = sources(&[("CLOUDSTACK_TIMEOUT", "never")]);
+        let env = Environment::read(&sources).layer;
+        let error = take(env.clone().or(Layer::defaults()).timeout).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("invalid `timeout` in $CLOUDSTACK_TIMEOUT: `never` is not a duration"),
+            "{error}"
+        );
+        assert!(check(&env.timeout).is_err());
+
+        let overrides = Overrides {
+            timeout: Some(Duration::from_secs(5)),
+            ..Overrides::default()
+        };
+        let merged = Layer::flags(&overrides, &sources).or(env);
+        assert_eq!(value(merged.timeout).value, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn environment_reads_every_alias_and_notes_conflicts() {
+        let env = Environment::read(&sources(&[
+            ("CLOUDSTACK_API_URL", "https://tf.example.com/client/api"),
+            ("CLOUDSTACK_KEY", "a"),
+            ("CLOUDSTACK_API_KEY", "b"),
+            ("CLOUDSTACK_HTTP_GET_ONLY", "yes"),
+            ("CLOUDSTACK_VERIFY", "~/ca.pem"),
+        ]));
+        assert_eq!(
+            value(env.layer.endpoint.clone()).origin,
+            Origin::Env("CLOUDSTACK_API_URL")
+        );
+        assert_eq!(
+            value(env.layer.api_key.clone()),
+            Sourced::new("a".to_string(), Origin::Env("CLOUDSTACK_KEY"))
+        );
+        assert_eq!(
+            env.conflict("api_key").as_deref(),
+            Some("$CLOUDSTACK_KEY and $CLOUDSTACK_API_KEY differ; using $CLOUDSTACK_KEY")
+        );
+        assert_eq!(env.conflict("endpoint"), None);
+        assert_eq!(
+            value(env.layer.method.clone()),
+            Sourced::new(HttpMethod::Get, Origin::Env("CLOUDSTACK_HTTP_GET_ONLY"))
+        );
+        assert_eq!(
+            value(env.layer.ca_bundle.clone()).value,
+            PathBuf::from("/home/u/ca.pem")
+        );
+        assert!(env.layer.insecure.is_none());
+
+        let env = Environment::read(&sources(&[
+            ("CLOUDSTACK_VERIFY", "false"),
+            ("CLOUDSTACK_HTTP_GET_ONLY", "no"),
+        ]));
+        assert_eq!(
+            value(env.layer.insecure.clone()),
+            Sourced::new(true, Origin::Env("CLOUDSTACK_VERIFY"))
+        );
+        assert!(env.layer.method.is_none());
+        assert!(env.layer.ca_bundle.is_none());
+    }
+
+    #[test]
+    fn the_defaults_settle_every_field_that_has_a_default() {
+        let defaults = Layer::defaults();
+        assert_eq!(
+            settled(defaults.secret_command_timeout).unwrap(),
+            command::DEFAULT_TIMEOUT
+        );
+        assert_eq!(settled(defaults.domain).unwrap(), "/");
+        assert_eq!(
+            settled(defaults.signature_algorithm).unwrap(),
+            SignatureAlgorithm::Sha1
+        );
+        assert_eq!(settled(defaults.method).unwrap(), HttpMethod::Post);
+        assert_eq!(settled(defaults.timeout).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(
+            settled(defaults.connect_timeout).unwrap(),
+            DEFAULT_CONNECT_TIMEOUT
+        );
+        assert_eq!(settled(defaults.expires).unwrap(), Some(DEFAULT_EXPIRES));
+        assert!(!settled(defaults.insecure).unwrap());
+        assert_eq!(settled(defaults.retries).unwrap(), DEFAULT_RETRIES);
+        assert_eq!(
+            settled(defaults.max_response_size).unwrap(),
+            DEFAULT_MAX_RESPONSE_SIZE
+        );
+    }
+}

@@ -270,3 +270,31 @@ impl<'de> Visitor<'de> for DurationVisitor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_as_ini_files_and_environment_write_them() {
+        assert_eq!(parse_boolean(" Yes "), Ok(true));
+        assert_eq!(parse_boolean("off"), Ok(false));
+        assert_eq!(
+            parse_boolean("maybe"),
+            Err("`maybe` is not true or false".to_string())
+        );
+    }
+
+    #[test]
+    fn one_duration_grammar() {
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("366 days").is_err());
+        assert_eq!(
+            parse_timeout("0").unwrap_err(),
+            "a timeout must be greater than zero"
+        );
+        assert_eq!(parse_expires("off"), Ok(None));
+        assert_eq!(parse_expires("1"), Ok(Some(Duration::from_secs(1))));
+    }
+}
