@@ -3,6 +3,7 @@
 //! [`ClientConfig`].
 
 use std::fmt;
+use std::path::PathBuf;
 
 use super::command;
 use super::layers::{check, settled, take, Environment, Layer, Origin, Place, Sourced};
@@ -62,10 +63,13 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
     let profile_layer = profile.as_ref().map_or_else(Layer::default, |chosen| {
         Layer::profile(&chosen.settings, &chosen.place)
     });
-    let merged = flags.or(env.layer).or(profile_layer).or(Layer::defaults());
+    let mut merged = flags.or(env.layer).or(profile_layer).or(Layer::defaults());
 
     // Endpoint.
-    let endpoint = take(merged.endpoint)?.ok_or_else(|| ConfigError::MissingEndpoint {
+    let Sourced {
+        value: endpoint,
+        origin: endpoint_origin,
+    } = take(merged.endpoint.take())?.ok_or_else(|| ConfigError::MissingEndpoint {
         looked_at: ["--endpoint", "$CLOUDSTACK_ENDPOINT", "$CLOUDSTACK_API_URL"]
             .iter()
             .map(|s| s.to_string())
@@ -75,17 +79,64 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
 
     // Credentials.
     let profile_name = profile.as_ref().map_or("", |chosen| chosen.name.as_str());
-    let command_timeout = settled(merged.secret_command_timeout)?;
+    let (credentials, credentials_origin) =
+        credentials(&mut merged, profile_name, &profile_places)?;
+
+    if let Some(chosen) = &profile {
+        // A password login is not signed: how cmk signs does not matter.
+        let password = matches!(credentials, Credentials::Password { .. });
+        warnings.extend(
+            chosen
+                .notes
+                .iter()
+                .filter(|note| !(password && note.contains(peers::SIGNATURE_AUTO)))
+                .cloned(),
+        );
+    }
+
+    // Everything else, in the order their errors are reported.
+    let mut client = ClientConfig::new(endpoint, credentials);
+    client.signature_algorithm = settled(merged.signature_algorithm)?;
+    client.method = settled(merged.method)?;
+    client.timeout = settled(merged.timeout)?;
+    client.connect_timeout = settled(merged.connect_timeout)?;
+    client.max_response_size = settled(merged.max_response_size)?;
+    client.expires = settled(merged.expires)?;
+    client.max_requests_per_second = take(merged.max_requests_per_second)?.map(|rate| rate.value);
+    client.retries = settled(merged.retries)?;
+    client.verbosity = overrides.verbosity;
+    client.tls = tls(settled(merged.insecure)?, take(merged.ca_bundle)?)?;
+    warnings.extend(transport_warnings(&client, overrides.insecure));
+
+    let origin = origin_text(place.as_ref(), &endpoint_origin, &credentials_origin);
+    warnings.extend(loader.mode_warnings());
+    Ok(Resolved {
+        client,
+        profile_name: profile.map(|chosen| chosen.name),
+        origin,
+        warnings,
+    })
+}
+
+/// The credentials (API keys, else username and password), running
+/// `secret_command`/`password_command` only when its value is needed; or
+/// what is missing, with `profile_places` among the places looked at.
+fn credentials(
+    merged: &mut Layer,
+    profile_name: &str,
+    profile_places: &[String],
+) -> Result<(Credentials, CredentialsOrigin), ConfigError> {
+    let command_timeout = settled(merged.secret_command_timeout.take())?;
     let run = |key: &str, command: &Sourced<String>| {
         command::run_secret_command(profile_name, key, &command.value, command_timeout)
     };
-    let api_key = take(merged.api_key)?;
-    let direct_secret = take(merged.secret_key)?;
-    let secret_command = take(merged.secret_command)?;
-    let username = take(merged.username)?;
-    let password = take(merged.password)?;
-    let password_command = take(merged.password_command)?;
-    let domain = settled(merged.domain)?;
+    let api_key = take(merged.api_key.take())?;
+    let direct_secret = take(merged.secret_key.take())?;
+    let secret_command = take(merged.secret_command.take())?;
+    let username = take(merged.username.take())?;
+    let password = take(merged.password.take())?;
+    let password_command = take(merged.password_command.take())?;
+    let domain = settled(merged.domain.take())?;
     let mut credentials = None;
     if let Some(api_key) = &api_key {
         let secret = match (&direct_secret, &secret_command) {
@@ -132,8 +183,8 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
             }
         }
     }
-    let (credentials, credentials_origin) = match credentials {
-        Some(found) => found,
+    match credentials {
+        Some(found) => Ok(found),
         None => {
             let looked_at = || -> Vec<String> {
                 [
@@ -156,7 +207,7 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
                 .as_ref()
                 .map(|password| &password.origin)
                 .or(password_command.as_ref().map(|command| &command.origin));
-            return Err(if let Some(api_key) = &api_key {
+            Err(if let Some(api_key) = &api_key {
                 incomplete("an API key", &api_key.origin, "secret key")
             } else if let Some(secret) = &direct_secret {
                 incomplete("a secret key", &secret.origin, "API key")
@@ -168,35 +219,13 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
                 ConfigError::MissingCredentials {
                     looked_at: looked_at(),
                 }
-            });
+            })
         }
-    };
-
-    if let Some(chosen) = &profile {
-        // A password login is not signed: how cmk signs does not matter.
-        let password = matches!(credentials, Credentials::Password { .. });
-        warnings.extend(
-            chosen
-                .notes
-                .iter()
-                .filter(|note| !(password && note.contains(peers::SIGNATURE_AUTO)))
-                .cloned(),
-        );
     }
+}
 
-    // Everything else, in the order their errors are reported.
-    let mut client = ClientConfig::new(endpoint.value, credentials);
-    client.signature_algorithm = settled(merged.signature_algorithm)?;
-    client.method = settled(merged.method)?;
-    client.timeout = settled(merged.timeout)?;
-    client.connect_timeout = settled(merged.connect_timeout)?;
-    client.max_response_size = settled(merged.max_response_size)?;
-    client.expires = settled(merged.expires)?;
-    client.max_requests_per_second = take(merged.max_requests_per_second)?.map(|rate| rate.value);
-    client.retries = settled(merged.retries)?;
-    client.verbosity = overrides.verbosity;
-    let insecure = settled(merged.insecure)?;
-    let ca_bundle = take(merged.ca_bundle)?;
+/// `insecure` and the CA bundle, which must be a file.
+fn tls(insecure: bool, ca_bundle: Option<Sourced<PathBuf>>) -> Result<TlsConfig, ConfigError> {
     if let Some(bundle) = &ca_bundle {
         if !bundle.value.is_file() {
             return Err(ConfigError::Invalid {
@@ -206,37 +235,35 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
             });
         }
     }
-    client.tls = TlsConfig {
+    Ok(TlsConfig {
         insecure,
         ca_bundle: ca_bundle.map(|bundle| bundle.value),
-    };
-    warnings.extend(transport_warnings(&client, overrides.insecure));
+    })
+}
 
-    // Origin, for humans: the profile, and what did not come from it.
-    let from_profile = |origins: &[Origin]| match &place {
+/// Where the settings came from, for humans: the profile, and what did not
+/// come from it.
+fn origin_text(
+    place: Option<&Place>,
+    endpoint: &Origin,
+    credentials: &CredentialsOrigin,
+) -> String {
+    let from_profile = |origins: &[Origin]| match place {
         Some(place) => origins == [Origin::Profile(place.clone())],
         None => false,
     };
     let mut overridden = Vec::new();
-    if !from_profile(std::slice::from_ref(&endpoint.origin)) {
-        overridden.push(format!("endpoint from {}", endpoint.origin));
+    if !from_profile(std::slice::from_ref(endpoint)) {
+        overridden.push(format!("endpoint from {endpoint}"));
     }
-    if !from_profile(&credentials_origin.0) {
-        overridden.push(format!("credentials from {credentials_origin}"));
+    if !from_profile(&credentials.0) {
+        overridden.push(format!("credentials from {credentials}"));
     }
-    let origin = match &place {
+    match place {
         Some(place) if overridden.is_empty() => place.to_string(),
         Some(place) => format!("{place}, with {}", overridden.join(" and ")),
         None => overridden.join(", "),
-    };
-
-    warnings.extend(loader.mode_warnings());
-    Ok(Resolved {
-        client,
-        profile_name: profile.map(|chosen| chosen.name),
-        origin,
-        warnings,
-    })
+    }
 }
 
 /// Warnings about credentials exposed on the way: a password sent over
@@ -274,4 +301,41 @@ fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String>
         ));
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::ProfileSource;
+
+    #[test]
+    fn origin_text_names_the_profile_and_what_overrides_it() {
+        let place = Place::new(ProfileSource::Cmk, "lab", Path::new("/h/.cmk/config"));
+        let profile = Origin::Profile(place.clone());
+        let key = Origin::Env("CLOUDSTACK_KEY");
+        let both = CredentialsOrigin(vec![key.clone(), profile.clone()]);
+        assert_eq!(
+            origin_text(
+                Some(&place),
+                &profile,
+                &CredentialsOrigin(vec![profile.clone()])
+            ),
+            "cmk profile `lab` in /h/.cmk/config"
+        );
+        assert_eq!(
+            origin_text(Some(&place), &Origin::Flag("endpoint"), &both),
+            "cmk profile `lab` in /h/.cmk/config, with endpoint from --endpoint and \
+             credentials from $CLOUDSTACK_KEY and cmk profile `lab` in /h/.cmk/config"
+        );
+        assert_eq!(
+            origin_text(
+                None,
+                &Origin::Env("CLOUDSTACK_API_URL"),
+                &CredentialsOrigin(vec![key])
+            ),
+            "endpoint from $CLOUDSTACK_API_URL, credentials from $CLOUDSTACK_KEY"
+        );
+    }
 }
