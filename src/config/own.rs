@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::layers::Place;
 use super::settings::Settings;
-use super::{expand_tilde, ConfigError};
+use super::{expand_tilde, ConfigError, ProfileSource};
 
 /// The file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -57,7 +58,7 @@ impl OwnConfig {
         let base = path.parent().unwrap_or_else(|| Path::new(""));
         let mut profiles = file.profiles;
         for (name, settings) in &mut profiles {
-            let place = || format!("profile `{name}` in {}", path.display());
+            let place = || Place::new(ProfileSource::Csctl, name, path).to_string();
             if settings.secret_key.is_some() && settings.secret_command.is_some() {
                 return Err(ConfigError::Invalid {
                     path: place(),

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 
 use ini::{Ini, ParseOption};
 
-use super::settings::{self, Secret, Settings};
-use super::{expand_tilde, ConfigError};
+use super::layers::Place;
+use super::parse;
+use super::settings::{Secret, Settings};
+use super::{expand_tilde, ConfigError, ProfileSource};
 use crate::client::SignatureAlgorithm;
 
 /// One INI section: lower-cased keys, trimmed values.
@@ -88,7 +90,7 @@ fn nonempty(section: &Section, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn invalid(place: &str, key: &str, message: String) -> ConfigError {
+fn invalid(place: &Place, key: &str, message: String) -> ConfigError {
     ConfigError::Invalid {
         path: place.to_string(),
         key: key.to_string(),
@@ -158,8 +160,8 @@ impl CmkConfig {
     }
 
     /// Where a profile lives, for messages.
-    pub fn place(&self, name: &str) -> String {
-        format!("cmk profile `{name}` in {}", self.path.display())
+    pub fn place(&self, name: &str) -> Place {
+        Place::new(ProfileSource::Cmk, name, &self.path)
     }
 
     /// The settings of profile `name` (which must exist), and notes for the user.
@@ -173,7 +175,7 @@ impl CmkConfig {
 
         let mut out = Settings {
             endpoint: nonempty(&section, "url")
-                .map(|url| settings::check_endpoint(&url).map_err(|m| invalid(&place, "url", m)))
+                .map(|url| parse::check_endpoint(&url).map_err(|m| invalid(&place, "url", m)))
                 .transpose()?,
             api_key: nonempty(&section, "apikey"),
             secret_key: nonempty(&section, "secretkey").map(Secret),
@@ -184,20 +186,15 @@ impl CmkConfig {
         };
         if let Some(text) = lookup("timeout") {
             // cmk treats 0 as "no limit"; csctl then keeps its default.
-            match settings::parse_duration(&text) {
+            match parse::parse_duration(&text) {
                 Ok(duration) if duration.is_zero() => {}
                 Ok(duration) => out.timeout = Some(duration),
                 Err(message) => return Err(invalid(&place, "timeout", message)),
             }
         }
         if let Some(text) = lookup("verifycert") {
-            let verify = settings::parse_bool(&text).ok_or_else(|| {
-                invalid(
-                    &place,
-                    "verifycert",
-                    format!("`{text}` is not true or false"),
-                )
-            })?;
+            let verify =
+                parse::parse_boolean(&text).map_err(|m| invalid(&place, "verifycert", m))?;
             out.insecure = Some(!verify);
         }
         if let Some(text) = lookup("signaturealgorithm") {
@@ -375,10 +372,11 @@ impl CsConfig {
     }
 
     /// Where a region lives, for messages.
-    pub fn place(&self, name: &str) -> String {
-        match self.file_of(name) {
-            Some(path) => format!("cs region `{name}` in {}", path.display()),
-            None => format!("cs region `{name}`"),
+    pub fn place(&self, name: &str) -> Place {
+        Place {
+            source: ProfileSource::Cs,
+            name: name.to_string(),
+            path: self.file_of(name),
         }
     }
 
@@ -391,20 +389,17 @@ impl CsConfig {
     ) -> Result<(Settings, Vec<String>), ConfigError> {
         let merged = self.merged(name);
         let mut notes = self.check_untrusted(name, &merged)?;
-        let get = |key: &str| -> Option<(String, String)> {
+        // Each key's own file, for messages.
+        let get = |key: &str| -> Option<(String, Place)> {
             let (value, path) = merged.get(key)?;
             let value = value.trim();
-            (!value.is_empty()).then(|| {
-                (
-                    value.to_string(),
-                    format!("cs region `{name}` in {}", path.display()),
-                )
-            })
+            (!value.is_empty())
+                .then(|| (value.to_string(), Place::new(ProfileSource::Cs, name, path)))
         };
         let mut out = Settings::default();
         if let Some((text, place)) = get("endpoint") {
             out.endpoint =
-                Some(settings::check_endpoint(&text).map_err(|m| invalid(&place, "endpoint", m))?);
+                Some(parse::check_endpoint(&text).map_err(|m| invalid(&place, "endpoint", m))?);
         }
         out.api_key = get("key").map(|(value, _)| value);
         out.secret_key = get("secret").map(|(value, _)| Secret(value));
@@ -413,7 +408,7 @@ impl CsConfig {
         }
         if let Some((text, place)) = get("timeout") {
             out.timeout =
-                Some(settings::parse_timeout(&text).map_err(|m| invalid(&place, "timeout", m))?);
+                Some(parse::parse_timeout(&text).map_err(|m| invalid(&place, "timeout", m))?);
         }
         if let Some((text, place)) = get("expiration") {
             // cs sends no `expires` when expiration is negative; 0 would make
@@ -428,24 +423,19 @@ impl CsConfig {
             let window = match seconds {
                 ..=0 => None,
                 seconds => Some(
-                    settings::parse_duration(&seconds.to_string())
+                    parse::parse_duration(&seconds.to_string())
                         .map_err(|m| invalid(&place, "expiration", m))?,
                 ),
             };
             out.expires = Some(window);
         }
         if let Some((text, place)) = get("dangerous_no_tls_verify") {
-            let off = settings::parse_bool(&text).ok_or_else(|| {
-                invalid(
-                    &place,
-                    "dangerous_no_tls_verify",
-                    format!("`{text}` is not true or false"),
-                )
-            })?;
+            let off = parse::parse_boolean(&text)
+                .map_err(|m| invalid(&place, "dangerous_no_tls_verify", m))?;
             out.insecure = Some(off);
         }
         if let Some((text, _)) = get("verify") {
-            match settings::parse_bool(&text) {
+            match parse::parse_bool(&text) {
                 Some(false) => out.insecure = Some(true),
                 Some(true) => {}
                 None => out.ca_bundle = Some(cwd.join(expand_tilde(Path::new(&text), home))),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use super::*;
+use crate::client::{Credentials, HttpMethod, SignatureAlgorithm, TlsConfig};
 
 /// A temporary home (`home/`), working directory (`work/`) and environment.
 struct World {
@@ -498,6 +499,56 @@ fn precedence_per_field() {
     assert_eq!(resolved.client.method, HttpMethod::Post);
     assert!(resolved.client.tls.insecure);
     assert_eq!(resolved.client.verbosity, 2);
+}
+
+/// A flag hides the environment's value of its setting, even an invalid
+/// one, and the warning about its two variables; the endpoint of the
+/// environment is checked (and warned about) even beside `--endpoint`.
+#[test]
+fn flags_hide_the_environment_value_of_their_setting_except_the_endpoint() {
+    let world = World::new()
+        .var("CLOUDSTACK_KEY", "env-key")
+        .var("CLOUDSTACK_API_KEY", "other-key")
+        .var("CLOUDSTACK_SECRET", "s")
+        .var("CLOUDSTACK_TIMEOUT", "never")
+        .var("CLOUDSTACK_METHOD", "put")
+        .var("CLOUDSTACK_DANGEROUS_NO_TLS_VERIFY", "maybe");
+    let overrides = Overrides {
+        endpoint: Some("https://flag.example.com/client/api".into()),
+        api_key: Some("flag-key".into()),
+        timeout: Some(Duration::from_secs(5)),
+        method: Some(HttpMethod::Get),
+        insecure: true,
+        ..Overrides::default()
+    };
+    let resolved = world.resolve(&overrides).unwrap();
+    assert_eq!(resolved.client.timeout, Duration::from_secs(5));
+    assert_eq!(resolved.client.method, HttpMethod::Get);
+    assert!(resolved.client.tls.insecure);
+    assert_eq!(
+        resolved.warnings,
+        vec![
+            "--insecure: the TLS certificate of flag.example.com is not verified; a server \
+             impersonating it would receive your signed requests"
+                .to_string()
+        ]
+    );
+
+    let world = world
+        .var("CLOUDSTACK_ENDPOINT", "https://env.example.com/client/api")
+        .var("CLOUDSTACK_API_URL", "https://tf.example.com/client/api");
+    let resolved = world.resolve(&overrides).unwrap();
+    assert_eq!(
+        resolved.warnings[0],
+        "$CLOUDSTACK_ENDPOINT (`https://env.example.com/client/api`) and $CLOUDSTACK_API_URL \
+         (`https://tf.example.com/client/api`) differ; using $CLOUDSTACK_ENDPOINT"
+    );
+    let world = world.var("CLOUDSTACK_ENDPOINT", "ftp://x");
+    assert!(world
+        .resolve(&overrides)
+        .unwrap_err()
+        .to_string()
+        .starts_with("invalid `endpoint` in $CLOUDSTACK_ENDPOINT: `ftp://x` is not"));
 }
 
 #[test]
