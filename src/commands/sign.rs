@@ -1,14 +1,10 @@
 //! `csctl sign COMMAND [name=value]...`: the signed query string, sent nowhere.
 
-use super::{connect, print_stdout, resolve_client_config};
+use super::{connect, overrides, print_stdout};
 use crate::cli::{GlobalArgs, SignArgs};
 use crate::client::{params, Signer};
+use crate::config::{self, Sources};
 use crate::error::Error;
-
-/// Stands in for the endpoint when none is given: resolving the
-/// configuration requires one, signing does not use it (the signer is built
-/// from the credentials alone).
-const PLACEHOLDER_ENDPOINT: &str = "http://localhost/client/api";
 
 /// Prints the exact form-encoded parameters a call would send, signature included.
 pub async fn run(global: &GlobalArgs, args: &SignArgs) -> Result<(), Error> {
@@ -18,11 +14,16 @@ pub async fn run(global: &GlobalArgs, args: &SignArgs) -> Result<(), Error> {
         let target = connect(global, &args.target).await?;
         target.client.signed_query(&args.command, &params)?
     } else {
-        let mut global = global.clone();
-        if global.endpoint.is_none() {
-            global.endpoint = Some(PLACEHOLDER_ENDPOINT.into());
+        // Signing needs the credentials only, not an endpoint.
+        let settings = config::resolve_signing(&overrides(global), &Sources::from_process())?;
+        for warning in &settings.warnings {
+            crate::error::write_stderr(&format!("csctl: warning: {warning}"));
         }
-        let signer = Signer::from_config(&resolve_client_config(&global)?)?;
+        let signer = Signer::new(
+            &settings.credentials,
+            settings.signature_algorithm,
+            settings.expires,
+        )?;
         signer.signed_query(&args.command, &params)?
     };
     print_stdout(&format!("{query}\n"))

@@ -120,3 +120,26 @@ pub fn list_profiles_for(
 pub fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, ConfigError> {
     resolve::resolve(overrides, sources)
 }
+
+/// What signing needs (`csctl sign`): the credentials, the signature
+/// algorithm and the validity window, chosen exactly as [`resolve`] chooses
+/// them, but without requiring an endpoint (signing sends nothing).
+pub fn resolve_signing(
+    overrides: &Overrides,
+    sources: &Sources,
+) -> Result<SigningSettings, ConfigError> {
+    resolve::resolve_signing(overrides, sources)
+}
+
+/// The result of [`resolve_signing`].
+#[derive(Debug)]
+pub struct SigningSettings {
+    /// The credentials to sign with (API keys; a password login cannot sign).
+    pub credentials: crate::client::Credentials,
+    /// How to sign.
+    pub signature_algorithm: crate::client::SignatureAlgorithm,
+    /// The validity window of a signed request (`None`: no `expires`).
+    pub expires: Option<std::time::Duration>,
+    /// Warnings for the user; print each as `warning: {text}` on stderr.
+    pub warnings: Vec<String>,
+}

@@ -9,7 +9,7 @@ use super::command;
 use super::layers::{check, settled, take, Environment, Layer, Origin, Place, Sourced};
 use super::loader::{Loader, Selected};
 use super::peers;
-use super::{ConfigError, Overrides, Resolved, Sources};
+use super::{ConfigError, Overrides, Resolved, SigningSettings, Sources};
 use crate::client::{ClientConfig, Credentials, TlsConfig};
 
 /// Where the credentials came from: one origin, or the API key's and the
@@ -28,73 +28,109 @@ impl fmt::Display for CredentialsOrigin {
     }
 }
 
+/// The layers merged, with the profile they chose: what both
+/// [`resolve`] and [`resolve_signing`] start from.
+struct Merged<'a> {
+    merged: Layer,
+    loader: Loader<'a>,
+    profile: Option<super::loader::Chosen>,
+    profile_places: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl<'a> Merged<'a> {
+    /// Merges flags, environment, the chosen profile and the defaults.
+    /// `given_endpoint` of flags or environment is checked first: it also
+    /// decides whether other tools' files are consulted implicitly.
+    fn new(overrides: &Overrides, sources: &'a Sources) -> Result<Self, ConfigError> {
+        let flags = Layer::flags(overrides, sources);
+        let env = Environment::read(sources);
+        let mut warnings = Vec::new();
+
+        check(&flags.endpoint)?;
+        check(&env.layer.endpoint)?;
+        warnings.extend(env.conflict("endpoint"));
+        let given_endpoint = [&flags.endpoint, &env.layer.endpoint]
+            .into_iter()
+            .find_map(|field| field.as_ref().and_then(|value| value.as_ref().ok()))
+            .map(|endpoint| endpoint.origin.clone());
+
+        let mut loader = Loader::new(overrides, sources)?;
+        let (profile, profile_places) = match loader.select(overrides, given_endpoint.as_ref())? {
+            Selected::Profile(chosen) => {
+                let place = chosen.place.to_string();
+                (Some(*chosen), vec![place])
+            }
+            Selected::Nothing { notes } => (None, notes),
+        };
+        // The environment's credentials are consulted only without flags.
+        if flags.api_key.is_none() {
+            warnings.extend(env.conflict("api_key"));
+        }
+        if flags.secret_key.is_none() {
+            warnings.extend(env.conflict("secret_key"));
+        }
+        let profile_layer = profile.as_ref().map_or_else(Layer::default, |chosen| {
+            Layer::profile(&chosen.settings, &chosen.place)
+        });
+        let merged = flags.or(env.layer).or(profile_layer).or(Layer::defaults());
+        Ok(Self {
+            merged,
+            loader,
+            profile,
+            profile_places,
+            warnings,
+        })
+    }
+
+    /// The credentials, and the chosen profile's notes that apply to them.
+    fn credentials(&mut self) -> Result<(Credentials, CredentialsOrigin), ConfigError> {
+        let profile_name = self
+            .profile
+            .as_ref()
+            .map_or("", |chosen| chosen.name.as_str());
+        let found = credentials(&mut self.merged, profile_name, &self.profile_places)?;
+        if let Some(chosen) = &self.profile {
+            // A password login is not signed: how cmk signs does not matter.
+            let password = matches!(found.0, Credentials::Password { .. });
+            self.warnings.extend(
+                chosen
+                    .notes
+                    .iter()
+                    .filter(|note| !(password && note.contains(peers::SIGNATURE_AUTO)))
+                    .cloned(),
+            );
+        }
+        Ok(found)
+    }
+}
+
 /// See [`super::resolve`].
 pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolved, ConfigError> {
-    let flags = Layer::flags(overrides, sources);
-    let env = Environment::read(sources);
-    let mut warnings = Vec::new();
-
-    // The endpoint of flags or environment is checked first: it also decides
-    // whether other tools' files are consulted implicitly.
-    check(&flags.endpoint)?;
-    check(&env.layer.endpoint)?;
-    warnings.extend(env.conflict("endpoint"));
-    let given_endpoint = [&flags.endpoint, &env.layer.endpoint]
-        .into_iter()
-        .find_map(|field| field.as_ref().and_then(|value| value.as_ref().ok()))
-        .map(|endpoint| endpoint.origin.clone());
-
-    let mut loader = Loader::new(overrides, sources)?;
-    let (profile, profile_places) = match loader.select(overrides, given_endpoint.as_ref())? {
-        Selected::Profile(chosen) => {
-            let place = chosen.place.to_string();
-            (Some(*chosen), vec![place])
-        }
-        Selected::Nothing { notes } => (None, notes),
-    };
-    // The environment's credentials are consulted only without flags.
-    if flags.api_key.is_none() {
-        warnings.extend(env.conflict("api_key"));
-    }
-    if flags.secret_key.is_none() {
-        warnings.extend(env.conflict("secret_key"));
-    }
-    let place: Option<Place> = profile.as_ref().map(|chosen| chosen.place.clone());
-    let profile_layer = profile.as_ref().map_or_else(Layer::default, |chosen| {
-        Layer::profile(&chosen.settings, &chosen.place)
-    });
-    let mut merged = flags.or(env.layer).or(profile_layer).or(Layer::defaults());
+    let mut chosen = Merged::new(overrides, sources)?;
 
     // Endpoint.
     let Sourced {
         value: endpoint,
         origin: endpoint_origin,
-    } = take(merged.endpoint.take())?.ok_or_else(|| ConfigError::MissingEndpoint {
+    } = take(chosen.merged.endpoint.take())?.ok_or_else(|| ConfigError::MissingEndpoint {
         looked_at: ["--endpoint", "$CLOUDSTACK_ENDPOINT", "$CLOUDSTACK_API_URL"]
             .iter()
             .map(|s| s.to_string())
-            .chain(profile_places.iter().cloned())
+            .chain(chosen.profile_places.iter().cloned())
             .collect(),
     })?;
 
-    // Credentials.
-    let profile_name = profile.as_ref().map_or("", |chosen| chosen.name.as_str());
-    let (credentials, credentials_origin) =
-        credentials(&mut merged, profile_name, &profile_places)?;
-
-    if let Some(chosen) = &profile {
-        // A password login is not signed: how cmk signs does not matter.
-        let password = matches!(credentials, Credentials::Password { .. });
-        warnings.extend(
-            chosen
-                .notes
-                .iter()
-                .filter(|note| !(password && note.contains(peers::SIGNATURE_AUTO)))
-                .cloned(),
-        );
-    }
+    let (credentials, credentials_origin) = chosen.credentials()?;
 
     // Everything else, in the order their errors are reported.
+    let Merged {
+        merged,
+        loader,
+        profile,
+        mut warnings,
+        ..
+    } = chosen;
     let mut client = ClientConfig::new(endpoint, credentials);
     client.signature_algorithm = settled(merged.signature_algorithm)?;
     client.method = settled(merged.method)?;
@@ -108,6 +144,7 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
     client.tls = tls(settled(merged.insecure)?, take(merged.ca_bundle)?)?;
     warnings.extend(transport_warnings(&client, overrides.insecure));
 
+    let place: Option<Place> = profile.as_ref().map(|chosen| chosen.place.clone());
     let origin = origin_text(place.as_ref(), &endpoint_origin, &credentials_origin);
     warnings.extend(loader.mode_warnings());
     Ok(Resolved {
@@ -115,6 +152,35 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
         profile_name: profile.map(|chosen| chosen.name),
         origin,
         warnings,
+    })
+}
+
+/// See [`super::resolve_signing`].
+pub(super) fn resolve_signing(
+    overrides: &Overrides,
+    sources: &Sources,
+) -> Result<SigningSettings, ConfigError> {
+    let mut chosen = Merged::new(overrides, sources)?;
+    // Signing sends nothing: an endpoint is not needed, but a broken one
+    // is still reported.
+    take(chosen.merged.endpoint.take())?;
+    let (credentials, _) = chosen.credentials()?;
+    let Merged {
+        merged,
+        loader,
+        mut warnings,
+        ..
+    } = chosen;
+    let settings = SigningSettings {
+        credentials,
+        signature_algorithm: settled(merged.signature_algorithm)?,
+        expires: settled(merged.expires)?,
+        warnings: Vec::new(),
+    };
+    warnings.extend(loader.mode_warnings());
+    Ok(SigningSettings {
+        warnings,
+        ..settings
     })
 }
 

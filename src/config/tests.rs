@@ -1186,3 +1186,36 @@ fn cmk_signature_auto_is_not_mentioned_for_password_logins() {
     ));
     assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
 }
+
+#[test]
+fn signing_needs_credentials_but_no_endpoint() {
+    // Keys from the environment, no endpoint anywhere: `resolve` refuses,
+    // `resolve_signing` has all it needs.
+    let world = World::new()
+        .var("CLOUDSTACK_KEY", "env-key")
+        .var("CLOUDSTACK_SECRET", "env-secret");
+    assert!(world.err().contains("no API endpoint"), "{}", world.err());
+    let settings = resolve_signing(&Overrides::default(), &world.sources()).unwrap();
+    assert!(matches!(
+        &settings.credentials,
+        Credentials::ApiKey { api_key, .. } if api_key == "env-key"
+    ));
+    assert_eq!(settings.signature_algorithm, SignatureAlgorithm::Sha1);
+    assert_eq!(settings.expires, Some(Duration::from_secs(600)));
+
+    // The same profile `resolve` would choose, with its signing settings.
+    let world = World::new();
+    world.own(PROD);
+    let settings = resolve_signing(&Overrides::default(), &world.sources()).unwrap();
+    assert!(matches!(
+        &settings.credentials,
+        Credentials::ApiKey { api_key, .. } if api_key == "prod-key"
+    ));
+
+    // Still: no credentials is an error that says where it looked.
+    let world = World::new();
+    let error = resolve_signing(&Overrides::default(), &world.sources())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no credentials configured"), "{error}");
+}
