@@ -21,8 +21,8 @@ pub(crate) fn client_for(endpoint: String) -> Client {
     Client::new(ClientConfig::new(
         endpoint,
         Credentials::ApiKey {
-            api_key: sim::DEMO_API_KEY.into(),
-            secret_key: sim::DEMO_SECRET_KEY.into(),
+            api_key: sim::demo::API_KEY.into(),
+            secret_key: sim::demo::SECRET_KEY.into(),
         },
     ))
     .unwrap()
@@ -206,7 +206,7 @@ fn with_page(form: &str, page: usize) -> Bytes {
     }
     let signature = crate::client::sign::sign(
         &pairs,
-        sim::DEMO_SECRET_KEY,
+        sim::demo::SECRET_KEY,
         crate::client::SignatureAlgorithm::Sha1,
     );
     pairs.push(("signature".into(), signature));

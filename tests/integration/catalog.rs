@@ -104,7 +104,7 @@ fn an_unknown_parameter_is_warned_about_once_and_still_sent() {
 
 fn write_script(dir: &Path, text: &str) -> std::path::PathBuf {
     let path = dir.join("script.rhai");
-    std::fs::write(&path, text).unwrap();
+    crate::support::write_script(&path, text);
     path
 }
 
@@ -126,8 +126,8 @@ try {
 }
 let job = api_wait("deployvirtualmachine", #{
     zoneid: zones.zone[0].id,
-    serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
-    templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+    serviceofferingid: "{M1_SMALL}",
+    templateid: "{DEBIAN7}",
 });
 print(`deployed: ${job.virtualmachine.state}`);
 "#,

@@ -6,8 +6,7 @@ use serde_json::Value;
 use crate::support::sim::TestSim;
 use crate::support::{against, csctl};
 
-const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
+use csctl::sim::demo::{DEBIAN7, M1_SMALL};
 
 fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output)

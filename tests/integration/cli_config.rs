@@ -149,8 +149,8 @@ fn a_password_login_opens_a_session() {
         &format!(
             "[profiles.admin]\nendpoint = \"{}\"\nusername = \"{}\"\npassword = \"{}\"\ndomain = \"/\"\n",
             sim.endpoint,
-            csctl::sim::DEMO_USERNAME,
-            csctl::sim::DEMO_PASSWORD
+            csctl::sim::demo::USERNAME,
+            csctl::sim::demo::PASSWORD
         ),
     );
     let output = csctl(home.path())
@@ -165,7 +165,7 @@ fn a_password_login_opens_a_session() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("command=login"), "{stderr}");
     assert!(
-        !stderr.contains(csctl::sim::DEMO_PASSWORD),
+        !stderr.contains(csctl::sim::demo::PASSWORD),
         "password leaked: {stderr}"
     );
     assert!(stderr.contains("sessionkey=<redacted>"), "{stderr}");
@@ -269,8 +269,8 @@ fn a_lost_session_is_renewed_by_logging_in_again() {
         &format!(
             "[profiles.admin]\nendpoint = \"{}\"\nusername = \"{}\"\npassword = \"{}\"\n",
             sim.endpoint,
-            csctl::sim::DEMO_USERNAME,
-            csctl::sim::DEMO_PASSWORD
+            csctl::sim::demo::USERNAME,
+            csctl::sim::demo::PASSWORD
         ),
     );
     let script = home.path().join("relogin.rhai");

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use predicates::prelude::*;
 
 use crate::support::sim::TestSim;
-use crate::support::{csctl, serve_fixed};
+use crate::support::{csctl, demo, serve_fixed};
 
 fn against(sim: &TestSim, home: &std::path::Path) -> assert_cmd::Command {
     let mut command = csctl(home);
@@ -93,8 +93,8 @@ fn a_failed_job_is_an_error_with_its_code() {
             "call",
             "deployVirtualMachine",
             &format!("zoneid={zone}"),
-            "serviceofferingid=c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
-            "templateid=6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+            &format!("serviceofferingid={}", demo::M1_SMALL),
+            &format!("templateid={}", demo::DEBIAN7),
             &format!("name={name}"),
         ]);
         command

@@ -215,9 +215,9 @@ fn one_entity_is_shown_as_field_and_value() {
         .args([
             "call",
             "deployVirtualMachine",
-            &format!("zoneid={}", csctl::sim::DEMO_ZONE_ID),
-            &format!("serviceofferingid={}", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            &format!("templateid={}", csctl::sim::DEMO_TEMPLATE_ID),
+            &format!("zoneid={}", csctl::sim::demo::ZONE1),
+            &format!("serviceofferingid={}", csctl::sim::demo::M1_SMALL),
+            &format!("templateid={}", csctl::sim::demo::DEBIAN7),
             "name=solo",
             "-o",
             "table",

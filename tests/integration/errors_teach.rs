@@ -243,9 +243,9 @@ fn repl_errors_name_what_was_typed() {
                 "listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n\
                  deployVirtualMachine zoneid={} serviceofferingid={} templateid={} name=web-1\n\
                  _.virtualmachine.map(|v| v.name)\n",
-                csctl::sim::DEMO_ZONE_ID,
-                csctl::sim::DEMO_OFFERING_SMALL_ID,
-                csctl::sim::DEMO_TEMPLATE_ID
+                csctl::sim::demo::ZONE1,
+                csctl::sim::demo::M1_SMALL,
+                csctl::sim::demo::DEBIAN7
             )
             .as_bytes(),
         )

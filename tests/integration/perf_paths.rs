@@ -14,9 +14,9 @@ fn deploy_started(sim: &TestSim, name: &str) -> Value {
     sim.api(
         "deployVirtualMachine",
         &[
-            ("zoneid", csctl::sim::DEMO_ZONE_ID),
-            ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
+            ("zoneid", csctl::sim::demo::ZONE1),
+            ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+            ("templateid", csctl::sim::demo::DEBIAN7),
             ("name", name),
         ],
     )
@@ -169,9 +169,9 @@ for i in 0..5 {{
 }}
 print(`alone ${{wait_jobs(alone, #{{ batch: false }}).len()}}`);
 "#,
-            zone = csctl::sim::DEMO_ZONE_ID,
-            offering = csctl::sim::DEMO_OFFERING_SMALL_ID,
-            template = csctl::sim::DEMO_TEMPLATE_ID,
+            zone = csctl::sim::demo::ZONE1,
+            offering = csctl::sim::demo::M1_SMALL,
+            template = csctl::sim::demo::DEBIAN7,
         ),
     )
     .unwrap();

@@ -10,14 +10,7 @@ use serde_json::Value;
 
 use crate::support::sim::TestSim;
 
-/// The Debian 7 template of the simulator's default cloud.
-pub const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-/// The m1.small offering of the default cloud.
-pub const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
-/// The m1.medium offering of the default cloud.
-pub const M1_MEDIUM: &str = "8dae8be9-5dae-4f81-89d1-b171f25ef3fd";
-/// The default cloud's only network.
-pub const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
+pub use csctl::sim::demo::{DEBIAN7, M1_MEDIUM, M1_SMALL, NETWORK, ZONE1};
 
 /// The project folder: scripts are run from there, named `scripts/…` as
 /// the README does.
@@ -110,9 +103,6 @@ pub fn live_vms(sim: &TestSim, home: &Path) -> Vec<Value> {
 /// Writes a script into `dir` and returns its path as text.
 pub fn script(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
+    crate::support::write_script(&path, text);
     path.to_string_lossy().into_owned()
 }

@@ -15,9 +15,9 @@ fn with_vms(n: usize) -> (TestSim, Vec<String>) {
         let started = sim.api(
             "deployVirtualMachine",
             &[
-                ("zoneid", csctl::sim::DEMO_ZONE_ID),
-                ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-                ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
+                ("zoneid", csctl::sim::demo::ZONE1),
+                ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+                ("templateid", csctl::sim::demo::DEBIAN7),
                 ("name", &name),
             ],
         );
@@ -75,15 +75,15 @@ fn list_filters_narrow_and_count() {
         json!({})
     );
     assert_eq!(
-        count(&[("zoneid", csctl::sim::DEMO_ZONE_ID), ("listall", "true")]),
+        count(&[("zoneid", csctl::sim::demo::ZONE1), ("listall", "true")]),
         12
     );
-    assert_eq!(count(&[("networkid", csctl::sim::DEMO_NETWORK_ID)]), 12);
-    assert_eq!(count(&[("templateid", csctl::sim::DEMO_TEMPLATE_ID)]), 12);
+    assert_eq!(count(&[("networkid", csctl::sim::demo::NETWORK)]), 12);
+    assert_eq!(count(&[("templateid", csctl::sim::demo::DEBIAN7)]), 12);
     assert_eq!(
         sim.api(
             "listVirtualMachines",
-            &[("zoneid", csctl::sim::DEMO_ZONE2_ID)]
+            &[("zoneid", csctl::sim::demo::ZONE2)]
         ),
         json!({})
     );

@@ -7,6 +7,38 @@ pub mod sim;
 
 use std::path::{Path, PathBuf};
 
+pub use csctl::sim::demo;
+
+/// The demo cloud's ids by the name [`with_demo_ids`] replaces.
+const DEMO_IDS: &[(&str, &str)] = &[
+    ("{ZONE1}", demo::ZONE1),
+    ("{ZONE2}", demo::ZONE2),
+    ("{NETWORK}", demo::NETWORK),
+    ("{SOURCE_NAT_IP}", demo::SOURCE_NAT_IP),
+    ("{DEBIAN7}", demo::DEBIAN7),
+    ("{M1_SMALL}", demo::M1_SMALL),
+    ("{M1_MEDIUM}", demo::M1_MEDIUM),
+];
+
+/// `text` (a script, a REPL line) with `{ZONE1}`, `{ZONE2}`, `{NETWORK}`,
+/// `{SOURCE_NAT_IP}`, `{DEBIAN7}`, `{M1_SMALL}` and `{M1_MEDIUM}` replaced
+/// by the demo cloud's ids ([`demo`]): scripts keep their line numbers and
+/// their braces, which `format!` would make them escape.
+pub fn with_demo_ids(text: &str) -> String {
+    DEMO_IDS
+        .iter()
+        .fold(text.to_string(), |text, (name, id)| text.replace(name, id))
+}
+
+/// Writes the script `text` at `path` (creating its folder), with the demo
+/// cloud's ids filled in ([`with_demo_ids`]).
+pub fn write_script(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, with_demo_ids(text)).unwrap();
+}
+
 /// The `shared/` folder beside the project (test vectors and fixtures).
 pub fn shared_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")

@@ -230,9 +230,9 @@ impl TestSim {
     /// and waits for it: the job result.
     pub fn deploy(&self, extra: &[(&str, &str)]) -> Value {
         let mut params = vec![
-            ("zoneid", csctl::sim::DEMO_ZONE_ID),
-            ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
+            ("zoneid", csctl::sim::demo::ZONE1),
+            ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+            ("templateid", csctl::sim::demo::DEBIAN7),
         ];
         params.extend_from_slice(extra);
         let started = self.api("deployVirtualMachine", &params);
