@@ -54,9 +54,11 @@ fn ctrl_c_while_typing_clears_the_line() {
 }
 
 #[test]
-fn quit_and_exit_end_with_status_zero() {
-    let mut repl = Repl::sim();
-    repl.prompt();
-    repl.line(":exit");
-    repl.finish();
+fn colon_quit_and_colon_exit_each_end_with_status_zero() {
+    for command in [":quit", ":exit"] {
+        let mut repl = Repl::sim();
+        repl.prompt();
+        repl.line(command);
+        repl.finish();
+    }
 }
