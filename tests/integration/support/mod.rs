@@ -2,12 +2,14 @@
 
 #![allow(dead_code)]
 
+pub mod exact;
 pub mod hostile;
 pub mod sim;
 
 use std::path::{Path, PathBuf};
 
 pub use csctl::sim::demo;
+pub use exact::Test;
 
 /// The demo cloud's ids by the name [`with_demo_ids`] replaces.
 const DEMO_IDS: &[(&str, &str)] = &[
