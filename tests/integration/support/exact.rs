@@ -11,9 +11,9 @@
 //! ```
 //!
 //! What is not given is expected empty (stdout, stderr) or 0 (status), so a
-//! test says everything the command prints; [`Test::any_stdout`] leaves
-//! stdout to the test's own checks of [`Output::stdout`] (a JSON answer
-//! read back as JSON). `COLUMNS` is unset unless given, so widths do not
+//! test says everything the command prints; [`Test::any_stdout`] (and
+//! [`Test::any_stderr`]) leave a stream to the test's own checks of
+//! [`Output`] (a JSON answer read back as JSON). `COLUMNS` is unset unless given, so widths do not
 //! follow the terminal the tests run from. Parts that vary from run to run
 //! are written as placeholders:
 //! - `[ENDPOINT]` stands for the endpoint of the simulator given to
@@ -165,6 +165,12 @@ impl Test {
     /// The whole stderr expected.
     pub fn stderr(mut self, expected: impl Into<String>) -> Self {
         self.stderr = Some(expected.into());
+        self
+    }
+
+    /// Leaves stderr unchecked: the test reads [`Output::stderr`] itself.
+    pub fn any_stderr(mut self) -> Self {
+        self.stderr = None;
         self
     }
 
