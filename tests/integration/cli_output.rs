@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::support::against;
 use crate::support::sim::TestSim;
+use crate::support::{against, Test};
 
 /// Columns a line takes on a terminal (box-drawing characters count one).
 fn columns(line: &str) -> usize {
@@ -104,23 +104,19 @@ fn fields_name_state_as_csv_prints_exactly_those_columns() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 3);
-    let csv = stdout_of(
-        &against(&sim, home.path())
-            .args([
-                "call",
-                "listVirtualMachines",
-                "--fields",
-                "name,state",
-                "-o",
-                "csv",
-            ])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(
-        csv,
-        "name,state\nweb-01,Running\nweb-02,Running\nweb-03,Running\n"
-    );
+    let csv = Test::new()
+        .sim(&sim)
+        .args([
+            "call",
+            "listVirtualMachines",
+            "--fields",
+            "name,state",
+            "-o",
+            "csv",
+        ])
+        .stdout("name,state\nweb-01,Running\nweb-02,Running\nweb-03,Running\n")
+        .run()
+        .stdout;
     // cmk's filter= does the same and is not sent to the server.
     let output = against(&sim, home.path())
         .args([
@@ -157,13 +153,11 @@ fn fields_apply_to_json_and_json_lines() {
     assert_eq!(json["count"], 2);
     let first = json["virtualmachine"][0].as_object().unwrap();
     assert_eq!(first.keys().collect::<Vec<_>>(), ["name", "ip"], "{json}");
-    let jsonl = stdout_of(
-        &against(&sim, home.path())
-            .args(["call", "listVirtualMachines", "filter=state", "-o", "jsonl"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(jsonl, "{\"state\":\"Running\"}\n{\"state\":\"Running\"}\n");
+    Test::new()
+        .sim(&sim)
+        .args(["call", "listVirtualMachines", "filter=state", "-o", "jsonl"])
+        .stdout("{\"state\":\"Running\"}\n{\"state\":\"Running\"}\n")
+        .run();
 }
 
 #[test]
@@ -190,20 +184,18 @@ fn star_shows_every_column_and_column_output_has_no_borders() {
         "{all}"
     );
     assert_eq!(all.lines().count(), 2 + 4, "one line per VM: {all}");
-    let plain = stdout_of(
-        &against(&sim, home.path())
-            .args([
-                "call",
-                "listVirtualMachines",
-                "-o",
-                "column",
-                "--fields",
-                "name,state",
-            ])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(plain, "name    state\nweb-01  Running\nweb-02  Running\n");
+    Test::new()
+        .sim(&sim)
+        .args([
+            "call",
+            "listVirtualMachines",
+            "-o",
+            "column",
+            "--fields",
+            "name,state",
+        ])
+        .stdout("name    state\nweb-01  Running\nweb-02  Running\n")
+        .run();
 }
 
 #[test]
