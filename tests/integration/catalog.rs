@@ -8,7 +8,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::support::sim::TestSim;
-use crate::support::{against, csctl, Test};
+use crate::support::{against, csctl, write_config, Test};
 
 fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output)
@@ -268,22 +268,13 @@ Answer: fields directly in the answer
 #[test]
 fn apis_uses_the_cached_list_apis_of_the_profile() {
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join(".config/csctl");
-    std::fs::create_dir_all(&config).unwrap();
     let endpoint = "https://cloud.example.com/client/api";
-    let path = config.join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
+    write_config(
+        home.path(),
+        &format!(
             "[profiles.lab]\nendpoint = \"{endpoint}\"\napi_key = \"k\"\nsecret_command = \"false\"\n"
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    );
     let cache = home.path().join(".cache/csctl");
     std::fs::create_dir_all(&cache).unwrap();
     let doc = serde_json::json!({

@@ -1,29 +1,10 @@
 //! Configuration end to end: profiles, environment, foreign configs and
 //! password logins, through the real binary against the simulator.
 
-use std::path::Path;
-
 use predicates::prelude::*;
 
-use crate::support::csctl;
 use crate::support::sim::TestSim;
-
-fn write_config(home: &Path, text: &str) -> std::path::PathBuf {
-    let dir = home.join(".config/csctl");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).unwrap();
-    set_private(&path);
-    path
-}
-
-fn set_private(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-}
+use crate::support::{csctl, write_config, write_private};
 
 #[test]
 fn environment_variables_configure_a_call() {
@@ -102,17 +83,13 @@ fn a_secret_command_supplies_the_secret() {
 fn a_cloudmonkey_profile_works_on_day_one() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let cmk = home.path().join(".cmk");
-    std::fs::create_dir_all(&cmk).unwrap();
-    std::fs::write(
-        cmk.join("config"),
-        format!(
+    write_private(
+        &home.path().join(".cmk/config"),
+        &format!(
             "prompt = 🐵\nasyncblock = true\noutput = json\nprofile = lab\n\n[lab]\nurl = {}\napikey = {}\nsecretkey = {}\ntimeout = 1800\n",
             sim.endpoint, sim.api_key, sim.secret_key
         ),
-    )
-    .unwrap();
-    set_private(&cmk.join("config"));
+    );
     csctl(home.path())
         .args(["-p", "lab", "call", "listZones"])
         .assert()
@@ -123,16 +100,13 @@ fn a_cloudmonkey_profile_works_on_day_one() {
 fn a_cs_region_works_on_day_one() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let ini = home.path().join(".cloudstack.ini");
-    std::fs::write(
-        &ini,
-        format!(
+    write_private(
+        &home.path().join(".cloudstack.ini"),
+        &format!(
             "[lab]\nendpoint = {}\nkey = {}\nsecret = {}\n",
             sim.endpoint, sim.api_key, sim.secret_key
         ),
-    )
-    .unwrap();
-    set_private(&ini);
+    );
     csctl(home.path())
         .current_dir(home.path())
         .args(["-p", "lab", "call", "listZones"])

@@ -4,21 +4,11 @@
 use serde_json::Value;
 
 use crate::support::sim::TestSim;
-use crate::support::{against, Test};
+use crate::support::{against, success, Test};
 
 /// Columns a line takes on a terminal (box-drawing characters count one).
 fn columns(line: &str) -> usize {
     line.chars().count()
-}
-
-fn stdout_of(output: &std::process::Output) -> String {
-    assert!(
-        output.status.success(),
-        "status {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 fn deploy_vms(sim: &TestSim, count: usize) {
@@ -38,7 +28,7 @@ fn thirteen_vms_fit_80_columns_one_line_each() {
         .args(["call", "listVirtualMachines", "-o", "table"])
         .output()
         .unwrap();
-    let table = stdout_of(&output);
+    let table = success(&output);
     let lines: Vec<&str> = table.lines().collect();
     for line in &lines {
         assert!(
@@ -75,7 +65,7 @@ fn a_wide_terminal_shows_every_default_column() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 2);
-    let table = stdout_of(
+    let table = success(
         &against(&sim, home.path())
             .env("COLUMNS", "200")
             .args(["call", "listVirtualMachines", "-o", "table"])
@@ -129,7 +119,7 @@ fn fields_name_state_as_csv_prints_exactly_those_columns() {
         ])
         .output()
         .unwrap();
-    assert_eq!(stdout_of(&output), csv);
+    assert_eq!(success(&output), csv);
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("listVirtualMachines"), "{log}");
     assert!(
@@ -143,7 +133,7 @@ fn fields_apply_to_json_and_json_lines() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 2);
-    let json: Value = serde_json::from_str(&stdout_of(
+    let json: Value = serde_json::from_str(&success(
         &against(&sim, home.path())
             .args(["call", "listVirtualMachines", "--fields", "name,ip"])
             .output()
@@ -165,7 +155,7 @@ fn star_shows_every_column_and_column_output_has_no_borders() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 2);
-    let all = stdout_of(
+    let all = success(
         &against(&sim, home.path())
             .env("COLUMNS", "80")
             .args([
@@ -216,7 +206,7 @@ fn one_entity_is_shown_as_field_and_value() {
         ])
         .output()
         .unwrap();
-    let table = stdout_of(&output);
+    let table = success(&output);
     let header = table.lines().nth(1).unwrap();
     assert!(
         header.contains("field") && header.contains("value"),
@@ -241,7 +231,7 @@ fn control_characters_from_the_server_never_reach_the_table() {
         ("name", "evil"),
         ("displayname", "evil\u{1b}]0;owned\u{7}\u{1b}[2J"),
     ]);
-    let table = stdout_of(
+    let table = success(
         &against(&sim, home.path())
             .args([
                 "call",

@@ -117,21 +117,10 @@ fn blocks(path: &Path) -> Vec<Block> {
 /// pointing at `sim`.
 fn home_for(sim: &TestSim) -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join(".config/csctl/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &config,
-        format!(
-            "default_profile = \"prod\"\n\n[profiles.prod]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
-            sim.endpoint, sim.api_key, sim.secret_key
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    crate::support::write_config(
+        home.path(),
+        &format!("default_profile = \"prod\"\n\n{}", sim.profile("prod")),
+    );
     home
 }
 

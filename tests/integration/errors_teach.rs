@@ -143,21 +143,7 @@ fn a_script_is_found_without_its_extension() {
 fn a_single_profile_needs_no_default_profile() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join(".config/csctl/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &config,
-        format!(
-            "[profiles.lab]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
-            sim.endpoint, sim.api_key, sim.secret_key
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    crate::support::write_config(home.path(), &sim.profile("lab"));
     Test::new()
         .home(home.path())
         .args(["call", "listZones", "--fields", "name", "-o", "csv"])

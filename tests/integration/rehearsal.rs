@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::support::sim::TestSim;
-use crate::support::{against, csctl, write_script};
+use crate::support::{against, csctl, success, write_script};
 
 /// Fields the simulator makes up for itself (hosts, physical networks,
 /// zone tokens, OS type ids, creation dates): not part of what a snapshot
@@ -90,16 +90,13 @@ fn populated(home: &Path) -> (TestSim, String) {
     });
     let script = home.join("populate.rhai");
     write_script(&script, POPULATE);
-    let output = against(&source, home)
-        .args(["run", script.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success() && stdout.contains("populated"),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success(
+        &against(&source, home)
+            .args(["run", script.to_str().unwrap()])
+            .output()
+            .unwrap(),
     );
+    assert!(stdout.contains("populated"), "{stdout}");
     (source, stdout)
 }
 
@@ -280,15 +277,11 @@ fn a_plan_of_deploy_cluster_shows_twenty_creates_and_changes_nothing() {
     let changes_before = source.journal().len();
     let vms_before = source.api("listVirtualMachines", &[])["count"].clone();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deploy_cluster.rhai");
-    let output = against(&source, home.path())
-        .args(["run", "--plan", script.to_str().unwrap(), "count=20"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success(
+        &against(&source, home.path())
+            .args(["run", "--plan", script.to_str().unwrap(), "count=20"])
+            .output()
+            .unwrap(),
     );
     assert!(
         stdout.contains("creates 20 virtualmachine; changes 0; deletes 0"),
@@ -432,12 +425,7 @@ api("deleteSSHKeyPair", #{ name: "ops-key" });
         .arg(&script)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = success(&output);
     assert!(
         stdout.ends_with(
             "creates 1 publicipaddress, 1 loadbalancerrule, 1 virtualmachine; \
@@ -462,17 +450,14 @@ fn the_binary_serves_a_snapshot_with_sim_cloud() {
     let home = tempfile::tempdir().unwrap();
     let (source, _) = populated(home.path());
     let file = snapshot(&source, home.path());
-    let output = csctl(home.path())
-        .args(["call", "listVirtualMachines", "--sim", "--sim-cloud"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success(
+        &csctl(home.path())
+            .args(["call", "listVirtualMachines", "--sim", "--sim-cloud"])
+            .arg(&file)
+            .output()
+            .unwrap(),
     );
-    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
     let mut names: Vec<&str> = answer["virtualmachine"]
         .as_array()
         .unwrap()

@@ -245,29 +245,16 @@ fn every_cloudstack_error_code_gives_one_readable_message() {
 fn a_traced_run_never_shows_a_secret() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let config_dir = home.path().join(".config/csctl");
-    std::fs::create_dir_all(&config_dir).unwrap();
-    std::fs::write(
-        config_dir.join("config.toml"),
-        format!(
-            "[profiles.keys]\nendpoint = \"{0}\"\napi_key = \"{1}\"\nsecret_key = \"{2}\"\n[profiles.login]\nendpoint = \"{0}\"\nusername = \"{3}\"\npassword = \"{4}\"\n",
+    crate::support::write_config(
+        home.path(),
+        &format!(
+            "{}[profiles.login]\nendpoint = \"{}\"\nusername = \"{}\"\npassword = \"{}\"\n",
+            sim.profile("keys"),
             sim.endpoint,
-            sim.api_key,
-            sim.secret_key,
             csctl::sim::demo::USERNAME,
             csctl::sim::demo::PASSWORD
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(
-            config_dir.join("config.toml"),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .unwrap();
-    }
+    );
     let script = write_script(
         home.path(),
         "traced.rhai",

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::support::sim::TestSim;
 
+pub use crate::support::{failure, success, texts};
 pub use csctl::sim::demo::{DEBIAN7, M1_MEDIUM, M1_SMALL, NETWORK, ZONE1};
 
 /// The project folder: scripts are run from there, named `scripts/…` as
@@ -34,36 +35,6 @@ pub fn run(sim: &TestSim, home: &Path, script: &str, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-/// The output's stdout and stderr as text, for messages.
-pub fn texts(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// Asserts that the run succeeded and returns its stdout.
-pub fn success(output: &Output) -> String {
-    let (stdout, stderr) = texts(output);
-    assert!(
-        output.status.success(),
-        "status {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
-    stdout
-}
-
-/// Asserts that the run failed with `code` and returns its stderr.
-pub fn failure(output: &Output, code: i32) -> String {
-    let (stdout, stderr) = texts(output);
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    stderr
 }
 
 /// One API call through the binary, as JSON.

@@ -12,15 +12,7 @@ fn with_vms(n: usize) -> (TestSim, Vec<String>) {
     let mut ids = Vec::new();
     for i in 1..=n {
         let name = format!("node-{i}");
-        let started = sim.api(
-            "deployVirtualMachine",
-            &[
-                ("zoneid", csctl::sim::demo::ZONE1),
-                ("serviceofferingid", csctl::sim::demo::M1_SMALL),
-                ("templateid", csctl::sim::demo::DEBIAN7),
-                ("name", &name),
-            ],
-        );
+        let started = sim.start_deploy(&[("name", &name)]);
         ids.push(started["id"].as_str().unwrap().to_string());
         jobs.push(started["jobid"].as_str().unwrap().to_string());
     }

@@ -46,6 +46,58 @@ pub fn shared_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
+/// Writes `text` at `path` (creating its folder) readable by its owner
+/// only, as csctl wants files holding credentials.
+pub fn write_private(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// Writes `text` as csctl's config file in `home`
+/// (`.config/csctl/config.toml`, private); returns its path.
+pub fn write_config(home: &Path, text: &str) -> PathBuf {
+    let path = home.join(".config/csctl/config.toml");
+    write_private(&path, text);
+    path
+}
+
+/// The output's stdout and stderr as text, for messages.
+pub fn texts(output: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Asserts that the run succeeded and returns its stdout.
+pub fn success(output: &std::process::Output) -> String {
+    let (stdout, stderr) = texts(output);
+    assert!(
+        output.status.success(),
+        "status {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+/// Asserts that the run failed with `code` and returns its stderr.
+pub fn failure(output: &std::process::Output, code: i32) -> String {
+    let (stdout, stderr) = texts(output);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stderr
+}
+
 /// Sets the scrubbed environment every test runs the binary in: `HOME` and
 /// the XDG directories in `home`, no `CLOUDSTACK_*`/`CSCTL_*` variable
 /// inherited, no colour.
