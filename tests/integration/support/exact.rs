@@ -13,9 +13,9 @@
 //! What is not given is expected empty (stdout, stderr) or 0 (status), so a
 //! test says everything the command prints; [`Test::any_stdout`] (and
 //! [`Test::any_stderr`]) leave a stream to the test's own checks of
-//! [`Output`] (a JSON answer read back as JSON). `COLUMNS` is unset unless given, so widths do not
-//! follow the terminal the tests run from. Parts that vary from run to run
-//! are written as placeholders:
+//! [`Output`] (a JSON answer read back as JSON). `COLUMNS` is unset unless
+//! given, so widths do not follow the terminal the tests run from. Parts
+//! that vary from run to run are written as placeholders:
 //! - `[ENDPOINT]` stands for the endpoint of the simulator given to
 //!   [`Test::sim`] (or to [`Test::endpoint`]), `[HOME]` for the home folder,
 //!   and [`Test::redact`] adds more;
@@ -61,7 +61,8 @@ impl Home {
     }
 }
 
-/// What a run printed (already checked), for further checks.
+/// What a run printed (already checked), for further checks; placeholders
+/// already stand for what they replace (`[ENDPOINT]`, `[HOME]`).
 pub struct Output {
     /// Its stdout.
     pub stdout: String,
@@ -206,14 +207,16 @@ impl Test {
             command.current_dir(dir);
         }
         let mut child = command.spawn().expect("csctl starts");
-        {
-            let mut stdin = child.stdin.take().expect("a stdin pipe");
-            if let Some(input) = &self.stdin {
-                // A command that exits without reading closes the pipe.
-                let _ = stdin.write_all(input);
-            }
-        }
+        let mut stdin = child.stdin.take().expect("a stdin pipe");
+        let input = self.stdin.clone().unwrap_or_default();
+        // Fed from a thread, so that a command answering before it has read
+        // everything cannot block on a full stdout pipe; one that exits
+        // without reading closes the pipe, which is not an error here.
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
         let output = child.wait_with_output().expect("csctl ends");
+        feeder.join().expect("stdin written");
 
         let mut redactions = self.redactions.clone();
         redactions.push((self.home.path().display().to_string(), "[HOME]".into()));
