@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::script_helpers::*;
 use crate::support::sim::TestSim;
+use crate::support::Test;
 
 #[test]
 fn a_syntax_error_shows_file_line_column_and_a_caret() {
@@ -15,15 +16,20 @@ fn a_syntax_error_shows_file_line_column_and_a_caret() {
         "bad.rhai",
         "print(\"never\");\nlet x = (1 + ;\n",
     );
-    let output = run(&sim, home.path(), &path, &[]);
-    let stderr = failure(&output, 1);
-    assert!(
-        stderr.starts_with(&format!("csctl: error: {path}:2:")),
-        "{stderr}"
-    );
-    assert!(stderr.contains("\n 2 | let x = (1 + ;\n   |"), "{stderr}");
-    assert!(stderr.trim_end().ends_with('^'), "{stderr}");
-    assert!(texts(&output).0.is_empty(), "nothing ran");
+    // Nothing ran: no output.
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr(
+            "\
+csctl: error: [HOME]/bad.rhai:2:14: Unexpected ';'
+ 2 | let x = (1 + ;
+   |              ^
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -35,13 +41,20 @@ fn an_uncaught_api_error_names_the_call_and_the_server_error() {
         "deploy.rhai",
         "let zone = \"x\";\nlet vm = api(\"deployVirtualMachine\", #{ name: \"a\" });\n",
     );
-    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
-    let expected = format!(
-        "csctl: error: {path}:2:10: deployVirtualMachine failed: Unable to execute API command deployvirtualmachine \
-         due to missing parameter zoneid (HTTP 431, errorcode 431, cserrorcode 9999)\n \
-         2 | let vm = api(\"deployVirtualMachine\", #{{ name: \"a\" }});\n   |          ^\n"
-    );
-    assert_eq!(stderr, expected);
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr(
+            "\
+csctl: error: [HOME]/deploy.rhai:2:10: deployVirtualMachine failed: Unable to execute API command \
+deployvirtualmachine due to missing parameter zoneid (HTTP 431, errorcode 431, cserrorcode 9999)
+ 2 | let vm = api(\"deployVirtualMachine\", #{ name: \"a\" });
+   |          ^
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
