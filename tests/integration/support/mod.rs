@@ -1,4 +1,13 @@
 //! Shared helpers for the integration tests.
+//!
+//! - [`sim::TestSim`] runs the simulator on a free loopback port;
+//! - [`Test`] runs `csctl` and compares its whole output ([`exact`]);
+//! - [`csctl`], [`against`] and [`csctl_process`] give the binary in a
+//!   scrubbed environment for the tests that check parts of its output;
+//! - [`demo`] holds the demo cloud's ids; scripts written with
+//!   [`write_script`] may say `{ZONE1}`, `{M1_SMALL}`… instead;
+//! - [`write_config`] and [`write_private`] write credentials files as csctl
+//!   wants them (owner-only).
 
 #![allow(dead_code)]
 
