@@ -124,9 +124,30 @@ fn home_for(sim: &TestSim) -> tempfile::TempDir {
     home
 }
 
+/// A working folder for shell examples: the project's folders (`scripts/`…)
+/// linked in, so that files an example writes (`csctl snapshot -o
+/// mycloud.json`) land in a scratch folder, not in the source tree.
+#[cfg(unix)]
+fn shell_workdir() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(project_dir()).unwrap().flatten() {
+        let name = entry.file_name();
+        if entry.path().is_dir() && name != "target" && name != ".git" {
+            std::os::unix::fs::symlink(entry.path(), work.path().join(&name)).unwrap();
+        }
+    }
+    work
+}
+
 fn run_shell(block: &Block) {
     let sim = TestSim::start();
     let home = home_for(&sim);
+    #[cfg(unix)]
+    let work = shell_workdir();
+    #[cfg(unix)]
+    let work = work.path();
+    #[cfg(not(unix))]
+    let work = project_dir();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_csctl"));
     let path = std::env::join_paths(std::iter::once(bin.parent().unwrap().to_path_buf()).chain(
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
@@ -137,7 +158,7 @@ fn run_shell(block: &Block) {
     let output = command
         .args(["-e", "-c", &block.text])
         .env("PATH", path)
-        .current_dir(project_dir())
+        .current_dir(work)
         .stdin(Stdio::null())
         .output()
         .unwrap();
