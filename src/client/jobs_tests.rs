@@ -24,9 +24,9 @@ async fn simulator() -> RunningSim {
 pub(crate) async fn deploy(client: &Client, name: &str) -> String {
     let mut params = Params::new();
     for (key, value) in [
-        ("zoneid", sim::DEMO_ZONE_ID),
-        ("serviceofferingid", sim::DEMO_OFFERING_SMALL_ID),
-        ("templateid", sim::DEMO_TEMPLATE_ID),
+        ("zoneid", sim::demo::ZONE1),
+        ("serviceofferingid", sim::demo::M1_SMALL),
+        ("templateid", sim::demo::DEBIAN7),
         ("name", name),
     ] {
         params.insert(key, value).unwrap();
@@ -209,9 +209,9 @@ fn created_is_read_in_the_servers_own_zone() {
 fn deploy_params(name: &str) -> Params {
     let mut params = Params::new();
     for (key, value) in [
-        ("zoneid", sim::DEMO_ZONE_ID),
-        ("serviceofferingid", sim::DEMO_OFFERING_SMALL_ID),
-        ("templateid", sim::DEMO_TEMPLATE_ID),
+        ("zoneid", sim::demo::ZONE1),
+        ("serviceofferingid", sim::demo::M1_SMALL),
+        ("templateid", sim::demo::DEBIAN7),
         ("name", name),
     ] {
         params.insert(key, value).unwrap();

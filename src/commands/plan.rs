@@ -49,8 +49,8 @@ pub fn run(
     let mut config = ClientConfig::new(
         sim.endpoint(),
         Credentials::ApiKey {
-            api_key: crate::sim::DEMO_API_KEY.into(),
-            secret_key: crate::sim::DEMO_SECRET_KEY.into(),
+            api_key: crate::sim::demo::API_KEY.into(),
+            secret_key: crate::sim::demo::SECRET_KEY.into(),
         },
     );
     config.verbosity = global.verbose;

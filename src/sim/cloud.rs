@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::SimError;
+use super::{demo, SimError};
 
 /// A whole simulated cloud, as described by a cloud file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -181,7 +181,7 @@ pub struct TagSpec {
 }
 
 fn is_demo_password(password: &str) -> bool {
-    password == super::DEMO_PASSWORD
+    password == demo::PASSWORD
 }
 
 fn default_vm_state() -> String {
@@ -217,13 +217,13 @@ impl Default for Account {
     fn default() -> Self {
         Self {
             name: "admin".into(),
-            id: "5f2f3a43-9c1e-4d7b-a1c0-6e8d2b4f7a10".into(),
-            username: super::DEMO_USERNAME.into(),
-            password: super::DEMO_PASSWORD.into(),
-            userid: "8a6c1e2d-3b4f-4a5e-9d7c-0f1e2d3c4b5a".into(),
+            id: demo::ACCOUNT.into(),
+            username: demo::USERNAME.into(),
+            password: demo::PASSWORD.into(),
+            userid: demo::USER.into(),
             firstname: "admin".into(),
             lastname: "cloud".into(),
-            domainid: "e1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8".into(),
+            domainid: demo::DOMAIN.into(),
         }
     }
 }
@@ -376,19 +376,6 @@ fn yes() -> bool {
     true
 }
 
-/// Uuid of the default cloud's first zone.
-pub const DEMO_ZONE_ID: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-/// Uuid of the default cloud's second zone.
-pub const DEMO_ZONE2_ID: &str = "b7d2e1a3-5c4f-4e6b-8a9d-0c1f2e3d4a52";
-/// Uuid of the default cloud's isolated network (in the first zone).
-pub const DEMO_NETWORK_ID: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
-/// Uuid of that network's source-NAT public IP.
-pub const DEMO_SOURCE_NAT_IP_ID: &str = "5c8d7e6f-1a2b-4c3d-9e4f-5a6b7c8d9e01";
-/// Uuid of the `Debian 7 - Minimal - 64bits` template.
-pub const DEMO_TEMPLATE_ID: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-/// Uuid of the `m1.small` offering.
-pub const DEMO_OFFERING_SMALL_ID: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
-
 impl Default for Cloud {
     /// The demo cloud (see [`Cloud::demo`]).
     fn default() -> Self {
@@ -428,7 +415,7 @@ impl Cloud {
             account: Account::default(),
             zones: vec![
                 Zone {
-                    id: DEMO_ZONE_ID.into(),
+                    id: demo::ZONE1.into(),
                     name: "SimZone1".into(),
                     description: Some("Simulated zone 1".into()),
                     networktype: default_networktype(),
@@ -438,7 +425,7 @@ impl Cloud {
                     public_ip_range: Some("203.0.113.11-203.0.113.254".into()),
                 },
                 Zone {
-                    id: DEMO_ZONE2_ID.into(),
+                    id: demo::ZONE2.into(),
                     name: "SimZone2".into(),
                     description: Some("Simulated zone 2 (no guest network)".into()),
                     networktype: default_networktype(),
@@ -449,14 +436,14 @@ impl Cloud {
                 },
             ],
             networks: vec![Network {
-                id: DEMO_NETWORK_ID.into(),
+                id: demo::NETWORK.into(),
                 name: "default-isolated".into(),
                 displaytext: Some("Default isolated network".into()),
-                zoneid: DEMO_ZONE_ID.into(),
+                zoneid: demo::ZONE1.into(),
                 cidr: "10.1.0.0/16".into(),
                 networkdomain: Some("cs1sim.internal".into()),
                 source_nat_ip: Some(PublicIpSpec {
-                    id: DEMO_SOURCE_NAT_IP_ID.into(),
+                    id: demo::SOURCE_NAT_IP.into(),
                     ipaddress: "203.0.113.10".into(),
                 }),
             }],
@@ -464,23 +451,23 @@ impl Cloud {
                 Template {
                     passwordenabled: true,
                     ..template(
-                        DEMO_TEMPLATE_ID,
+                        demo::DEBIAN7,
                         "Debian 7 - Minimal - 64bits",
                         "Debian GNU/Linux 7(64-bit)",
                         None,
                     )
                 },
                 template(
-                    "2c7f3a8e-9b1d-4e5f-a6c7-d8e9f0a1b2c3",
+                    demo::CENTOS7,
                     "CentOS 7.9 - 64bits",
                     "CentOS 7 (64-bit)",
                     None,
                 ),
                 template(
-                    "4d6e8f0a-1b3c-4d5e-8f7a-9b0c1d2e3f4a",
+                    demo::UBUNTU2204,
                     "Ubuntu 22.04 LTS - 64bits",
                     "Ubuntu 22.04 LTS",
-                    Some(&[DEMO_ZONE_ID]),
+                    Some(&[demo::ZONE1]),
                 ),
                 Template {
                     featured: false,
@@ -488,10 +475,10 @@ impl Cloud {
                     format: "VHD".into(),
                     size: 40 * 1024 * 1024 * 1024,
                     ..template(
-                        "7e9f1a2b-3c4d-4e5f-9a6b-7c8d9e0f1a2b",
+                        demo::WINDOWS2019,
                         "Windows Server 2019 - Standard",
                         "Windows Server 2019 (64-bit)",
-                        Some(&[DEMO_ZONE_ID]),
+                        Some(&[demo::ZONE1]),
                     )
                 },
                 Template {
@@ -499,16 +486,16 @@ impl Cloud {
                     public: false,
                     owned: true,
                     ..template(
-                        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                        demo::MY_APP_SNAPSHOT,
                         "my-app-snapshot",
                         "Debian GNU/Linux 7(64-bit)",
-                        Some(&[DEMO_ZONE_ID]),
+                        Some(&[demo::ZONE1]),
                     )
                 },
             ],
             service_offerings: vec![
                 offering(
-                    DEMO_OFFERING_SMALL_ID,
+                    demo::M1_SMALL,
                     "m1.small",
                     "1 vCPU, 1 GB RAM",
                     1,
@@ -516,7 +503,7 @@ impl Cloud {
                     1024,
                 ),
                 offering(
-                    "8dae8be9-5dae-4f81-89d1-b171f25ef3fd",
+                    demo::M1_MEDIUM,
                     "m1.medium",
                     "2 vCPU, 2 GB RAM",
                     2,
@@ -524,7 +511,7 @@ impl Cloud {
                     2048,
                 ),
                 offering(
-                    "d2b2e7b9-4ffa-419e-9ef1-6d413f08deab",
+                    demo::M1_LARGE,
                     "m1.large",
                     "4 vCPU, 8 GB RAM",
                     4,
@@ -532,7 +519,7 @@ impl Cloud {
                     8192,
                 ),
                 offering(
-                    "1412009f-0e89-4cfc-a681-1cda0631094b",
+                    demo::M1_EXTRALARGE,
                     "m1.extralarge",
                     "8 vCPU, 16 GB RAM",
                     8,
@@ -871,7 +858,7 @@ mod tests {
         let debian = cloud
             .templates
             .iter()
-            .find(|t| t.id == DEMO_TEMPLATE_ID)
+            .find(|t| t.id == demo::DEBIAN7)
             .unwrap();
         assert_eq!(debian.name, "Debian 7 - Minimal - 64bits");
         let names: Vec<_> = cloud
@@ -882,10 +869,10 @@ mod tests {
         assert_eq!(
             names,
             [
-                ("m1.small", "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8"),
-                ("m1.medium", "8dae8be9-5dae-4f81-89d1-b171f25ef3fd"),
-                ("m1.large", "d2b2e7b9-4ffa-419e-9ef1-6d413f08deab"),
-                ("m1.extralarge", "1412009f-0e89-4cfc-a681-1cda0631094b"),
+                ("m1.small", demo::M1_SMALL),
+                ("m1.medium", demo::M1_MEDIUM),
+                ("m1.large", demo::M1_LARGE),
+                ("m1.extralarge", demo::M1_EXTRALARGE),
             ]
         );
         assert_eq!(cloud.networks.len(), 1);
@@ -897,7 +884,7 @@ mod tests {
         cloud.networks[0].zoneid = "00000000-0000-4000-8000-000000000000".into();
         assert!(cloud.validate().unwrap_err().contains("zone `00000000"));
         let mut cloud = Cloud::demo();
-        cloud.templates[1].id = DEMO_TEMPLATE_ID.into();
+        cloud.templates[1].id = demo::DEBIAN7.into();
         assert!(cloud.validate().unwrap_err().contains("used twice"));
         let mut cloud = Cloud::demo();
         cloud.networks[0].cidr = "10.0.0.0".into();

@@ -23,12 +23,14 @@
 //! login/logout, `catalog` describes every command (for `listApis` and the
 //! parameter checks), `api` holds the commands grouped by API group (each
 //! group's handlers, views and job effects in one file), `state` and `jobs`
-//! hold the world and its jobs, `views` the pieces views share.
+//! hold the world and its jobs, `views` the pieces views share, `demo` the
+//! demo cloud's fixed ids and credentials.
 
 mod api;
 mod auth;
 mod catalog;
 mod cloud;
+pub mod demo;
 mod existing;
 mod jobs;
 mod journal;
@@ -55,20 +57,11 @@ use tokio::task::JoinHandle;
 
 pub use cloud::{
     load_cloud_file, Account, Cloud, Network, PortForwardingRule, PublicAddress, PublicIpSpec,
-    ServiceOffering, TagSpec, Template, VirtualMachine, VmNic, Zone, DEMO_NETWORK_ID,
-    DEMO_OFFERING_SMALL_ID, DEMO_SOURCE_NAT_IP_ID, DEMO_TEMPLATE_ID, DEMO_ZONE2_ID, DEMO_ZONE_ID,
+    ServiceOffering, TagSpec, Template, VirtualMachine, VmNic, Zone,
 };
 pub use jobs::DEFAULT_JOB_DELAY;
 pub use journal::JournalEntry;
 
-/// The API key the simulator accepts when none is given.
-pub const DEMO_API_KEY: &str = "csctl-demo-api-key";
-/// The secret key of [`DEMO_API_KEY`].
-pub const DEMO_SECRET_KEY: &str = "csctl-demo-secret-key";
-/// The login user of the default cloud (domain `/`).
-pub const DEMO_USERNAME: &str = "admin";
-/// The password of [`DEMO_USERNAME`].
-pub const DEMO_PASSWORD: &str = "password";
 /// The default listen address.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
@@ -114,8 +107,8 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             listen: DEFAULT_LISTEN,
-            api_key: DEMO_API_KEY.into(),
-            secret_key: DEMO_SECRET_KEY.into(),
+            api_key: demo::API_KEY.into(),
+            secret_key: demo::SECRET_KEY.into(),
             job_delay: DEFAULT_JOB_DELAY,
             cloud: Cloud::demo(),
             fail_rate: 0.0,
@@ -441,10 +434,10 @@ mod tests {
     #[test]
     fn banner_shows_what_a_client_needs() {
         let banner = Banner {
-            api_key: DEMO_API_KEY.into(),
-            secret_key: DEMO_SECRET_KEY.into(),
-            username: DEMO_USERNAME.into(),
-            password: DEMO_PASSWORD.into(),
+            api_key: demo::API_KEY.into(),
+            secret_key: demo::SECRET_KEY.into(),
+            username: demo::USERNAME.into(),
+            password: demo::PASSWORD.into(),
             job_delay: Duration::from_millis(150),
             fail_rate: 0.1,
             seed: Some(3),
@@ -454,8 +447,8 @@ mod tests {
         let text = banner.render("http://127.0.0.1:8080/client/api");
         for needle in [
             "http://127.0.0.1:8080/client/api",
-            DEMO_API_KEY,
-            DEMO_SECRET_KEY,
+            demo::API_KEY,
+            demo::SECRET_KEY,
             "admin / password",
             "job delay 150ms",
             "fail rate 0.1",

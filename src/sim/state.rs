@@ -799,8 +799,10 @@ mod tests {
     #[test]
     fn lookups_ignore_case() {
         let st = state(1);
-        assert!(st.zone(&cloud::DEMO_ZONE_ID.to_ascii_uppercase()).is_some());
-        assert!(st.exists(Entity::PublicIp, cloud::DEMO_SOURCE_NAT_IP_ID));
-        assert!(!st.exists(Entity::Vm, cloud::DEMO_ZONE_ID));
+        assert!(st
+            .zone(&crate::sim::demo::ZONE1.to_ascii_uppercase())
+            .is_some());
+        assert!(st.exists(Entity::PublicIp, crate::sim::demo::SOURCE_NAT_IP));
+        assert!(!st.exists(Entity::Vm, crate::sim::demo::ZONE1));
     }
 }

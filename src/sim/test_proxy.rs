@@ -22,8 +22,8 @@ pub(crate) fn client_for(endpoint: String) -> Client {
     Client::new(ClientConfig::new(
         endpoint,
         Credentials::ApiKey {
-            api_key: sim::DEMO_API_KEY.into(),
-            secret_key: sim::DEMO_SECRET_KEY.into(),
+            api_key: sim::demo::API_KEY.into(),
+            secret_key: sim::demo::SECRET_KEY.into(),
         },
     ))
     .unwrap()
@@ -205,8 +205,8 @@ fn with_page(form: &str, page: usize) -> Bytes {
     }
     let signer = Signer::new(
         &Credentials::ApiKey {
-            api_key: sim::DEMO_API_KEY.into(),
-            secret_key: sim::DEMO_SECRET_KEY.into(),
+            api_key: sim::demo::API_KEY.into(),
+            secret_key: sim::demo::SECRET_KEY.into(),
         },
         SignatureAlgorithm::Sha1,
         Some(crate::client::config::DEFAULT_EXPIRES),

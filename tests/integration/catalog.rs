@@ -8,7 +8,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::support::sim::TestSim;
-use crate::support::{against, csctl};
+use crate::support::{against, csctl, write_config, Test};
 
 fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output)
@@ -22,33 +22,25 @@ fn stderr_of(output: &std::process::Output) -> String {
 #[test]
 fn a_mistyped_command_gets_the_closest_names_not_a_credentials_hint() {
     let sim = TestSim::start();
-    let home = tempfile::tempdir().unwrap();
-    let output = against(&sim, home.path())
+    Test::new()
+        .sim(&sim)
         .args(["call", "listZone"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = stderr_of(&output);
-    assert!(
-        stderr.contains(
-            "csctl: error: listZone is not a known CloudStack command; did you mean listZones?"
-        ),
-        "{stderr}"
-    );
-    assert!(stderr.contains("HTTP 401"), "{stderr}");
-    assert!(
-        !stderr.contains("clock") && !stderr.contains("secret key"),
-        "{stderr}"
-    );
+        .stderr(
+            "csctl: error: listZone is not a known CloudStack command; did you mean listZones?
+  (the server answered HTTP 401, errorcode 401: unable to verify user credentials and/or \
+             request signature)\n",
+        )
+        .status(1)
+        .run();
     // A correct command refused for its credentials keeps that explanation.
-    let output = csctl(home.path())
+    let output = Test::new()
         .args(["--endpoint", &sim.endpoint, "--api-key", &sim.api_key])
         .args(["--secret-key", "wrong", "call", "listZones"])
-        .output()
-        .unwrap();
-    let stderr = stderr_of(&output);
-    assert!(stderr.contains("clock"), "{stderr}");
-    assert!(!stderr.contains("not a known"), "{stderr}");
+        .any_stderr()
+        .status(1)
+        .run();
+    assert!(output.stderr.contains("clock"), "{}", output.stderr);
+    assert!(!output.stderr.contains("not a known"), "{}", output.stderr);
 }
 
 #[test]
@@ -75,20 +67,16 @@ fn command_names_are_resolved_in_any_case() {
 fn an_unknown_parameter_is_warned_about_once_and_still_sent() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let output = against(&sim, home.path())
+    let output = Test::new()
+        .sim(&sim)
         .args(["call", "listZones", "nmae=SimZone1", "name=SimZone2"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let stderr = stderr_of(&output);
+        .stderr("csctl: warning: nmae is not a parameter of listZones; did you mean name?\n")
+        .any_stdout()
+        .run();
     assert_eq!(
-        stderr
-            .matches("csctl: warning: nmae is not a parameter of listZones; did you mean name?")
-            .count(),
-        1,
-        "{stderr}"
+        json_of(output.stdout.as_bytes())["zone"][0]["name"],
+        "SimZone2"
     );
-    assert_eq!(json_of(&output.stdout)["zone"][0]["name"], "SimZone2");
     // Known parameters, map entries and names in another case: no warning.
     let output = against(&sim, home.path())
         .args(["call", "listzones", "NAME=SimZone1", "tags[0].key=a"])
@@ -104,7 +92,7 @@ fn an_unknown_parameter_is_warned_about_once_and_still_sent() {
 
 fn write_script(dir: &Path, text: &str) -> std::path::PathBuf {
     let path = dir.join("script.rhai");
-    std::fs::write(&path, text).unwrap();
+    crate::support::write_script(&path, text);
     path
 }
 
@@ -126,8 +114,8 @@ try {
 }
 let job = api_wait("deployvirtualmachine", #{
     zoneid: zones.zone[0].id,
-    serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
-    templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+    serviceofferingid: "{M1_SMALL}",
+    templateid: "{DEBIAN7}",
 });
 print(`deployed: ${job.virtualmachine.state}`);
 "#,
@@ -155,12 +143,22 @@ print(`deployed: ${job.virtualmachine.state}`);
 #[test]
 fn apis_lists_commands_matching_a_pattern() {
     let home = tempfile::tempdir().unwrap();
-    let output = csctl(home.path())
+    Test::new()
         .args(["apis", "list*sshkey*"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "listSSHKeyPairs\n");
+        .stdout("listSSHKeyPairs\n")
+        .run();
+    // A word matches anywhere in the name; each line names the required
+    // parameters.
+    Test::new()
+        .args(["apis", "sshkeypair"])
+        .stdout(
+            "createSSHKeyPair           name
+deleteSSHKeyPair           name
+listSSHKeyPairs
+registerSSHKeyPair         name publickey
+",
+        )
+        .run();
     let output = csctl(home.path())
         .args(["apis", "virtualmachine"])
         .output()
@@ -238,33 +236,45 @@ fn apis_describes_one_command() {
 
 #[test]
 fn apis_suggests_names_for_a_typo() {
-    let home = tempfile::tempdir().unwrap();
-    csctl(home.path())
+    Test::new()
         .args(["apis", "listZonez"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("did you mean listZones?"));
+        .stderr(
+            "csctl: error: no CloudStack command matches `listZonez`; did you mean listZones?\n",
+        )
+        .status(2)
+        .run();
+}
+
+#[test]
+fn apis_describes_a_command_in_full() {
+    Test::new()
+        .args(["apis", "deletesshkeypair"])
+        .stdout(
+            "deleteSSHKeyPair
+
+Parameters (* required):
+  * name       string
+    account    string
+    domainid   uuid    ids from listDomains
+    projectid  uuid    ids from listProjects
+
+Answer: fields directly in the answer
+  fields: displaytext, jobid, jobstatus, success
+",
+        )
+        .run();
 }
 
 #[test]
 fn apis_uses_the_cached_list_apis_of_the_profile() {
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join(".config/csctl");
-    std::fs::create_dir_all(&config).unwrap();
     let endpoint = "https://cloud.example.com/client/api";
-    let path = config.join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
+    write_config(
+        home.path(),
+        &format!(
             "[profiles.lab]\nendpoint = \"{endpoint}\"\napi_key = \"k\"\nsecret_command = \"false\"\n"
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    );
     let cache = home.path().join(".cache/csctl");
     std::fs::create_dir_all(&cache).unwrap();
     let doc = serde_json::json!({

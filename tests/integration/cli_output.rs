@@ -3,22 +3,12 @@
 
 use serde_json::Value;
 
-use crate::support::against;
 use crate::support::sim::TestSim;
+use crate::support::{against, success, Test};
 
 /// Columns a line takes on a terminal (box-drawing characters count one).
 fn columns(line: &str) -> usize {
     line.chars().count()
-}
-
-fn stdout_of(output: &std::process::Output) -> String {
-    assert!(
-        output.status.success(),
-        "status {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 fn deploy_vms(sim: &TestSim, count: usize) {
@@ -38,7 +28,7 @@ fn thirteen_vms_fit_80_columns_one_line_each() {
         .args(["call", "listVirtualMachines", "-o", "table"])
         .output()
         .unwrap();
-    let table = stdout_of(&output);
+    let table = success(&output);
     let lines: Vec<&str> = table.lines().collect();
     for line in &lines {
         assert!(
@@ -75,7 +65,7 @@ fn a_wide_terminal_shows_every_default_column() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 2);
-    let table = stdout_of(
+    let table = success(
         &against(&sim, home.path())
             .env("COLUMNS", "200")
             .args(["call", "listVirtualMachines", "-o", "table"])
@@ -104,23 +94,19 @@ fn fields_name_state_as_csv_prints_exactly_those_columns() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 3);
-    let csv = stdout_of(
-        &against(&sim, home.path())
-            .args([
-                "call",
-                "listVirtualMachines",
-                "--fields",
-                "name,state",
-                "-o",
-                "csv",
-            ])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(
-        csv,
-        "name,state\nweb-01,Running\nweb-02,Running\nweb-03,Running\n"
-    );
+    let csv = Test::new()
+        .sim(&sim)
+        .args([
+            "call",
+            "listVirtualMachines",
+            "--fields",
+            "name,state",
+            "-o",
+            "csv",
+        ])
+        .stdout("name,state\nweb-01,Running\nweb-02,Running\nweb-03,Running\n")
+        .run()
+        .stdout;
     // cmk's filter= does the same and is not sent to the server.
     let output = against(&sim, home.path())
         .args([
@@ -133,7 +119,7 @@ fn fields_name_state_as_csv_prints_exactly_those_columns() {
         ])
         .output()
         .unwrap();
-    assert_eq!(stdout_of(&output), csv);
+    assert_eq!(success(&output), csv);
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("listVirtualMachines"), "{log}");
     assert!(
@@ -147,7 +133,7 @@ fn fields_apply_to_json_and_json_lines() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 2);
-    let json: Value = serde_json::from_str(&stdout_of(
+    let json: Value = serde_json::from_str(&success(
         &against(&sim, home.path())
             .args(["call", "listVirtualMachines", "--fields", "name,ip"])
             .output()
@@ -157,13 +143,11 @@ fn fields_apply_to_json_and_json_lines() {
     assert_eq!(json["count"], 2);
     let first = json["virtualmachine"][0].as_object().unwrap();
     assert_eq!(first.keys().collect::<Vec<_>>(), ["name", "ip"], "{json}");
-    let jsonl = stdout_of(
-        &against(&sim, home.path())
-            .args(["call", "listVirtualMachines", "filter=state", "-o", "jsonl"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(jsonl, "{\"state\":\"Running\"}\n{\"state\":\"Running\"}\n");
+    Test::new()
+        .sim(&sim)
+        .args(["call", "listVirtualMachines", "filter=state", "-o", "jsonl"])
+        .stdout("{\"state\":\"Running\"}\n{\"state\":\"Running\"}\n")
+        .run();
 }
 
 #[test]
@@ -171,7 +155,7 @@ fn star_shows_every_column_and_column_output_has_no_borders() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     deploy_vms(&sim, 2);
-    let all = stdout_of(
+    let all = success(
         &against(&sim, home.path())
             .env("COLUMNS", "80")
             .args([
@@ -190,20 +174,18 @@ fn star_shows_every_column_and_column_output_has_no_borders() {
         "{all}"
     );
     assert_eq!(all.lines().count(), 2 + 4, "one line per VM: {all}");
-    let plain = stdout_of(
-        &against(&sim, home.path())
-            .args([
-                "call",
-                "listVirtualMachines",
-                "-o",
-                "column",
-                "--fields",
-                "name,state",
-            ])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(plain, "name    state\nweb-01  Running\nweb-02  Running\n");
+    Test::new()
+        .sim(&sim)
+        .args([
+            "call",
+            "listVirtualMachines",
+            "-o",
+            "column",
+            "--fields",
+            "name,state",
+        ])
+        .stdout("name    state\nweb-01  Running\nweb-02  Running\n")
+        .run();
 }
 
 #[test]
@@ -215,16 +197,16 @@ fn one_entity_is_shown_as_field_and_value() {
         .args([
             "call",
             "deployVirtualMachine",
-            &format!("zoneid={}", csctl::sim::DEMO_ZONE_ID),
-            &format!("serviceofferingid={}", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            &format!("templateid={}", csctl::sim::DEMO_TEMPLATE_ID),
+            &format!("zoneid={}", csctl::sim::demo::ZONE1),
+            &format!("serviceofferingid={}", csctl::sim::demo::M1_SMALL),
+            &format!("templateid={}", csctl::sim::demo::DEBIAN7),
             "name=solo",
             "-o",
             "table",
         ])
         .output()
         .unwrap();
-    let table = stdout_of(&output);
+    let table = success(&output);
     let header = table.lines().nth(1).unwrap();
     assert!(
         header.contains("field") && header.contains("value"),
@@ -249,7 +231,7 @@ fn control_characters_from_the_server_never_reach_the_table() {
         ("name", "evil"),
         ("displayname", "evil\u{1b}]0;owned\u{7}\u{1b}[2J"),
     ]);
-    let table = stdout_of(
+    let table = success(
         &against(&sim, home.path())
             .args([
                 "call",

@@ -117,27 +117,37 @@ fn blocks(path: &Path) -> Vec<Block> {
 /// pointing at `sim`.
 fn home_for(sim: &TestSim) -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join(".config/csctl/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &config,
-        format!(
-            "default_profile = \"prod\"\n\n[profiles.prod]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
-            sim.endpoint, sim.api_key, sim.secret_key
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    crate::support::write_config(
+        home.path(),
+        &format!("default_profile = \"prod\"\n\n{}", sim.profile("prod")),
+    );
     home
+}
+
+/// A working folder for shell examples: the project's folders (`scripts/`…)
+/// linked in, so that files an example writes (`csctl snapshot -o
+/// mycloud.json`) land in a scratch folder, not in the source tree.
+#[cfg(unix)]
+fn shell_workdir() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(project_dir()).unwrap().flatten() {
+        let name = entry.file_name();
+        if entry.path().is_dir() && name != "target" && name != ".git" {
+            std::os::unix::fs::symlink(entry.path(), work.path().join(&name)).unwrap();
+        }
+    }
+    work
 }
 
 fn run_shell(block: &Block) {
     let sim = TestSim::start();
     let home = home_for(&sim);
+    #[cfg(unix)]
+    let work = shell_workdir();
+    #[cfg(unix)]
+    let work = work.path();
+    #[cfg(not(unix))]
+    let work = project_dir();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_csctl"));
     let path = std::env::join_paths(std::iter::once(bin.parent().unwrap().to_path_buf()).chain(
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
@@ -148,7 +158,7 @@ fn run_shell(block: &Block) {
     let output = command
         .args(["-e", "-c", &block.text])
         .env("PATH", path)
-        .current_dir(project_dir())
+        .current_dir(work)
         .stdin(Stdio::null())
         .output()
         .unwrap();

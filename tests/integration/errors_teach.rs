@@ -3,9 +3,9 @@
 use std::io::Write as _;
 use std::process::Stdio;
 
-use crate::script_helpers::{failure, project_dir, run, script, success, texts};
+use crate::script_helpers::{project_dir, script, success};
 use crate::support::sim::TestSim;
-use crate::support::{against, csctl, csctl_process, serve_fixed};
+use crate::support::{against, csctl, csctl_process, serve_fixed, Test};
 
 #[test]
 fn a_misspelled_function_suggests_the_closest() {
@@ -16,14 +16,19 @@ fn a_misspelled_function_suggests_the_closest() {
         "typo.rhai",
         "let zones = lst_all(\"listZones\");\n",
     );
-    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
-    assert!(
-        stderr.starts_with(&format!(
-            "csctl: error: {path}:1:13: unknown function `lst_all`; did you mean `list_all`?"
-        )),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("ImmutableString"), "{stderr}");
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr(
+            "\
+csctl: error: [HOME]/typo.rhai:1:13: unknown function `lst_all`; did you mean `list_all`?
+ 1 | let zones = lst_all(\"listZones\");
+   |             ^
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -31,13 +36,21 @@ fn a_known_function_with_wrong_arguments_lists_its_forms() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     let path = script(home.path(), "arity.rhai", "list_all(1, 2, 3);\n");
-    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
-    assert!(
-        stderr.contains(
-            "`list_all` cannot be called as list_all(int, int, int); it takes: list_all("
-        ),
-        "{stderr}"
-    );
+    // The forms come in no fixed order.
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr(
+            "\
+csctl: error: [HOME]/arity.rhai:1:1: `list_all` cannot be called as list_all(int, int, int); \
+it takes: list_all([..])
+ 1 | list_all(1, 2, 3);
+   | ^
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -49,11 +62,13 @@ fn a_scripts_own_throw_is_one_line_with_its_location() {
         "own.rhai",
         "let free = 0;\nif free == 0 { throw \"no free IP address left\"; }\n",
     );
-    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
-    assert_eq!(
-        stderr,
-        format!("csctl: error: {path}:2:16: no free IP address left\n")
-    );
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr("csctl: error: [HOME]/own.rhai:2:16: no free IP address left\n")
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -65,58 +80,51 @@ fn unread_arguments_are_warned_about_with_those_read() {
         "count.rhai",
         "let n = arg(\"count\", 1);\nlet p = arg(\"prefix\", \"node\");\nprint(`${n} ${p}`);\n",
     );
-    let output = run(&sim, home.path(), &path, &["cout=5"]);
-    assert_eq!(success(&output), "1 node\n");
-    let (_, stderr) = texts(&output);
-    assert_eq!(
-        stderr,
-        format!(
-            "csctl: warning: {path} never read the argument cout=5 (did you mean count=?); it reads: count, prefix\n"
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path, "cout=5"])
+        .stdout("1 node\n")
+        .stderr(
+            "csctl: warning: [HOME]/count.rhai never read the argument cout=5 (did you mean \
+             count=?); it reads: count, prefix\n",
         )
-    );
+        .run();
     // Arguments read through ARGS count as read, even in a branch not taken.
     let path = script(
         home.path(),
         "args.rhai",
         "if false { print(ARGS.hostname); }\nprint(\"ok\");\n",
     );
-    let output = run(&sim, home.path(), &path, &["hostname=web01"]);
-    assert_eq!(success(&output), "ok\n");
-    assert_eq!(texts(&output).1, "");
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path, "hostname=web01"])
+        .stdout("ok\n")
+        .run();
 }
 
 #[test]
 fn options_and_bare_words_suggest_name_equals_value() {
-    let home = tempfile::tempdir().unwrap();
-    let output = csctl(home.path())
-        .args([
-            "run",
-            "--sim",
-            "scripts/deploy_debian7.rhai",
-            "--hostname",
-            "web01",
-        ])
-        .current_dir(project_dir())
-        .output()
-        .unwrap();
-    let stderr = failure(&output, 2);
-    assert!(stderr.contains("hostname=web01"), "{stderr}");
-    let output = csctl(home.path())
-        .args([
-            "run",
-            "--sim",
-            "scripts/deploy_debian7.rhai",
-            "hostname",
-            "web01",
-        ])
-        .current_dir(project_dir())
-        .output()
-        .unwrap();
-    let stderr = failure(&output, 2);
-    assert_eq!(
-        stderr,
-        "csctl: error: script argument `hostname` is not name=value: write hostname=web01\n"
-    );
+    Test::new()
+        .current_dir(&project_dir())
+        .args(["run", "--sim", "scripts/deploy_debian7.rhai"])
+        .args(["--hostname", "web01"])
+        .stderr(
+            "csctl: error: `--hostname` is not an option of `csctl run`; script arguments are \
+             written name=value: hostname=web01\n",
+        )
+        .status(2)
+        .run();
+    Test::new()
+        .current_dir(&project_dir())
+        .args(["run", "--sim", "scripts/deploy_debian7.rhai"])
+        .args(["hostname", "web01"])
+        .stderr(
+            "csctl: error: script argument `hostname` is not name=value: write hostname=web01\n",
+        )
+        .status(2)
+        .run();
 }
 
 #[test]
@@ -135,41 +143,27 @@ fn a_script_is_found_without_its_extension() {
 fn a_single_profile_needs_no_default_profile() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join(".config/csctl/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &config,
-        format!(
-            "[profiles.lab]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
-            sim.endpoint, sim.api_key, sim.secret_key
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    let output = csctl(home.path())
+    crate::support::write_config(home.path(), &sim.profile("lab"));
+    Test::new()
+        .home(home.path())
         .args(["call", "listZones", "--fields", "name", "-o", "csv"])
-        .output()
-        .unwrap();
-    assert_eq!(success(&output), "name\nSimZone1\nSimZone2\n");
+        .stdout("name\nSimZone1\nSimZone2\n")
+        .run();
 }
 
 #[test]
 fn no_endpoint_suggests_sim() {
-    let home = tempfile::tempdir().unwrap();
-    let output = csctl(home.path())
+    // cli_errors::missing_credentials_name_every_place_looked_at spells
+    // out the places.
+    Test::new()
         .args(["call", "listZones"])
-        .output()
-        .unwrap();
-    let stderr = failure(&output, 2);
-    assert!(
-        stderr.starts_with("csctl: error: no API endpoint configured"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("--sim"), "{stderr}");
+        .stderr(
+            "csctl: error: no API endpoint configured; looked at: [..]
+  hint: to try csctl without a cloud, add --sim (the embedded simulator), e.g. `csctl call \
+             listZones --sim`\n",
+        )
+        .status(2)
+        .run();
 }
 
 #[test]
@@ -199,16 +193,11 @@ fn a_503_page_does_not_question_the_endpoint() {
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 45\r\nConnection: close\r\n\r\n<html><body>Service Unavailable</body></html>"
             .to_string(),
     );
-    let home = tempfile::tempdir().unwrap();
-    // A write is not retried: one answer is enough.
-    let output = csctl(home.path())
+    // A write is not retried: one answer is enough. No hint questions the
+    // endpoint.
+    Test::new()
+        .endpoint(&endpoint)
         .args([
-            "--endpoint",
-            &endpoint,
-            "--api-key",
-            "k",
-            "--secret-key",
-            "s",
             "call",
             "createTags",
             "resourceids=x",
@@ -216,12 +205,17 @@ fn a_503_page_does_not_question_the_endpoint() {
             "tags[0].key=a",
             "tags[0].value=b",
         ])
-        .output()
-        .unwrap();
-    let stderr = failure(&output, 1);
-    assert!(stderr.contains("HTTP 503"), "{stderr}");
-    assert!(!stderr.contains("the API endpoint"), "{stderr}");
-    assert!(stderr.contains("unavailable or overloaded"), "{stderr}");
+        .stderr(
+            "\
+csctl: error: createTags may or may not have been applied: createTags: the server answered HTTP 503 \
+with text/html instead of JSON: <html><body>Service Unavailable</body></html>
+  hint: the server, or a proxy in front of it, is unavailable or overloaded; try again later
+  hint: it was not retried, since it changes state; check with the matching list command (e.g. \
+listVirtualMachines or listAsyncJobs) before calling it again
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -243,9 +237,9 @@ fn repl_errors_name_what_was_typed() {
                 "listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n\
                  deployVirtualMachine zoneid={} serviceofferingid={} templateid={} name=web-1\n\
                  _.virtualmachine.map(|v| v.name)\n",
-                csctl::sim::DEMO_ZONE_ID,
-                csctl::sim::DEMO_OFFERING_SMALL_ID,
-                csctl::sim::DEMO_TEMPLATE_ID
+                csctl::sim::demo::ZONE1,
+                csctl::sim::demo::M1_SMALL,
+                csctl::sim::demo::DEBIAN7
             )
             .as_bytes(),
         )

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::support::csctl;
 use crate::support::hostile::{api_answer, Hostile, Reply};
+use crate::support::{csctl, write_config, write_private};
 
 const API_KEY: &str = "hostile-api-key-AAAA";
 const SECRET_KEY: &str = "hostile-secret-key-BBBB";
@@ -16,7 +16,12 @@ const PASSWORD: &str = "hostile-password-CCCC";
 
 /// csctl with API-key flags pointed at `endpoint`.
 fn keyed(home: &Path, endpoint: &str) -> assert_cmd::Command {
-    let mut command = csctl(home);
+    assert_cmd::Command::from_std(keyed_process(home, endpoint))
+}
+
+/// [`keyed`] as a plain process (for signals and measured runs).
+fn keyed_process(home: &Path, endpoint: &str) -> std::process::Command {
+    let mut command = crate::support::csctl_process(home);
     command.args([
         "--endpoint",
         endpoint,
@@ -31,21 +36,12 @@ fn keyed(home: &Path, endpoint: &str) -> assert_cmd::Command {
 /// A profile `login` (username and password) for `endpoint`, written in
 /// `home`'s csctl config.
 fn write_login_profile(home: &Path, endpoint: &str) {
-    let dir = home.join(".config/csctl");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("config.toml");
-    std::fs::write(
-        &file,
-        format!(
+    write_config(
+        home,
+        &format!(
             "[profiles.login]\nendpoint = \"{endpoint}\"\nusername = \"admin\"\npassword = \"{PASSWORD}\"\n"
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    );
 }
 
 /// A server that answers everything with a valid empty zone list (and a
@@ -193,17 +189,8 @@ fn endless_same_origin_redirects_stop() {
 
 #[cfg(unix)]
 fn measured(home: &Path, endpoint: &str, args: &[&str]) -> crate::support::hostile::Measured {
-    let mut command = crate::support::csctl_process(home);
-    command
-        .args([
-            "--endpoint",
-            endpoint,
-            "--api-key",
-            API_KEY,
-            "--secret-key",
-            SECRET_KEY,
-        ])
-        .args(args);
+    let mut command = keyed_process(home, endpoint);
+    command.args(args);
     crate::support::hostile::run_measured(command)
 }
 
@@ -235,16 +222,8 @@ fn an_endless_answer_stops_at_the_size_cap_in_bounded_memory() {
     );
 
     // A smaller cap from the environment.
-    let mut command = crate::support::csctl_process(home.path());
+    let mut command = keyed_process(home.path(), &server.endpoint);
     command
-        .args([
-            "--endpoint",
-            &server.endpoint,
-            "--api-key",
-            API_KEY,
-            "--secret-key",
-            SECRET_KEY,
-        ])
         .args(["call", "listZones"])
         .env("CLOUDSTACK_MAX_RESPONSE_SIZE", "1MiB");
     let run = crate::support::hostile::run_measured(command);
@@ -458,17 +437,8 @@ fn escape_sequences_from_the_server_are_shown_not_obeyed_on_a_terminal() {
             "\u{1b}]0;owned\u{7}\u{1b}[2J\rfake",
         )
     });
-    let mut command = crate::support::csctl_process(home.path());
-    command
-        .args([
-            "--endpoint",
-            &server.endpoint,
-            "--api-key",
-            API_KEY,
-            "--secret-key",
-            SECRET_KEY,
-        ])
-        .args(["call", "listZones"]);
+    let mut command = keyed_process(home.path(), &server.endpoint);
+    command.args(["call", "listZones"]);
     let options = rexpect::session::Options::new().timeout_ms(Some(15_000));
     let mut session = rexpect::session::spawn_with_options(command, options).unwrap();
     let text = session.exp_eof().unwrap();
@@ -532,16 +502,8 @@ fn an_interrupted_call_names_the_job_that_goes_on() {
     for (terminate, code) in [(false, 130), (true, 143)] {
         let home = tempfile::tempdir().unwrap();
         let server = never_ending_jobs();
-        let mut command = crate::support::csctl_process(home.path());
+        let mut command = keyed_process(home.path(), &server.endpoint);
         command
-            .args([
-                "--endpoint",
-                &server.endpoint,
-                "--api-key",
-                API_KEY,
-                "--secret-key",
-                SECRET_KEY,
-            ])
             .args(["call", "deployVirtualMachine", "name=a"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -564,16 +526,8 @@ fn an_interrupted_call_names_the_job_that_goes_on() {
 fn a_write_interrupted_in_flight_may_have_been_applied() {
     let home = tempfile::tempdir().unwrap();
     let server = never_ending_jobs();
-    let mut command = crate::support::csctl_process(home.path());
+    let mut command = keyed_process(home.path(), &server.endpoint);
     command
-        .args([
-            "--endpoint",
-            &server.endpoint,
-            "--api-key",
-            API_KEY,
-            "--secret-key",
-            SECRET_KEY,
-        ])
         .args(["call", "createTags", "resourcetype=UserVm"])
         .stderr(std::process::Stdio::piped());
     let child = command.spawn().unwrap();
@@ -603,16 +557,8 @@ wait_jobs([a, b]);
 "#,
     )
     .unwrap();
-    let mut command = crate::support::csctl_process(home.path());
+    let mut command = keyed_process(home.path(), &server.endpoint);
     command
-        .args([
-            "--endpoint",
-            &server.endpoint,
-            "--api-key",
-            API_KEY,
-            "--secret-key",
-            SECRET_KEY,
-        ])
         .arg("run")
         .arg(&script)
         .stderr(std::process::Stdio::piped());
@@ -689,16 +635,8 @@ fn absurd_script_values_are_ordinary_script_errors() {
         let server = thief();
         let script = home.path().join("double.rhai");
         std::fs::write(&script, "let s = \"ab\"; loop { s += s; }").unwrap();
-        let mut command = crate::support::csctl_process(home.path());
+        let mut command = keyed_process(home.path(), &server.endpoint);
         command
-            .args([
-                "--endpoint",
-                &server.endpoint,
-                "--api-key",
-                API_KEY,
-                "--secret-key",
-                SECRET_KEY,
-            ])
             .arg("run")
             .arg(&script)
             .env("CSCTL_SCRIPT_MEMORY", "128MiB");
@@ -722,10 +660,9 @@ fn absurd_script_values_are_ordinary_script_errors() {
         let server = thief();
         let script = home.path().join("grow.rhai");
         std::fs::write(&script, "let a = [1]; loop { a.push(a); }").unwrap();
-        let mut command = crate::support::csctl_process(home.path());
+        let mut command = keyed_process(home.path(), &server.endpoint);
         command
-            .args(["--endpoint", &server.endpoint, "--api-key", API_KEY])
-            .args(["--secret-key", SECRET_KEY, "run"])
+            .arg("run")
             .arg(&script)
             .env("CSCTL_SCRIPT_MEMORY", "64MiB");
         let run = crate::support::hostile::run_measured(command);
@@ -833,23 +770,13 @@ fn a_cloudstack_ini_in_the_working_directory_cannot_redirect_a_region() {
     let work = tempfile::tempdir().unwrap();
     let good = thief();
     let evil = thief();
-    std::fs::write(
-        home.path().join(".cloudstack.ini"),
-        format!(
+    write_private(
+        &home.path().join(".cloudstack.ini"),
+        &format!(
             "[cloudstack]\nendpoint = {}\nkey = {API_KEY}\nsecret = {SECRET_KEY}\n",
             good.endpoint
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(
-            home.path().join(".cloudstack.ini"),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .unwrap();
-    }
+    );
     let local = work.path().join("cloudstack.ini");
     std::fs::write(
         &local,

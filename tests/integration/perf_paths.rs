@@ -7,19 +7,11 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::support::against;
 use crate::support::sim::TestSim;
+use crate::support::{against, success, write_script};
 
 fn deploy_started(sim: &TestSim, name: &str) -> Value {
-    sim.api(
-        "deployVirtualMachine",
-        &[
-            ("zoneid", csctl::sim::DEMO_ZONE_ID),
-            ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
-            ("name", name),
-        ],
-    )
+    sim.start_deploy(&[("name", name)])
 }
 
 #[test]
@@ -90,12 +82,7 @@ fn call_all_writes_each_row_once_as_jsonl_and_csv() {
         .args(["--page-concurrency", "3"])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = success(&output);
     let names: Vec<String> = text
         .lines()
         .map(|line| {
@@ -119,8 +106,7 @@ fn call_all_writes_each_row_once_as_jsonl_and_csv() {
         ])
         .output()
         .unwrap();
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = success(&output);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 13, "a header and 12 rows:\n{text}");
     assert!(
@@ -150,42 +136,31 @@ fn a_script_waits_on_many_jobs_with_a_few_requests() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
     let script = home.path().join("many.rhai");
-    std::fs::write(
+    write_script(
         &script,
-        format!(
-            r#"
+        r#"
 let jobs = [];
-for i in 0..30 {{
-    jobs.push(api("deployVirtualMachine", #{{ zoneid: "{zone}", serviceofferingid: "{offering}", templateid: "{template}", name: `many-${{i}}` }}));
-}}
+for i in 0..30 {
+    jobs.push(api("deployVirtualMachine", #{ zoneid: "{ZONE1}", serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}", name: `many-${i}` }));
+}
 let before = client_stats().requests;
 let results = wait_jobs(jobs);
 let during = client_stats().requests - before;
-print(`results ${{results.len()}} running ${{results.filter(|r| r.virtualmachine.state == "Running").len()}}`);
-print(`requests ${{during}}`);
+print(`results ${results.len()} running ${results.filter(|r| r.virtualmachine.state == "Running").len()}`);
+print(`requests ${during}`);
 let alone = [];
-for i in 0..5 {{
-    alone.push(api("deployVirtualMachine", #{{ zoneid: "{zone}", serviceofferingid: "{offering}", templateid: "{template}", name: `alone-${{i}}` }}));
-}}
-print(`alone ${{wait_jobs(alone, #{{ batch: false }}).len()}}`);
+for i in 0..5 {
+    alone.push(api("deployVirtualMachine", #{ zoneid: "{ZONE1}", serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}", name: `alone-${i}` }));
+}
+print(`alone ${wait_jobs(alone, #{ batch: false }).len()}`);
 "#,
-            zone = csctl::sim::DEMO_ZONE_ID,
-            offering = csctl::sim::DEMO_OFFERING_SMALL_ID,
-            template = csctl::sim::DEMO_TEMPLATE_ID,
-        ),
-    )
-    .unwrap();
+    );
     let output = against(&sim, home.path())
         .arg("run")
         .arg(&script)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = success(&output);
     assert!(stdout.contains("results 30 running 30"), "{stdout}");
     let requests: u64 = stdout
         .lines()

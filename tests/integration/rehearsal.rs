@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::support::sim::TestSim;
-use crate::support::{against, csctl};
+use crate::support::{against, csctl, success, write_script};
 
 /// Fields the simulator makes up for itself (hosts, physical networks,
 /// zone tokens, OS type ids, creation dates): not part of what a snapshot
@@ -39,8 +39,8 @@ let vms = [];
 for name in ["app-1", "app-2", "db-1"] {
     let vm = api_wait("deployVirtualMachine", #{
         zoneid: net.zoneid, networkids: net.id, name: name, keypair: "ops-key",
-        serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
-        templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+        serviceofferingid: "{M1_SMALL}",
+        templateid: "{DEBIAN7}",
         userdata: "VE9QLVNFQ1JFVC1VU0VSREFUQQ==",
     }).virtualmachine;
     print(`PASSWORD=${vm.password}`);
@@ -89,17 +89,14 @@ fn populated(home: &Path) -> (TestSim, String) {
         config.cloud.account.password = "s3cret-login-of-the-source".into();
     });
     let script = home.join("populate.rhai");
-    std::fs::write(&script, POPULATE).unwrap();
-    let output = against(&source, home)
-        .args(["run", script.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success() && stdout.contains("populated"),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    write_script(&script, POPULATE);
+    let stdout = success(
+        &against(&source, home)
+            .args(["run", script.to_str().unwrap()])
+            .output()
+            .unwrap(),
     );
+    assert!(stdout.contains("populated"), "{stdout}");
     (source, stdout)
 }
 
@@ -280,15 +277,11 @@ fn a_plan_of_deploy_cluster_shows_twenty_creates_and_changes_nothing() {
     let changes_before = source.journal().len();
     let vms_before = source.api("listVirtualMachines", &[])["count"].clone();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deploy_cluster.rhai");
-    let output = against(&source, home.path())
-        .args(["run", "--plan", script.to_str().unwrap(), "count=20"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success(
+        &against(&source, home.path())
+            .args(["run", "--plan", script.to_str().unwrap(), "count=20"])
+            .output()
+            .unwrap(),
     );
     assert!(
         stdout.contains("creates 20 virtualmachine; changes 0; deletes 0"),
@@ -356,9 +349,9 @@ fn a_served_snapshot_enforces_the_accounts_limits() {
     copy.deploy(&[("name", "fourth")]);
     let (status, body) = copy.signed_get(&[
         ("command", "deployVirtualMachine"),
-        ("zoneid", csctl::sim::DEMO_ZONE_ID),
-        ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-        ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
+        ("zoneid", csctl::sim::demo::ZONE1),
+        ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+        ("templateid", csctl::sim::demo::DEBIAN7),
     ]);
     assert_eq!(status, 535, "{body}");
     let error = &body["deployvirtualmachineresponse"];
@@ -369,7 +362,7 @@ fn a_served_snapshot_enforces_the_accounts_limits() {
         .starts_with("Maximum number of resources of type 'user_vm' for account name=admin"));
     let (status, body) = copy.signed_get(&[
         ("command", "associateIpAddress"),
-        ("networkid", csctl::sim::DEMO_NETWORK_ID),
+        ("networkid", csctl::sim::demo::NETWORK),
     ]);
     assert_eq!(status, 535, "{body}");
     assert!(body.to_string().contains("type 'public_ip'"));
@@ -410,7 +403,7 @@ fn a_plan_tells_creates_changes_and_deletes_apart_and_redacts_secrets() {
     let (source, _) = populated(home.path());
     let file = snapshot(&source, home.path());
     let script = home.path().join("mixed.rhai");
-    std::fs::write(
+    write_script(
         &script,
         r#"
 let net = api("listNetworks", #{}).network[0];
@@ -421,24 +414,18 @@ let lb = api_wait("createLoadBalancerRule", #{ publicipid: ip.id, name: "web-lb"
 api_wait("assignToLoadBalancerRule", #{ id: lb.loadbalancer.id, virtualmachineids: vm.id });
 api_wait("stopVirtualMachine", #{ id: vm.id });
 api_wait("deployVirtualMachine", #{ zoneid: net.zoneid, networkids: net.id, name: "extra",
-    serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8",
-    templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb", userdata: "U0VDUkVULUlOLVBMQU4=" });
+    serviceofferingid: "{M1_SMALL}",
+    templateid: "{DEBIAN7}", userdata: "U0VDUkVULUlOLVBMQU4=" });
 api_wait("destroyVirtualMachine", #{ id: vm.id, expunge: true });
 api("deleteSSHKeyPair", #{ name: "ops-key" });
 "#,
-    )
-    .unwrap();
+    );
     let output = csctl(home.path())
         .args(["run", "--plan", "--plan-from", file.to_str().unwrap()])
         .arg(&script)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = success(&output);
     assert!(
         stdout.ends_with(
             "creates 1 publicipaddress, 1 loadbalancerrule, 1 virtualmachine; \
@@ -463,17 +450,14 @@ fn the_binary_serves_a_snapshot_with_sim_cloud() {
     let home = tempfile::tempdir().unwrap();
     let (source, _) = populated(home.path());
     let file = snapshot(&source, home.path());
-    let output = csctl(home.path())
-        .args(["call", "listVirtualMachines", "--sim", "--sim-cloud"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success(
+        &csctl(home.path())
+            .args(["call", "listVirtualMachines", "--sim", "--sim-cloud"])
+            .arg(&file)
+            .output()
+            .unwrap(),
     );
-    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
     let mut names: Vec<&str> = answer["virtualmachine"]
         .as_array()
         .unwrap()

@@ -8,13 +8,11 @@ use predicates::prelude::*;
 use crate::support::sim::TestSim;
 use crate::support::{against, csctl};
 
-const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
-const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
+use csctl::sim::demo::{DEBIAN7, M1_SMALL, ZONE1};
 
 fn write_script(home: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = home.join(name);
-    std::fs::write(&path, text).unwrap();
+    crate::support::write_script(&path, text);
     path
 }
 
@@ -184,7 +182,7 @@ fn a_job_the_server_does_not_know_is_reported_not_dropped() {
         home.path(),
         "unknown.rhai",
         r#"
-let vm = api("deployVirtualMachine", #{ zoneid: "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31", serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8", templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb" });
+let vm = api("deployVirtualMachine", #{ zoneid: "{ZONE1}", serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}" });
 try {
     wait_jobs([vm, "00000000-0000-0000-0000-000000000000"]);
 } catch (e) {
@@ -247,36 +245,23 @@ fn every_cloudstack_error_code_gives_one_readable_message() {
 fn a_traced_run_never_shows_a_secret() {
     let sim = TestSim::start();
     let home = tempfile::tempdir().unwrap();
-    let config_dir = home.path().join(".config/csctl");
-    std::fs::create_dir_all(&config_dir).unwrap();
-    std::fs::write(
-        config_dir.join("config.toml"),
-        format!(
-            "[profiles.keys]\nendpoint = \"{0}\"\napi_key = \"{1}\"\nsecret_key = \"{2}\"\n[profiles.login]\nendpoint = \"{0}\"\nusername = \"{3}\"\npassword = \"{4}\"\n",
+    crate::support::write_config(
+        home.path(),
+        &format!(
+            "{}[profiles.login]\nendpoint = \"{}\"\nusername = \"{}\"\npassword = \"{}\"\n",
+            sim.profile("keys"),
             sim.endpoint,
-            sim.api_key,
-            sim.secret_key,
-            csctl::sim::DEMO_USERNAME,
-            csctl::sim::DEMO_PASSWORD
+            csctl::sim::demo::USERNAME,
+            csctl::sim::demo::PASSWORD
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(
-            config_dir.join("config.toml"),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .unwrap();
-    }
+    );
     let script = write_script(
         home.path(),
         "traced.rhai",
         r#"
 print(api("listZones").count);
 print(signed_url("listZones", #{}).len() > 0);
-let vm = api_wait("deployVirtualMachine", #{ zoneid: "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31", serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8", templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb" });
+let vm = api_wait("deployVirtualMachine", #{ zoneid: "{ZONE1}", serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}" });
 try { api("deployVirtualMachine", #{}); } catch (e) { print(e.errorcode); }
 api("listNoSuchThing");
 "#,

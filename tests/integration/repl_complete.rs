@@ -6,8 +6,7 @@
 
 use crate::repl_pty::Repl;
 
-const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-const ZONE2: &str = "b7d2e1a3-5c4f-4e6b-8a9d-0c1f2e3d4a52";
+use csctl::sim::demo::{ZONE1, ZONE2};
 
 #[test]
 fn tab_completes_an_api_name_ignoring_case() {

@@ -3,17 +3,18 @@
 //! Ctrl-D does, with status 0.
 
 use crate::repl_pty::{Repl, SIM_PROMPT};
+use crate::support::with_demo_ids;
 
 #[test]
 fn ctrl_c_during_a_long_wait_returns_to_the_prompt() {
     // Jobs take 30 s: the test must not wait for one.
     let mut repl = Repl::start(&["repl", "--sim", "--sim-job-delay", "30s"], SIM_PROMPT);
     repl.prompt();
-    repl.line(
-        "deployVirtualMachine zoneid=a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31 \
-         serviceofferingid=c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8 \
-         templateid=6d5b069b-4268-4c7c-810f-2793c2ac44fb",
-    );
+    repl.line(&with_demo_ids(
+        "deployVirtualMachine zoneid={ZONE1} \
+         serviceofferingid={M1_SMALL} \
+         templateid={DEBIAN7}",
+    ));
     repl.expect("waiting for job");
     repl.control('c');
     let output = repl.prompt();
@@ -53,9 +54,11 @@ fn ctrl_c_while_typing_clears_the_line() {
 }
 
 #[test]
-fn quit_and_exit_end_with_status_zero() {
-    let mut repl = Repl::sim();
-    repl.prompt();
-    repl.line(":exit");
-    repl.finish();
+fn colon_quit_and_colon_exit_each_end_with_status_zero() {
+    for command in [":quit", ":exit"] {
+        let mut repl = Repl::sim();
+        repl.prompt();
+        repl.line(command);
+        repl.finish();
+    }
 }

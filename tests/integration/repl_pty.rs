@@ -10,6 +10,8 @@ use rexpect::process::WaitStatus;
 use rexpect::session::{spawn_with_options, Options, PtySession};
 use tempfile::TempDir;
 
+use crate::support::with_demo_ids;
+
 /// How long one expectation may take at most.
 const TIMEOUT_MS: u64 = 15_000;
 
@@ -187,11 +189,11 @@ fn unfinished_rhai_continues_on_the_next_line() {
 fn an_async_call_waits_for_its_job() {
     let mut repl = Repl::sim();
     repl.prompt();
-    let output = repl.run(
-        "deployVirtualMachine zoneid=a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31 \
-         serviceofferingid=c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8 \
-         templateid=6d5b069b-4268-4c7c-810f-2793c2ac44fb name=web-1",
-    );
+    let output = repl.run(&with_demo_ids(
+        "deployVirtualMachine zoneid={ZONE1} \
+         serviceofferingid={M1_SMALL} \
+         templateid={DEBIAN7} name=web-1",
+    ));
     assert!(
         output.contains("\"virtualmachine\"") && output.contains("\"Running\""),
         "{output}"

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::script_helpers::*;
 use crate::support::sim::TestSim;
+use crate::support::Test;
 
 #[test]
 fn a_syntax_error_shows_file_line_column_and_a_caret() {
@@ -15,15 +16,20 @@ fn a_syntax_error_shows_file_line_column_and_a_caret() {
         "bad.rhai",
         "print(\"never\");\nlet x = (1 + ;\n",
     );
-    let output = run(&sim, home.path(), &path, &[]);
-    let stderr = failure(&output, 1);
-    assert!(
-        stderr.starts_with(&format!("csctl: error: {path}:2:")),
-        "{stderr}"
-    );
-    assert!(stderr.contains("\n 2 | let x = (1 + ;\n   |"), "{stderr}");
-    assert!(stderr.trim_end().ends_with('^'), "{stderr}");
-    assert!(texts(&output).0.is_empty(), "nothing ran");
+    // Nothing ran: no output.
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr(
+            "\
+csctl: error: [HOME]/bad.rhai:2:14: Unexpected ';'
+ 2 | let x = (1 + ;
+   |              ^
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -35,13 +41,20 @@ fn an_uncaught_api_error_names_the_call_and_the_server_error() {
         "deploy.rhai",
         "let zone = \"x\";\nlet vm = api(\"deployVirtualMachine\", #{ name: \"a\" });\n",
     );
-    let stderr = failure(&run(&sim, home.path(), &path, &[]), 1);
-    let expected = format!(
-        "csctl: error: {path}:2:10: deployVirtualMachine failed: Unable to execute API command deployvirtualmachine \
-         due to missing parameter zoneid (HTTP 431, errorcode 431, cserrorcode 9999)\n \
-         2 | let vm = api(\"deployVirtualMachine\", #{{ name: \"a\" }});\n   |          ^\n"
-    );
-    assert_eq!(stderr, expected);
+    Test::new()
+        .home(home.path())
+        .sim(&sim)
+        .args(["run", &path])
+        .stderr(
+            "\
+csctl: error: [HOME]/deploy.rhai:2:10: deployVirtualMachine failed: Unable to execute API command \
+deployvirtualmachine due to missing parameter zoneid (HTTP 431, errorcode 431, cserrorcode 9999)
+ 2 | let vm = api(\"deployVirtualMachine\", #{ name: \"a\" });
+   |          ^
+",
+        )
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -96,7 +109,7 @@ fn api_returns_answers_with_json_types_and_list_all_pages() {
         print(type_of(api("listVirtualMachines").virtualmachine));
         let vm = api_wait("deployVirtualMachine", #{
             zoneid: zones.zone[0].id, serviceofferingid: offerings.filter(|o| o.name == "m1.small")[0].id,
-            templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb", name: "typed", startvm: true,
+            templateid: "{DEBIAN7}", name: "typed", startvm: true,
         }).virtualmachine;
         print(`${vm.name} ${vm.state} ${type_of(vm.cpunumber)} ${type_of(vm.nic)}`);
         "#,
@@ -129,8 +142,8 @@ fn a_failed_job_among_many_is_reported_after_the_others_finish() {
         let jobs = [];
         for i in 1..=5 {
             jobs.push(api("deployVirtualMachine", #{
-                zoneid: "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31", name: `vm-${i}`,
-                serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8", templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+                zoneid: "{ZONE1}", name: `vm-${i}`,
+                serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}",
             }));
         }
         try {
@@ -217,8 +230,8 @@ fn a_job_that_outlives_the_timeout_is_reported_as_timed_out() {
         "slow.rhai",
         r#"
         let job = api("deployVirtualMachine", #{
-            zoneid: "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31",
-            serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8", templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+            zoneid: "{ZONE1}",
+            serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}",
         });
         try {
             wait_jobs([job], #{ timeout: 0.3, interval: 0.05 });
@@ -309,7 +322,7 @@ fn an_error_thrown_in_an_imported_module_names_its_file() {
     let main = script(home.path(), "main.rhai", "import \"lib/cloud\" as cloud;\nprint(cloud::zone_named(\"SimZone1\").id);\ncloud::zone_named(\"Atlantis\");\n");
     let output = run(&sim, home.path(), &main, &[]);
     let stderr = failure(&output, 1);
-    assert_eq!(texts(&output).0, "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31\n");
+    assert_eq!(texts(&output).0, format!("{ZONE1}\n"));
     let module = home.path().join("lib/cloud.rhai");
     assert!(
         stderr.starts_with(&format!(
@@ -380,8 +393,8 @@ fn ctrl_c_stops_a_wait_on_slow_jobs() {
         "waiting.rhai",
         r#"
         let job = api("deployVirtualMachine", #{
-            zoneid: "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31",
-            serviceofferingid: "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8", templateid: "6d5b069b-4268-4c7c-810f-2793c2ac44fb",
+            zoneid: "{ZONE1}",
+            serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}",
         });
         print("ready");
         wait_jobs([job]);

@@ -10,14 +10,8 @@ use serde_json::Value;
 
 use crate::support::sim::TestSim;
 
-/// The Debian 7 template of the simulator's default cloud.
-pub const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-/// The m1.small offering of the default cloud.
-pub const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
-/// The m1.medium offering of the default cloud.
-pub const M1_MEDIUM: &str = "8dae8be9-5dae-4f81-89d1-b171f25ef3fd";
-/// The default cloud's only network.
-pub const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
+pub use crate::support::{failure, success, texts};
+pub use csctl::sim::demo::{DEBIAN7, M1_MEDIUM, M1_SMALL, NETWORK, ZONE1};
 
 /// The project folder: scripts are run from there, named `scripts/…` as
 /// the README does.
@@ -41,36 +35,6 @@ pub fn run(sim: &TestSim, home: &Path, script: &str, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-/// The output's stdout and stderr as text, for messages.
-pub fn texts(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// Asserts that the run succeeded and returns its stdout.
-pub fn success(output: &Output) -> String {
-    let (stdout, stderr) = texts(output);
-    assert!(
-        output.status.success(),
-        "status {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
-    stdout
-}
-
-/// Asserts that the run failed with `code` and returns its stderr.
-pub fn failure(output: &Output, code: i32) -> String {
-    let (stdout, stderr) = texts(output);
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    stderr
 }
 
 /// One API call through the binary, as JSON.
@@ -110,9 +74,6 @@ pub fn live_vms(sim: &TestSim, home: &Path) -> Vec<Value> {
 /// Writes a script into `dir` and returns its path as text.
 pub fn script(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
+    crate::support::write_script(&path, text);
     path.to_string_lossy().into_owned()
 }

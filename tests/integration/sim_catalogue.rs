@@ -11,10 +11,7 @@ use serde_json::Value;
 
 use crate::support::sim::TestSim;
 
-const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
-const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
+use csctl::sim::demo::{DEBIAN7, M1_SMALL, NETWORK, ZONE1};
 const PUBLIC_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl walk";
 

@@ -6,11 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::support::shared_dir;
 use crate::support::sim::TestSim;
 
-const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
-const SOURCE_NAT: &str = "5c8d7e6f-1a2b-4c3d-9e4f-5a6b7c8d9e01";
-const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
+use csctl::sim::demo::{DEBIAN7, M1_SMALL, NETWORK, SOURCE_NAT_IP, ZONE1, ZONE2};
 
 fn fixture(path: &str) -> Value {
     let text = std::fs::read_to_string(shared_dir().join("fixtures").join(path)).unwrap();
@@ -111,13 +107,7 @@ fn list_networks_is_shaped_like_the_capture() {
         sim.api("listNetworks", &[("id", NETWORK)])["network"][0]["zoneid"],
         ZONE1
     );
-    assert_eq!(
-        sim.api(
-            "listNetworks",
-            &[("zoneid", "b7d2e1a3-5c4f-4e6b-8a9d-0c1f2e3d4a52")]
-        ),
-        json!({})
-    );
+    assert_eq!(sim.api("listNetworks", &[("zoneid", ZONE2)]), json!({}));
 }
 
 #[test]
@@ -134,7 +124,7 @@ fn list_public_ip_addresses_is_shaped_like_the_capture() {
         &captured["listpublicipaddressesresponse"]["publicipaddress"][3],
         &[],
     );
-    assert_eq!(ip["id"], SOURCE_NAT);
+    assert_eq!(ip["id"], SOURCE_NAT_IP);
     assert_eq!(ip["issourcenat"], true);
     assert_eq!(ip["ipaddress"], "203.0.113.10");
 }
@@ -462,7 +452,7 @@ fn public_ips_are_associated_and_released_by_jobs() {
     assert_eq!(sim.api("listPublicIpAddresses", &[])["count"], 1);
 
     // The source NAT address cannot go: the job fails.
-    let released = sim.api("disassociateIpAddress", &[("id", SOURCE_NAT)]);
+    let released = sim.api("disassociateIpAddress", &[("id", SOURCE_NAT_IP)]);
     let job = sim.wait_job(released["jobid"].as_str().unwrap());
     assert_eq!(
         (job["jobstatus"].clone(), job["jobresultcode"].clone()),
@@ -592,7 +582,7 @@ fn port_forwarding_rules_are_created_listed_and_deleted() {
     let started = sim.api(
         "createPortForwardingRule",
         &[
-            ("ipaddressid", SOURCE_NAT),
+            ("ipaddressid", SOURCE_NAT_IP),
             ("privateport", "22"),
             ("publicport", "2222"),
             ("protocol", "TCP"),
@@ -611,13 +601,13 @@ fn port_forwarding_rules_are_created_listed_and_deleted() {
     assert_eq!(rule["virtualmachinename"], "web");
     assert!(rule["vmguestip"].as_str().unwrap().starts_with("10.1."));
 
-    let listed = sim.api("listPortForwardingRules", &[("ipaddressid", SOURCE_NAT)]);
+    let listed = sim.api("listPortForwardingRules", &[("ipaddressid", SOURCE_NAT_IP)]);
     assert_eq!(listed["count"], 1);
     assert_eq!(listed["portforwardingrule"][0]["id"], started["id"]);
 
     let (status, body) = sim.signed_get(&[
         ("command", "createPortForwardingRule"),
-        ("ipaddressid", SOURCE_NAT),
+        ("ipaddressid", SOURCE_NAT_IP),
         ("privateport", "80"),
         ("publicport", "2222"),
         ("protocol", "tcp"),
@@ -630,7 +620,7 @@ fn port_forwarding_rules_are_created_listed_and_deleted() {
         .starts_with("The range specified, 2222-2222, conflicts with rule"));
     let (status, body) = sim.signed_get(&[
         ("command", "createPortForwardingRule"),
-        ("ipaddressid", SOURCE_NAT),
+        ("ipaddressid", SOURCE_NAT_IP),
     ]);
     assert_eq!(status, 431);
     assert!(body["createportforwardingruleresponse"]["errortext"]

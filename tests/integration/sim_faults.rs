@@ -57,9 +57,9 @@ fn injected_failures_do_not_touch_the_cloud() {
         let name = format!("f{i}");
         let status = sim.signed_get_status(&[
             ("command", "deployVirtualMachine"),
-            ("zoneid", csctl::sim::DEMO_ZONE_ID),
-            ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
+            ("zoneid", csctl::sim::demo::ZONE1),
+            ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+            ("templateid", csctl::sim::demo::DEBIAN7),
             ("name", &name),
         ]);
         if status == 200 {

@@ -9,10 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::support::shared_dir;
 use crate::support::sim::TestSim;
 
-const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
-const DEBIAN7: &str = "6d5b069b-4268-4c7c-810f-2793c2ac44fb";
-const M1_SMALL: &str = "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8";
+use csctl::sim::demo::{DEBIAN7, M1_SMALL, NETWORK, ZONE1, ZONE2};
 
 fn fixture(path: &str) -> Value {
     let text = std::fs::read_to_string(shared_dir().join("fixtures").join(path)).unwrap();
@@ -350,7 +347,7 @@ fn deploy_defaults_and_validation() {
     // The second zone has no guest network.
     let (status, _) = sim.signed_get(&[
         ("command", "deployVirtualMachine"),
-        ("zoneid", "b7d2e1a3-5c4f-4e6b-8a9d-0c1f2e3d4a52"),
+        ("zoneid", ZONE2),
         ("serviceofferingid", M1_SMALL),
         ("templateid", DEBIAN7),
     ]);

@@ -12,15 +12,7 @@ fn with_vms(n: usize) -> (TestSim, Vec<String>) {
     let mut ids = Vec::new();
     for i in 1..=n {
         let name = format!("node-{i}");
-        let started = sim.api(
-            "deployVirtualMachine",
-            &[
-                ("zoneid", csctl::sim::DEMO_ZONE_ID),
-                ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-                ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
-                ("name", &name),
-            ],
-        );
+        let started = sim.start_deploy(&[("name", &name)]);
         ids.push(started["id"].as_str().unwrap().to_string());
         jobs.push(started["jobid"].as_str().unwrap().to_string());
     }
@@ -75,15 +67,15 @@ fn list_filters_narrow_and_count() {
         json!({})
     );
     assert_eq!(
-        count(&[("zoneid", csctl::sim::DEMO_ZONE_ID), ("listall", "true")]),
+        count(&[("zoneid", csctl::sim::demo::ZONE1), ("listall", "true")]),
         12
     );
-    assert_eq!(count(&[("networkid", csctl::sim::DEMO_NETWORK_ID)]), 12);
-    assert_eq!(count(&[("templateid", csctl::sim::DEMO_TEMPLATE_ID)]), 12);
+    assert_eq!(count(&[("networkid", csctl::sim::demo::NETWORK)]), 12);
+    assert_eq!(count(&[("templateid", csctl::sim::demo::DEBIAN7)]), 12);
     assert_eq!(
         sim.api(
             "listVirtualMachines",
-            &[("zoneid", csctl::sim::DEMO_ZONE2_ID)]
+            &[("zoneid", csctl::sim::demo::ZONE2)]
         ),
         json!({})
     );

@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use crate::support::sim::TestSim;
 
-const ZONE1: &str = "a4e9c8f0-4b1e-4c3a-9d2f-6b7e1f0c2d31";
-const NETWORK: &str = "3f9c2b1a-7d4e-4f8a-b6c5-1e2d3c4b5a60";
+use csctl::sim::demo::{DEBIAN7, M1_SMALL, NETWORK, ZONE1};
 /// `ssh-keygen -E md5 -lf` prints 17:9c:a8:89:48:4a:85:83:d6:ee:ed:98:5e:86:40:93 for it.
 const PUBLIC_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDOC+NzrNysntp41qMGoGYX9SHUoSGtEny894a7mP3nw test";
@@ -90,8 +89,8 @@ fn ssh_key_pairs_are_created_registered_listed_and_deleted() {
         &[
             ("command", "deployVirtualMachine"),
             ("zoneid", ZONE1),
-            ("serviceofferingid", "c6b89fea-1242-4f54-b15e-9d8ec8a0b7e8"),
-            ("templateid", "6d5b069b-4268-4c7c-810f-2793c2ac44fb"),
+            ("serviceofferingid", M1_SMALL),
+            ("templateid", DEBIAN7),
             ("keypair", "k1"),
         ],
     );

@@ -109,6 +109,27 @@ impl TestSim {
         }
     }
 
+    /// A config-file profile `name` for this simulator: endpoint, API key
+    /// and secret key, as TOML.
+    pub fn profile(&self, name: &str) -> String {
+        format!(
+            "[profiles.{name}]\nendpoint = \"{}\"\napi_key = \"{}\"\nsecret_key = \"{}\"\n",
+            self.endpoint, self.api_key, self.secret_key
+        )
+    }
+
+    /// Starts a deploy of the demo template and offering in the first zone
+    /// (plus `extra`), without waiting: the answer (`id`, `jobid`).
+    pub fn start_deploy(&self, extra: &[(&str, &str)]) -> Value {
+        let mut params = vec![
+            ("zoneid", csctl::sim::demo::ZONE1),
+            ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+            ("templateid", csctl::sim::demo::DEBIAN7),
+        ];
+        params.extend_from_slice(extra);
+        self.api("deployVirtualMachine", &params)
+    }
+
     /// The simulator's counters.
     pub fn stats(&self) -> SimStats {
         self.sim.as_ref().expect("running").stats()
@@ -229,13 +250,7 @@ impl TestSim {
     /// Deploys a VM from the demo template and offering in the first zone
     /// and waits for it: the job result.
     pub fn deploy(&self, extra: &[(&str, &str)]) -> Value {
-        let mut params = vec![
-            ("zoneid", csctl::sim::DEMO_ZONE_ID),
-            ("serviceofferingid", csctl::sim::DEMO_OFFERING_SMALL_ID),
-            ("templateid", csctl::sim::DEMO_TEMPLATE_ID),
-        ];
-        params.extend_from_slice(extra);
-        let started = self.api("deployVirtualMachine", &params);
+        let started = self.start_deploy(extra);
         self.wait_job(started["jobid"].as_str().expect("a jobid"))
     }
 }
