@@ -6,8 +6,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::client::HttpMethod;
-use crate::output::{Fields, Format};
+use csctl::client::HttpMethod;
+use csctl::output::{Fields, Format};
 
 /// Script, explore and simulate Apache CloudStack clouds.
 #[derive(Debug, Parser)]
@@ -212,7 +212,7 @@ pub struct CallArgs {
     #[arg(long)]
     pub all: bool,
     /// With --all: pages requested at once once the first page gives the count
-    #[arg(long, default_value_t = crate::client::paging::DEFAULT_PAGE_CONCURRENCY, value_name = "N",
+    #[arg(long, default_value_t = csctl::client::DEFAULT_PAGE_CONCURRENCY, value_name = "N",
           value_parser = parse_page_concurrency)]
     pub page_concurrency: usize,
     /// Target.
@@ -418,11 +418,11 @@ fn script_option_hint(error: &clap::Error, words: &[std::ffi::OsString]) -> Opti
 /// number with units (`2s`, `150ms`, `1m 30s`); at most a year. The same
 /// grammar as the environment and the configuration files.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    crate::config::parse_duration(text)
+    csctl::config::parse_duration(text)
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
-    crate::config::parse_positive_duration(text)
+    csctl::config::parse_positive_duration(text)
 }
 
 fn parse_fraction(text: &str) -> Result<f64, String> {

@@ -11,9 +11,9 @@ use std::io::Write;
 use clap_complete::engine::{CompletionCandidate, PathCompleter};
 use clap_complete::env::{CompleteEnv, Shells};
 
-use crate::catalog;
 use crate::cli::Shell;
-use crate::config::{self, Overrides, Sources};
+use csctl::catalog;
+use csctl::config::{self, Overrides, Sources};
 
 /// The environment variable that turns a run of csctl into a completion answer.
 pub const ENV_VAR: &str = "CSCTL_COMPLETE";

@@ -2,15 +2,14 @@
 //! stderr and an exit status (0 success, 1 API or runtime error, 2 usage or
 //! configuration error, 130 interrupted by Ctrl-C, 143 by SIGTERM).
 
-use crate::client::{ClientError, ParamError};
-use crate::config::ConfigError;
-use crate::sim::SimError;
+use csctl::client::{ClientError, ParamError};
+use csctl::config::ConfigError;
+use csctl::sim::SimError;
 
 /// How every line csctl writes about its own work goes out (scrubbed of
 /// secrets and, on a terminal, of control characters); kept here for the
 /// binary's callers.
-pub use crate::client::trace::write_stderr;
-pub use crate::terminal_text::{stderr_is_terminal, terminal_safe};
+pub use csctl::client::trace::write_stderr;
 
 /// Any error a csctl command can end with.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +57,7 @@ impl Error {
                 | ClientError::BadEndpoint(_),
             ) => 2,
             Self::Client(ClientError::Cancelled) | Self::Interrupted(_) => {
-                crate::interrupt::exit_code()
+                csctl::interrupt::exit_code()
             }
             _ => 1,
         }

@@ -1,5 +1,12 @@
 //! The `csctl` binary: parse the command line, dispatch, report.
 
+mod cli;
+mod commands;
+mod completion;
+mod error;
+mod repl;
+mod snapshot;
+
 use std::process::ExitCode;
 
 /// Counts live heap bytes, for the scripts' memory budget.
@@ -9,10 +16,10 @@ static ALLOCATOR: csctl::script::memory::CountingAllocator =
 
 fn main() -> ExitCode {
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
-    csctl::completion::answer_if_asked();
-    let cli = csctl::cli::parse();
-    match csctl::commands::dispatch(cli) {
+    crate::completion::answer_if_asked();
+    let cli = crate::cli::parse();
+    match crate::commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => ExitCode::from(csctl::error::report(&error)),
+        Err(error) => ExitCode::from(crate::error::report(&error)),
     }
 }

@@ -14,27 +14,28 @@
 //!   parameters, async, unknown-command hints).
 //! - [`trace`]: the `-v` log, with secrets redacted.
 
-pub mod config;
-pub mod error;
-pub mod http;
-pub mod jobs;
-pub mod known;
-pub mod pacer;
-pub mod paging;
-pub mod params;
+pub(crate) mod config;
+pub(crate) mod error;
+pub(crate) mod http;
+pub(crate) mod jobs;
+pub(crate) mod known;
+pub(crate) mod pacer;
+pub(crate) mod paging;
+pub(crate) mod params;
 pub mod response;
-pub mod retry;
+pub(crate) mod retry;
 pub mod sign;
-pub mod signed;
+pub(crate) mod signed;
 pub mod trace;
 
 pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};
 pub use http::{Client, ClientStats};
 pub use jobs::{job_id, wait_job, wait_jobs, CallAndWaitError, JobOutcome, Progress, WaitOptions};
-pub use known::CatalogRef;
-pub use paging::{for_each_page, list_all, list_all_with, AllItems, ListOptions};
-pub use params::{ParamError, Params};
-pub use retry::RetryPolicy;
-pub use sign::SignatureAlgorithm;
+pub use known::{canonical_name, CatalogRef};
+pub use paging::{
+    for_each_page, list_all, list_all_with, AllItems, ListOptions, DEFAULT_PAGE_CONCURRENCY,
+};
+pub use params::{parse_assignments, ParamError, Params};
+pub use retry::{is_read_only, RetryPolicy};
 pub use signed::Signer;

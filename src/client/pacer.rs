@@ -104,6 +104,7 @@ impl Pacer {
     }
 
     /// The current rate limit, if any.
+    #[cfg(test)]
     pub fn rate(&self) -> Option<f64> {
         self.state.lock().expect("pacer lock").rate
     }

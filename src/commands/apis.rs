@@ -6,11 +6,11 @@
 use std::fmt::Write as _;
 
 use super::{overrides, print_stdout};
-use crate::catalog::{self, describe, Catalog};
 use crate::cli::{ApisArgs, ApisFormat, GlobalArgs};
-use crate::config::{self, Sources};
 use crate::error::Error;
 use crate::repl::catalog::{newest_cached, LiveApis};
+use csctl::catalog::{self, describe, Catalog};
+use csctl::config::{self, Sources};
 
 /// Lists the matching commands, or describes the one named.
 pub fn run(global: &GlobalArgs, args: &ApisArgs) -> Result<(), Error> {

@@ -5,12 +5,10 @@ use std::sync::OnceLock;
 
 use super::{connect, print_stdout};
 use crate::cli::{CallArgs, GlobalArgs};
-use crate::client::{
-    self, params, retry, CallAndWaitError, ClientError, ListOptions, Params, WaitOptions,
-};
 use crate::error::Error;
-use crate::interrupt::Signals;
-use crate::output::{self, render_view, stdout_is_terminal, terminal_width, Fields, Format, View};
+use csctl::client::{self, CallAndWaitError, ClientError, ListOptions, Params, WaitOptions};
+use csctl::interrupt::Signals;
+use csctl::output::{self, render_view, stdout_is_terminal, terminal_width, Fields, Format, View};
 
 /// Calls the command; waits for its job unless `--no-wait`; prints the answer.
 /// Ctrl-C or SIGTERM stops it, saying what the user needs to know: the id
@@ -19,7 +17,7 @@ use crate::output::{self, render_view, stdout_is_terminal, terminal_width, Field
 pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
     let mut signals = Signals::new();
     let (words, filter) = take_filter(&args.params)?;
-    let params = params::parse_assignments(&words)?;
+    let params = client::parse_assignments(&words)?;
     let target = tokio::select! {
         target = connect(global, &args.target) => target?,
         () = signals.recv() => return Err(ClientError::Cancelled.into()),
@@ -106,10 +104,10 @@ fn take_filter(words: &[String]) -> Result<(Vec<String>, Option<Fields>), Error>
 /// The error of a call interrupted before its answer came: a read is just
 /// cancelled; a state-changing call may have reached the server.
 pub fn interrupted_in_flight(command: &str) -> Error {
-    if retry::is_read_only(command) {
+    if client::is_read_only(command) {
         return ClientError::Cancelled.into();
     }
-    Error::Interrupted(crate::interrupt::in_flight_note(command))
+    Error::Interrupted(csctl::interrupt::in_flight_note(command))
 }
 
 /// `--all` as JSON Lines or CSV: each page's rows are written as soon as

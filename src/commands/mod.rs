@@ -14,10 +14,10 @@ mod snapshot;
 use std::io::Write as _;
 
 use crate::cli::{Cli, Command, GlobalArgs, SimTarget};
-use crate::client::{Client, ClientConfig, ClientError, Credentials};
-use crate::config::{self, Overrides, Sources};
 use crate::error::Error;
-use crate::sim::{RunningSim, SimConfig};
+use csctl::client::{Client, ClientConfig, ClientError, Credentials};
+use csctl::config::{self, Overrides, Sources};
+use csctl::sim::{RunningSim, SimConfig};
 
 /// Runs a parsed command line to completion.
 pub fn dispatch(cli: Cli) -> Result<(), Error> {
@@ -69,14 +69,14 @@ pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, 
         sim_config.job_delay = delay;
     }
     if let Some(path) = &target.sim_cloud {
-        sim_config.cloud = crate::sim::load_cloud_file(path)?;
+        sim_config.cloud = csctl::sim::load_cloud_file(path)?;
     }
     sim_config.seed = target.sim_seed;
     let credentials = Credentials::ApiKey {
         api_key: sim_config.api_key.clone(),
         secret_key: sim_config.secret_key.clone(),
     };
-    let sim = crate::sim::start(sim_config).await?;
+    let sim = csctl::sim::start(sim_config).await?;
     let mut client_config = ClientConfig::new(sim.endpoint(), credentials);
     client_config.verbosity = global.verbose;
     if let Some(timeout) = global.timeout {
@@ -124,7 +124,7 @@ pub async fn until_ctrl_c<F>(work: F) -> Result<(), Error>
 where
     F: std::future::Future<Output = Result<(), Error>>,
 {
-    let mut signals = crate::interrupt::Signals::new();
+    let mut signals = csctl::interrupt::Signals::new();
     tokio::select! {
         result = work => result,
         () = signals.recv() => Err(ClientError::Cancelled.into()),

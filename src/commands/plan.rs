@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use super::{connect, print_stdout};
 use crate::cli::{GlobalArgs, PlanFormat, RunArgs, SimTarget};
-use crate::client::{Client, ClientConfig, ClientError, Credentials};
 use crate::error::Error;
-use crate::script::{ScriptError, ScriptHost};
-use crate::sim::{Cloud, SimConfig};
 use crate::snapshot::plan::plan;
+use csctl::client::{Client, ClientConfig, ClientError, Credentials};
+use csctl::script::{ScriptError, ScriptHost};
+use csctl::sim::{Cloud, SimConfig};
 
 /// Async jobs of the rehearsal finish quickly: the plan is about what is
 /// done, not how long it takes.
@@ -29,7 +29,7 @@ pub fn run(
     text: &str,
 ) -> Result<(), Error> {
     let cloud: Cloud = match &args.plan_from {
-        Some(path) => crate::sim::load_cloud_file(path)?,
+        Some(path) => csctl::sim::load_cloud_file(path)?,
         None => runtime.block_on(async {
             let source = connect(global, &SimTarget::default()).await?;
             let kinds = crate::snapshot::select(&[], &[])?;
@@ -40,7 +40,7 @@ pub fn run(
             Ok::<_, Error>(taken.cloud)
         })?,
     };
-    let sim = runtime.block_on(crate::sim::start(SimConfig {
+    let sim = runtime.block_on(csctl::sim::start(SimConfig {
         listen: ([127, 0, 0, 1], 0).into(),
         job_delay: REHEARSAL_JOB_DELAY,
         cloud,
@@ -49,8 +49,8 @@ pub fn run(
     let mut config = ClientConfig::new(
         sim.endpoint(),
         Credentials::ApiKey {
-            api_key: crate::sim::demo::API_KEY.into(),
-            secret_key: crate::sim::demo::SECRET_KEY.into(),
+            api_key: csctl::sim::demo::API_KEY.into(),
+            secret_key: csctl::sim::demo::SECRET_KEY.into(),
         },
     );
     config.verbosity = global.verbose;

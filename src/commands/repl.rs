@@ -4,10 +4,10 @@
 
 use super::{connect, overrides};
 use crate::cli::{GlobalArgs, ReplArgs};
-use crate::client::Client;
-use crate::config::{self, Sources};
 use crate::error::Error;
 use crate::repl::{self, Connection, Options};
+use csctl::client::Client;
+use csctl::config::{self, Sources};
 
 /// Runs the REPL until `:quit` or Ctrl-D. Called from the main thread,
 /// outside the runtime.

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::connect;
 use crate::cli::{GlobalArgs, RunArgs};
-use crate::client::ClientError;
 use crate::error::Error;
-use crate::script::{self, ArgumentUse, ScriptError, ScriptHost};
+use csctl::client::ClientError;
+use csctl::script::{self, ArgumentUse, ScriptError, ScriptHost};
 
 /// Runs the script to completion. Called from the main thread, outside the
 /// runtime: script functions block on the runtime from this thread.

@@ -2,13 +2,13 @@
 
 use super::{connect, overrides, print_stdout};
 use crate::cli::{GlobalArgs, SignArgs};
-use crate::client::{params, Signer};
-use crate::config::{self, Sources};
 use crate::error::Error;
+use csctl::client::{self, Signer};
+use csctl::config::{self, Sources};
 
 /// Prints the exact form-encoded parameters a call would send, signature included.
 pub async fn run(global: &GlobalArgs, args: &SignArgs) -> Result<(), Error> {
-    let params = params::parse_assignments(&args.params)?;
+    let params = client::parse_assignments(&args.params)?;
     let query = if args.target.sim {
         // The simulator's own credentials.
         let target = connect(global, &args.target).await?;

@@ -2,7 +2,7 @@
 
 use crate::cli::{GlobalArgs, SimArgs};
 use crate::error::Error;
-use crate::sim::{self, SimConfig};
+use csctl::sim::{self, SimConfig};
 
 /// Starts the simulator with the flags' settings and serves until Ctrl-C.
 pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {

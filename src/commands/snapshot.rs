@@ -7,9 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{connect, print_stdout};
 use crate::cli::{GlobalArgs, SimTarget, SnapshotArgs};
-use crate::client::Client;
 use crate::error::Error;
 use crate::snapshot::{self, Kind, Progress, Snapshot};
+use csctl::client::Client;
 
 /// Takes the snapshot and writes it.
 pub async fn run(global: &GlobalArgs, args: &SnapshotArgs) -> Result<(), Error> {

@@ -21,7 +21,7 @@ use crate::client::config::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXPIRES, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
 };
-use crate::client::{HttpMethod, SignatureAlgorithm};
+use crate::client::{sign::SignatureAlgorithm, HttpMethod};
 
 /// A profile in some tool's file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -137,7 +137,7 @@ pub struct SigningSettings {
     /// The credentials to sign with (API keys; a password login cannot sign).
     pub credentials: crate::client::Credentials,
     /// How to sign.
-    pub signature_algorithm: crate::client::SignatureAlgorithm,
+    pub signature_algorithm: crate::client::sign::SignatureAlgorithm,
     /// The validity window of a signed request (`None`: no `expires`).
     pub expires: Option<std::time::Duration>,
     /// Warnings for the user; print each as `warning: {text}` on stderr.

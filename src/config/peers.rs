@@ -14,7 +14,7 @@ use super::layers::Place;
 use super::parse;
 use super::settings::{Secret, Settings};
 use super::{expand_tilde, ConfigError, ProfileSource};
-use crate::client::SignatureAlgorithm;
+use crate::client::sign::SignatureAlgorithm;
 
 /// One INI section: lower-cased keys, trimmed values.
 type Section = BTreeMap<String, String>;

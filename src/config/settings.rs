@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::parse::{
     de_endpoint, de_expires, de_nonempty, de_parsed, de_rate, de_secret, de_size, de_timeout,
 };
-use crate::client::{HttpMethod, SignatureAlgorithm};
+use crate::client::{sign::SignatureAlgorithm, HttpMethod};
 
 /// A secret value: compared and cloned like a string, never printed.
 #[derive(Clone, PartialEq, Eq, Deserialize)]

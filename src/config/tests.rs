@@ -9,7 +9,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use super::*;
-use crate::client::{Credentials, HttpMethod, SignatureAlgorithm, TlsConfig};
+use crate::client::{sign::SignatureAlgorithm, Credentials, HttpMethod, TlsConfig};
 
 /// A temporary home (`home/`), working directory (`work/`) and environment.
 struct World {

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::client::{CallAndWaitError, Client, ClientError, Params, WaitOptions};
-use crate::script::Interrupter;
+use csctl::client::{CallAndWaitError, Client, ClientError, Params, WaitOptions};
+use csctl::script::Interrupter;
 
 /// How a call did not give an answer.
 #[derive(Debug)]
@@ -57,7 +57,7 @@ pub fn execute(
     let spinner = OnceLock::new();
     let progress = |jobid: &str, _| {
         spinner.get_or_init(|| {
-            crate::output::spinner(&format!(
+            csctl::output::spinner(&format!(
                 "waiting for job {jobid} of {api} (Ctrl-C stops waiting)"
             ))
         });

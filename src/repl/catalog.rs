@@ -1,6 +1,6 @@
 //! The live catalogue: what the endpoint's `listApis` says (its version's
 //! async flags and parameters, its plugins' commands), laid over the
-//! built-in catalogue ([`crate::catalog`]), and cached as JSON per profile,
+//! built-in catalogue ([`csctl::catalog`]), and cached as JSON per profile,
 //! endpoint and user under the user's cache directory
 //! (`~/.cache/csctl/apis-<hash>.json` on Linux), so that starting the REPL
 //! costs no `listApis` call once the cache exists.
@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{self, Catalog};
-use crate::client::{Client, ClientConfig, ClientError, Credentials, Params};
+use csctl::catalog::{self, Catalog};
+use csctl::client::{Client, ClientConfig, ClientError, Credentials, Params};
 
 /// The cache file format; a file of another format is ignored. Its `apis`
 /// are the items of the `listApis` answer, as the server sent them.
@@ -65,11 +65,6 @@ impl LiveApis {
     /// How many APIs the answer has.
     pub fn len(&self) -> usize {
         self.items.len()
-    }
-
-    /// Whether it has none.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 
     /// How long ago it was fetched.
@@ -233,7 +228,7 @@ mod tests {
     fn the_answer_is_laid_over_the_builtin_catalogue() {
         let catalog = sample().catalog();
         assert!(catalog.has_live());
-        assert_eq!(catalog.len(), crate::catalog::builtin().len() + 1);
+        assert_eq!(catalog.len(), csctl::catalog::builtin().len() + 1);
         assert!(catalog.find("PLUGINTHING").unwrap().is_async);
         assert_eq!(
             catalog.find("listZones").unwrap().description.as_deref(),

@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 
 use super::rhai_input::LAST_VAR;
 use super::{note, render, report, Flow, Repl};
-use crate::client::Client;
-use crate::config::{self, Sources};
 use crate::error::Error;
-use crate::output::Format;
-use crate::script::dynamic_to_json;
+use csctl::client::Client;
+use csctl::config::{self, Sources};
+use csctl::output::Format;
+use csctl::script::dynamic_to_json;
 
 /// The commands: name, arguments, what they do.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
@@ -112,7 +112,7 @@ impl Repl {
     fn help_topic(&self, topic: &str) {
         let catalog = self.shared.catalog();
         if let Some(api) = catalog.find(topic) {
-            return render::print(&crate::catalog::describe::text(&catalog, api));
+            return render::print(&csctl::catalog::describe::text(&catalog, api));
         }
         let bare = topic.trim_start_matches(':');
         if let Some((name, usage, what)) = COMMANDS.iter().find(|(name, ..)| *name == bare) {
@@ -137,7 +137,7 @@ impl Repl {
             let _ = write!(
                 message,
                 "; did you mean {}?",
-                crate::catalog::or_list(&similar)
+                csctl::catalog::or_list(&similar)
             );
         }
         report(&message);
@@ -217,7 +217,7 @@ impl Repl {
     fn show_vars(&self) {
         let mut text = String::new();
         for (name, constant, value) in self.session.scope().iter_raw() {
-            if name == crate::script::ARGS {
+            if name == csctl::script::ARGS {
                 continue;
             }
             let shown = if name == LAST_VAR { "_" } else { name };

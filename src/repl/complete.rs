@@ -29,8 +29,8 @@ use super::rhai_input::{self, KEYWORDS};
 use super::shorthand::{self, is_assignment, looks_like_api, Parsed};
 use super::state::Shared;
 use super::values;
-use crate::catalog::{Api, Catalog, ValueType};
-use crate::config::{self, Sources};
+use csctl::catalog::{Api, Catalog, ValueType};
+use csctl::config::{self, Sources};
 
 /// The REPL's rustyline helper.
 #[derive(Helper)]
@@ -264,7 +264,7 @@ fn param_names<'a>(
     suffix: &str,
 ) -> Vec<Pair> {
     let prefix = prefix.to_ascii_lowercase();
-    crate::catalog::describe::params_in_order(api)
+    csctl::catalog::describe::params_in_order(api)
         .into_iter()
         .filter(|param| param.name.to_ascii_lowercase().starts_with(&prefix))
         .filter(|param| !is_given(given.clone(), &param.name))
@@ -518,8 +518,8 @@ mod tests {
     use std::sync::RwLock;
 
     use super::*;
-    use crate::client::{Client, ClientConfig, Credentials};
     use crate::repl::state::Names;
+    use csctl::client::{Client, ClientConfig, Credentials};
 
     /// A REPL state whose client consults a three-API catalogue.
     fn shared(runtime: &tokio::runtime::Runtime) -> Shared {
@@ -541,8 +541,8 @@ mod tests {
             },
         );
         let client = Client::new(config).unwrap();
-        let apis = crate::catalog::from_list_apis(&answer).unwrap();
-        client.set_catalog(crate::client::CatalogRef::new(Arc::new(Catalog::new(
+        let apis = csctl::catalog::from_list_apis(&answer).unwrap();
+        client.set_catalog(csctl::client::CatalogRef::new(Arc::new(Catalog::new(
             apis, true,
         ))));
         with_client(runtime, client)
@@ -570,7 +570,7 @@ mod tests {
                 functions: vec!["list_all".into(), "len".into()],
             }),
             colour: false,
-            overrides: crate::config::Overrides::default(),
+            overrides: csctl::config::Overrides::default(),
         }
     }
 

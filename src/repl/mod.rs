@@ -40,14 +40,14 @@ use rustyline::history::DefaultHistory;
 use rustyline::{Cmd, CompletionType, Config, Editor, EventHandler, KeyCode, KeyEvent, Modifiers};
 use serde_json::Value;
 
-use crate::client::{params, Client, Params};
-use crate::config::Overrides;
 use crate::error::Error;
-use crate::output::Format;
-use crate::script::{
+use csctl::client::{self, Client, Params};
+use csctl::config::Overrides;
+use csctl::output::Format;
+use csctl::script::{
     dynamic_to_json, json_to_dynamic, Interrupter, ScriptError, ScriptHost, Session,
 };
-use crate::sim::RunningSim;
+use csctl::sim::RunningSim;
 
 use catalog::LiveApis;
 use complete::ReplHelper;
@@ -270,7 +270,7 @@ impl Repl {
 
     fn call(&mut self, api: &str, args: &[String]) {
         // cloudmonkey's `filter=a,b` chooses the fields shown; it is not sent.
-        let mut fields = crate::output::Fields::Default;
+        let mut fields = csctl::output::Fields::Default;
         let mut kept = Vec::with_capacity(args.len());
         for word in args {
             match word.split_once('=') {
@@ -281,11 +281,11 @@ impl Repl {
                 _ => kept.push(word.clone()),
             }
         }
-        let params = match params::parse_assignments(&kept) {
+        let params = match client::parse_assignments(&kept) {
             Ok(params) => params,
             Err(error) => return report(&error.to_string()),
         };
-        let name = crate::client::known::canonical_name(&self.shared.catalog(), api).into_owned();
+        let name = csctl::client::canonical_name(&self.shared.catalog(), api).into_owned();
         match call::execute(
             &self.runtime,
             &self.shared.client(),
@@ -302,7 +302,7 @@ impl Repl {
             }
             Err(call::CallError::Client(error)) => {
                 report(&error.to_string());
-                if matches!(error, crate::client::ClientError::UnknownCommand { .. }) {
+                if matches!(error, csctl::client::ClientError::UnknownCommand { .. }) {
                     note("  :sync fetches this cloud's own list of commands (plugins, newer versions)");
                 }
             }
@@ -335,16 +335,16 @@ impl Repl {
     }
 
     fn print_value(&mut self, value: &Value) {
-        self.print_fields(value, &crate::output::Fields::Default);
+        self.print_fields(value, &csctl::output::Fields::Default);
     }
 
-    fn print_fields(&mut self, value: &Value, fields: &crate::output::Fields) {
+    fn print_fields(&mut self, value: &Value, fields: &csctl::output::Fields) {
         let width = self
             .editor
             .dimensions()
             .map(|(columns, _)| columns)
             .filter(|columns| *columns > 0)
-            .or_else(crate::output::terminal_width);
+            .or_else(csctl::output::terminal_width);
         render::print(&render::render_fields(
             value,
             self.format,
@@ -373,7 +373,7 @@ impl Repl {
             .scope()
             .iter_raw()
             .map(|(name, ..)| name.to_string())
-            .filter(|name| name != LAST_VAR && name != crate::script::ARGS)
+            .filter(|name| name != LAST_VAR && name != csctl::script::ARGS)
             .collect::<Vec<_>>();
         let mut functions: Vec<String> = self
             .session
@@ -433,7 +433,7 @@ impl Repl {
     /// Fetches the catalogue now and caches it, saying what happened.
     pub(crate) fn sync(&mut self) {
         let client = self.shared.client();
-        let spinner = crate::output::spinner("fetching the API catalogue (listApis)");
+        let spinner = csctl::output::spinner("fetching the API catalogue (listApis)");
         let outcome = self.within(CATALOG_BUDGET, catalog::fetch(&client));
         spinner.finish_and_clear();
         self.shared.values.clear();
@@ -475,7 +475,7 @@ impl Repl {
     /// Makes the client (calls, scripts, completion) use the built-in
     /// catalogue with `live` laid over it.
     fn use_live(&self, live: &LiveApis) {
-        let catalog = crate::client::CatalogRef::new(Arc::new(live.catalog()));
+        let catalog = csctl::client::CatalogRef::new(Arc::new(live.catalog()));
         self.shared.client().set_catalog(catalog);
     }
 
@@ -587,7 +587,7 @@ fn new_host(
     host.set_module_cache(false);
     // What a script prints may be the server's text: on a terminal, its
     // control characters are shown, not obeyed.
-    let plain = crate::script::standard_output();
+    let plain = csctl::script::standard_output();
     let (stdout_tty, stderr_tty) = {
         use std::io::IsTerminal as _;
         (
@@ -597,11 +597,11 @@ fn new_host(
     };
     host.set_output(move |stream, text| {
         let terminal = match stream {
-            crate::script::Stream::Stdout => stdout_tty,
-            crate::script::Stream::Stderr => stderr_tty,
+            csctl::script::Stream::Stdout => stdout_tty,
+            csctl::script::Stream::Stderr => stderr_tty,
         };
         if terminal {
-            plain(stream, &crate::output::text::sanitize_keeping_lines(text));
+            plain(stream, &csctl::output::text::sanitize_keeping_lines(text));
         } else {
             plain(stream, text);
         }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::client::trace::is_secret_name;
+use csctl::client::trace::is_secret_name;
 
 /// Whether a typed line sets a secret: `name=value` (shorthand) or
 /// `name: value` / `"name": value` (a Rhai map) where `name` is a secret's

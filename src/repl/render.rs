@@ -6,7 +6,7 @@ use std::io::{IsTerminal as _, Write as _};
 
 use serde_json::Value;
 
-use crate::output::{self, Fields, Format, View};
+use csctl::output::{self, Fields, Format, View};
 
 const KEY: &str = "\x1b[34m";
 const STRING: &str = "\x1b[32m";

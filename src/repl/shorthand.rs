@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn cmk_lines_are_calls() {
         let resolve = |verb: &str, noun: &str| {
-            crate::catalog::builtin()
+            csctl::catalog::builtin()
                 .resolve_words(verb, noun)
                 .map(|api| api.name.to_string())
         };

@@ -4,9 +4,9 @@
 
 use std::sync::{RwLock, RwLockReadGuard};
 
-use crate::catalog::Api;
-use crate::client::{CatalogRef, Client};
-use crate::config::Overrides;
+use csctl::catalog::Api;
+use csctl::client::{CatalogRef, Client};
+use csctl::config::Overrides;
 
 use super::values::ValueCache;
 

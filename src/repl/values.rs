@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use futures::future::{BoxFuture, FutureExt as _, Shared};
 use serde_json::Value;
 
-use crate::catalog::Api;
-use crate::client::{response, Client, Params};
+use csctl::catalog::Api;
+use csctl::client::{response, Client, Params};
 
 /// How long TAB waits for values.
 pub const BUDGET: Duration = Duration::from_millis(300);
@@ -195,7 +195,7 @@ pub fn items_of(answer: &Value) -> Vec<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Param, ValueType};
+    use csctl::catalog::{Param, ValueType};
 
     fn param(name: &str, required: bool) -> Param {
         Param::new(name.to_string(), ValueType::String, required)

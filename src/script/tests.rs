@@ -303,7 +303,7 @@ fn signing_uses_the_current_secret() {
             ("response", "json"),
         ],
         "SECRET",
-        crate::client::SignatureAlgorithm::Sha1,
+        crate::client::sign::SignatureAlgorithm::Sha1,
     );
     f.host
         .run_source(

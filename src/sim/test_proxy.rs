@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::client::{Client, ClientConfig, Credentials, Params, SignatureAlgorithm, Signer};
+use crate::client::{sign::SignatureAlgorithm, Client, ClientConfig, Credentials, Params, Signer};
 use crate::sim;
 
 /// A client of the demo credentials.

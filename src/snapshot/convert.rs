@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::Listed;
-use crate::sim::{
+use csctl::sim::{
     Account, Cloud, Network, PortForwardingRule, PublicAddress, PublicIpSpec, ServiceOffering,
     TagSpec, Template, VirtualMachine, VmNic, Zone,
 };
@@ -363,7 +363,7 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
                 resourceid: text(tag, "resourceid")?,
             })
         })
-        .filter(|tag| crate::sim::tag_type_known(&tag.resourcetype))
+        .filter(|tag| csctl::sim::tag_type_known(&tag.resourcetype))
         .collect();
 
     let cloud = Cloud {

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::SnapshotError;
-use crate::client::{list_all, Client, Params};
+use csctl::client::{list_all, Client, Params};
 
 /// A client restricted to read-only commands.
 pub struct ReadOnly<'a> {
@@ -21,7 +21,7 @@ impl<'a> ReadOnly<'a> {
     /// Refuses any command the built-in catalogue does not know as read-only
     /// (`list*`, `get*`… that are sync, as the catalogue classifies them).
     pub fn check(command: &str) -> Result<(), SnapshotError> {
-        let catalog = crate::catalog::builtin();
+        let catalog = csctl::catalog::builtin();
         match catalog.get(command) {
             Some(api) if catalog.is_read_only(&api.name) => Ok(()),
             _ => Err(SnapshotError::NotReadOnly(command.to_string())),

@@ -21,8 +21,8 @@ use std::path::Path;
 use futures::StreamExt as _;
 use serde_json::Value;
 
-use crate::client::{Client, ClientError, Params};
-use crate::sim::Cloud;
+use csctl::client::{Client, ClientError, Params};
+use csctl::sim::Cloud;
 
 pub use guard::ReadOnly;
 
@@ -134,14 +134,6 @@ pub const TEMPLATE_FILTERS: &[&str] = &[
 ];
 
 impl Kind {
-    /// Its `--only` / `--skip` name.
-    pub fn name(self) -> &'static str {
-        KINDS
-            .iter()
-            .find(|(kind, _)| *kind == self)
-            .map_or("", |(_, name)| name)
-    }
-
     /// Parses a name (any case; a trailing `s` optional).
     pub fn parse(text: &str) -> Result<Kind, SnapshotError> {
         let lower = text.trim().to_ascii_lowercase();
@@ -429,6 +421,6 @@ mod tests {
         write_file(&path, &Cloud::demo()).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        crate::sim::load_cloud_file(&path).unwrap();
+        csctl::sim::load_cloud_file(&path).unwrap();
     }
 }

@@ -6,8 +6,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::client::trace::{is_secret_name, REDACTED};
-use crate::sim::JournalEntry;
+use csctl::client::trace::{is_secret_name, REDACTED};
+use csctl::sim::JournalEntry;
 
 /// What a call did to one resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -101,7 +101,7 @@ fn is_secret_param(name: &str) -> bool {
 /// The action of a command, from its verb: `addNicToVirtualMachine` and
 /// `removeFromLoadBalancerRule` change the object they name.
 fn action_of(command: &str) -> (Action, String) {
-    let catalog = crate::catalog::builtin();
+    let catalog = csctl::catalog::builtin();
     let (verb, noun) = match catalog.get(command) {
         Some(api) => (api.verb().to_string(), api.noun().to_string()),
         None => (command.to_string(), String::new()),

@@ -19,7 +19,7 @@ const SECRET_FIELDS: &[&str] = &[
 /// Whether a field of this name is left out of a snapshot.
 pub fn is_secret_field(name: &str) -> bool {
     SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(name))
-        || crate::client::trace::is_secret_name(name)
+        || csctl::client::trace::is_secret_name(name)
 }
 
 /// Removes every secret field from a value, at any depth.
