@@ -2,15 +2,15 @@
 //!
 //! - [`sign`]: the canonical string and HMAC, exactly as the server checks it
 //!   (the simulator verifies with the same code).
-//! - [`signed`]: the [`Signer`]: signed parameters, query strings and GET
+//! - `signed`: the [`Signer`]: signed parameters, query strings and GET
 //!   URLs from credentials alone.
-//! - [`params`]: structured values flattened to `name=value` pairs.
-//! - [`http`]: the [`Client`] that sends requests and decodes answers.
+//! - `params`: structured values flattened to `name=value` pairs.
+//! - `http`: the [`Client`] that sends requests and decodes answers.
 //! - [`response`]: unwrapping `<command>response` and error answers.
-//! - [`jobs`] and [`paging`]: waiting for async jobs ([`Client::call_and_wait`]:
+//! - `jobs` and `paging`: waiting for async jobs ([`Client::call_and_wait`]:
 //!   call, wait if async, return the job's result), fetching every page.
-//! - [`retry`] and [`pacer`]: which failures are retried, and rate limiting.
-//! - [`known`]: what the API catalogue says about a call (exact name, unknown
+//! - `retry` and `pacer`: which failures are retried, and rate limiting.
+//! - `known`: what the API catalogue says about a call (exact name, unknown
 //!   parameters, async, unknown-command hints).
 //! - [`trace`]: the `-v` log, with secrets redacted.
 

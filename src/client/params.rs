@@ -275,7 +275,7 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Parses command-line words into parameters (see [`parse_assignment`]).
+/// Parses command-line words into parameters (each as `parse_assignment` reads it).
 pub fn parse_assignments<S: AsRef<str>>(words: &[S]) -> Result<Params, ParamError> {
     let mut params = Params::new();
     for word in words {

@@ -56,7 +56,7 @@ pub fn java_string_order(a: &str, b: &str) -> Ordering {
 /// `signature` (any case) is left out; every other parameter is included,
 /// empty values too. Names are not encoded. When a name occurs more than once
 /// the first occurrence is used, as the server uses element `[0]`; callers that
-/// send requests never pass duplicates (see [`crate::client::params`]).
+/// send requests never pass duplicates (see `crate::client::params`).
 pub fn canonical_string<K, V>(params: &[(K, V)]) -> String
 where
     K: AsRef<str>,

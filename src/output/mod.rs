@@ -3,7 +3,7 @@
 //!
 //! Numbers are printed exactly as the server sent them (serde_json keeps
 //! their text). Tables show a chosen set of columns per resource type
-//! ([`columns`]), fitted to the width ([`table`]): one line per row, cells
+//! ([`columns`]), fitted to the width (`table`): one line per row, cells
 //! cut with `…`, ids never cut. `--fields` chooses the fields of every
 //! format. Text from the server has its control characters replaced in
 //! table, column and (on a terminal) CSV cells ([`text`]); JSON stays

@@ -5,7 +5,7 @@
 //!
 //! Rhai's own printing of arrays and maps recurses without a bound: it is
 //! replaced here by a printer that stops at [`MAX_DEPTH`]. The conversion to
-//! JSON ([`super::convert`]) stops at the same depth. `pad` and `blob`,
+//! JSON (`script::convert`) stops at the same depth. `pad` and `blob`,
 //! which allocate what they are asked for at once, are capped; any other
 //! growth (a string doubled again and again) meets the memory budget of
 //! [`super::memory`], checked as the script runs.
