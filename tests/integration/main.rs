@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area. They run the real
 //! `csctl` binary and talk HTTP to the simulator on 127.0.0.1.
 
+mod architecture;
 mod catalog;
 mod cli_call;
 mod cli_config;
