@@ -15,7 +15,7 @@ use super::pacer::Pacer;
 use super::params::Params;
 use super::response::{self, RawAnswer};
 use super::retry::{Decision, RetryPolicy};
-use super::sign::{self, java_url_encode};
+use super::sign::{self, push_java_url_encoded, Signer};
 use super::trace::Tracer;
 
 /// Parameters csctl sets on every request; callers may not give them.
@@ -48,6 +48,8 @@ struct Inner {
     /// `config.endpoint`, parsed once rather than on every request.
     url: reqwest::Url,
     config: ClientConfig,
+    /// The secret key's HMAC, keyed once (API-key credentials only).
+    signer: Option<Signer>,
     tracer: Tracer,
     // Shared with the clients of `with_own_pool`.
     session: Arc<tokio::sync::Mutex<Option<Session>>>,
@@ -108,6 +110,12 @@ impl Client {
             Credentials::Password { password, .. } => vec![password.clone()],
         };
         let tracer = Tracer::new(config.verbosity, scrub);
+        let signer = match &config.credentials {
+            Credentials::ApiKey { secret_key, .. } => {
+                Some(Signer::new(secret_key, config.signature_algorithm))
+            }
+            Credentials::Password { .. } => None,
+        };
         let pacer = Pacer::new(config.max_requests_per_second);
         let retries = config.retries;
         Ok(Self {
@@ -115,6 +123,7 @@ impl Client {
                 http,
                 url,
                 config,
+                signer,
                 tracer,
                 session: Arc::new(tokio::sync::Mutex::new(None)),
                 pacer: Arc::new(pacer),
@@ -142,6 +151,7 @@ impl Client {
                 http: OnceLock::new(),
                 url: inner.url.clone(),
                 config: inner.config.clone(),
+                signer: inner.signer.clone(),
                 tracer: inner.tracer.clone(),
                 session: inner.session.clone(),
                 pacer: inner.pacer.clone(),
@@ -409,10 +419,8 @@ impl Client {
         command: &str,
         params: &Params,
     ) -> Result<Vec<(String, String)>, ClientError> {
-        let Credentials::ApiKey {
-            api_key,
-            secret_key,
-        } = &self.inner.config.credentials
+        let (Credentials::ApiKey { api_key, .. }, Some(signer)) =
+            (&self.inner.config.credentials, &self.inner.signer)
         else {
             return Err(ClientError::NeedsApiKey);
         };
@@ -430,7 +438,7 @@ impl Client {
             pairs.push(("signatureVersion".into(), "3".into()));
             pairs.push(("expires".into(), sign::format_expires(expires)));
         }
-        let signature = sign::sign(&pairs, secret_key, self.inner.config.signature_algorithm);
+        let signature = signer.sign(&pairs);
         // A server may echo it back in an error: scrubbed from what csctl writes.
         super::trace::remember_signature(&signature);
         pairs.push(("signature".into(), signature));
@@ -556,7 +564,10 @@ impl Client {
             HttpMethod::Post => self
                 .http()?
                 .post(self.inner.url.clone())
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
                 .body(encoded),
             HttpMethod::Get => {
                 let separator = if config.endpoint.contains('?') {
@@ -677,9 +688,9 @@ pub fn encode_form(pairs: &[(String, String)]) -> String {
         if index > 0 {
             encoded.push('&');
         }
-        encoded.push_str(&java_url_encode(name));
+        push_java_url_encoded(&mut encoded, name);
         encoded.push('=');
-        encoded.push_str(&java_url_encode(value));
+        push_java_url_encoded(&mut encoded, value);
     }
     encoded
 }
