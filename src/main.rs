@@ -8,6 +8,7 @@ static ALLOCATOR: csctl::script::memory::CountingAllocator =
     csctl::script::memory::CountingAllocator;
 
 fn main() -> ExitCode {
+    csctl::script::memory::tune_allocator();
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
     csctl::completion::answer_if_asked();
     let cli = csctl::cli::parse();

@@ -212,7 +212,18 @@ impl fmt::Display for SignatureAlgorithm {
 
 /// Signs a canonical string: Base64 (standard alphabet, padded) of its HMAC.
 pub fn sign_canonical(canonical: &str, secret: &str, algorithm: SignatureAlgorithm) -> String {
-    Signer::new(secret, algorithm).sign_canonical(canonical)
+    match Signer::new(secret, algorithm).keyed {
+        KeyedMac::Sha1(mac) => mac_base64(mac, canonical),
+        KeyedMac::Sha512(mac) => mac_base64(mac, canonical),
+    }
+}
+
+/// Base64 (standard alphabet, padded) of the HMAC of `canonical` with
+/// `mac`, a keyed HMAC. The digest is encoded where it lies: no copy of it
+/// is allocated.
+fn mac_base64<M: Mac>(mut mac: M, canonical: &str) -> String {
+    mac.update(canonical.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// A secret key ready to sign with: the HMAC keyed once (two hash blocks)
@@ -244,19 +255,9 @@ impl Signer {
 
     /// [`sign_canonical`] with this key.
     pub fn sign_canonical(&self, canonical: &str) -> String {
-        let base64 = &base64::engine::general_purpose::STANDARD;
-        // The digest is encoded where it lies: no copy of it is allocated.
         match &self.keyed {
-            KeyedMac::Sha1(keyed) => {
-                let mut mac = keyed.clone();
-                mac.update(canonical.as_bytes());
-                base64.encode(mac.finalize().into_bytes())
-            }
-            KeyedMac::Sha512(keyed) => {
-                let mut mac = keyed.clone();
-                mac.update(canonical.as_bytes());
-                base64.encode(mac.finalize().into_bytes())
-            }
+            KeyedMac::Sha1(keyed) => mac_base64(keyed.clone(), canonical),
+            KeyedMac::Sha512(keyed) => mac_base64(keyed.clone(), canonical),
         }
     }
 

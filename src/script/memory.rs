@@ -130,6 +130,22 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_e`, the
+/// same in mimalloc 2 and 3; `libmimalloc-sys` names only older options).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Makes mimalloc give freed pages back to the system at once rather than a
+/// second later: `call --all -o jsonl` of 20,000 VMs peaked at 40.6 MB with
+/// the delay and 35.9 MB without (34.7 MB with the system's allocator), and
+/// an `api()` loop makes no more system calls either way. (Transparent huge
+/// pages, which took that run to 65 MB, are off at build time: the crate's
+/// `no_thp` feature.) The binary calls this first thing in `main`.
+pub fn tune_allocator() {
+    // SAFETY: sets one of mimalloc's options, a plain integer it reads
+    // when it decides to purge; no memory is touched.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+}
+
 /// Bytes allocated and not yet freed (0 without [`CountingAllocator`]).
 pub fn live_bytes() -> usize {
     LIVE.load(Ordering::Relaxed)
@@ -158,6 +174,24 @@ pub fn over_budget() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // mimalloc's default purge delay is 1000 ms: the option at this
+        // place in its enumeration is the purge delay (unless the
+        // environment set it; only this test changes it).
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // SAFETY: reads an option.
+            let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+            assert_eq!(delay, 1000);
+        }
+        tune_allocator();
+        // SAFETY: reads an option.
+        assert_eq!(
+            unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) },
+            0
+        );
+    }
 
     #[test]
     fn blocks_keep_their_bytes_when_they_change_allocator() {
