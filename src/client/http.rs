@@ -15,7 +15,7 @@ use super::pacer::Pacer;
 use super::params::Params;
 use super::response::{self, RawAnswer};
 use super::retry::{Decision, RetryPolicy};
-use super::sign::{self, java_url_encode};
+use super::sign::{self, push_java_url_encoded};
 use super::signed::{url_with_query, Signer};
 use super::trace::Tracer;
 
@@ -59,7 +59,7 @@ struct Inner {
     /// The API catalogue: exact names, parameter checks, async (shared with
     /// `with_own_pool` clients).
     catalog: SharedCatalog,
-    /// Signs requests (API-key credentials only).
+    /// Signs requests (API-key credentials only); its HMAC is keyed once.
     signer: Option<Signer>,
 }
 
@@ -560,7 +560,10 @@ impl Client {
             HttpMethod::Post => self
                 .http()?
                 .post(self.inner.url.clone())
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
                 .body(encoded),
             HttpMethod::Get => self.http()?.get(url_with_query(&config.endpoint, &encoded)),
         };
@@ -676,9 +679,9 @@ pub(super) fn encode_form(pairs: &[(String, String)]) -> String {
         if index > 0 {
             encoded.push('&');
         }
-        encoded.push_str(&java_url_encode(name));
+        push_java_url_encoded(&mut encoded, name);
         encoded.push('=');
-        encoded.push_str(&java_url_encode(value));
+        push_java_url_encoded(&mut encoded, value);
     }
     encoded
 }

@@ -19,7 +19,8 @@ use super::sign::{self, SignatureAlgorithm};
 #[derive(Clone)]
 pub struct Signer {
     api_key: String,
-    secret_key: String,
+    /// The secret key's HMAC, keyed once (see [`sign::KeyedHmac`]).
+    key: sign::KeyedHmac,
     algorithm: SignatureAlgorithm,
     expires: Option<Duration>,
 }
@@ -53,7 +54,7 @@ impl Signer {
         };
         Ok(Self {
             api_key: api_key.clone(),
-            secret_key: secret_key.clone(),
+            key: sign::KeyedHmac::new(secret_key, algorithm),
             algorithm,
             expires,
         })
@@ -71,7 +72,7 @@ impl Signer {
     /// The signature of `pairs` (all of them: `command`, `apiKey`,
     /// `response`…) as the server computes it.
     pub fn signature(&self, pairs: &[(String, String)]) -> String {
-        sign::sign(pairs, &self.secret_key, self.algorithm)
+        self.key.sign(pairs)
     }
 
     /// The exact parameters a signed request for `command` carries,

@@ -52,10 +52,13 @@ pub fn decode_answer(
     endpoint: &str,
     answer: RawAnswer<'_>,
 ) -> Result<Dynamic, ClientError> {
-    if answer.status < 400 {
+    // The body is checked to be UTF-8 once, as a whole: reading it as a
+    // `str` spares serde_json checking each string in it one by one.
+    // Anything else takes `response::decode`'s path.
+    if let (true, Ok(text)) = (answer.status < 400, std::str::from_utf8(answer.body)) {
         let too_deep = Cell::new(false);
         let expected = response::response_key(command);
-        let mut reader = serde_json::Deserializer::from_slice(answer.body);
+        let mut reader = serde_json::Deserializer::from_str(text);
         let seed = Envelope {
             expected: &expected,
             too_deep: &too_deep,
