@@ -15,7 +15,6 @@ static ALLOCATOR: csctl::script::memory::CountingAllocator =
     csctl::script::memory::CountingAllocator;
 
 fn main() -> ExitCode {
-    csctl::script::memory::tune_allocator();
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
     crate::completion::answer_if_asked();
     let cli = crate::cli::parse();
