@@ -26,11 +26,14 @@
 //! # Threads
 //!
 //! Rhai evaluates synchronously. Script functions that talk to the cloud
-//! run their future with [`tokio::runtime::Handle::block_on`] on the
-//! thread that evaluates the script, so **scripts must be run from a thread
-//! that is not a runtime worker** (the main thread of a program that builds
-//! its runtime itself, or a thread from `spawn_blocking`). The runtime must
-//! be multi-threaded, so that its workers drive I/O meanwhile.
+//! drive their future to the end on the thread that evaluates the script,
+//! inside the `block_on` of a private current-thread runtime with a
+//! connection pool of its own, so **scripts must be run from a thread that
+//! is not a runtime worker** (the main thread of a program that builds its
+//! runtime itself, or a thread from `spawn_blocking`). The handle given to
+//! [`ScriptHost::new`] serves the Ctrl-C listener, and the requests
+//! themselves if the private runtime cannot be built; it must be
+//! multi-threaded, so that its workers drive I/O meanwhile.
 //!
 //! # Interruption
 //!
