@@ -720,16 +720,13 @@ fn durations_have_one_grammar_and_a_range() {
         .assert()
         .success();
 
-    let config = home.path().join(".config/csctl");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("config.toml"),
-        format!(
-            "[profiles.default]\nendpoint = \"{}\"\napi_key = \"k\"\nsecret_command = \"echo s\"\nexpires = \"1000000years\"\n",
-            server.endpoint
-        ),
-    )
-    .unwrap();
+    write_config(
+        home.path(),
+        &format!(
+        "[profiles.default]\nendpoint = \"{}\"\napi_key = \"k\"\nsecret_command = \"echo s\"\nexpires = \"1000000years\"\n",
+        server.endpoint
+    ),
+    );
     let output = csctl(home.path())
         .args(["call", "listZones"])
         .output()
@@ -828,16 +825,13 @@ fn a_cloudstack_ini_in_the_working_directory_cannot_redirect_a_region() {
 fn a_secret_command_that_never_ends_is_stopped() {
     let home = tempfile::tempdir().unwrap();
     let server = thief();
-    let config = home.path().join(".config/csctl");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("config.toml"),
-        format!(
-            "[profiles.default]\nendpoint = \"{}\"\napi_key = \"k\"\nsecret_command = \"sleep 30\"\nsecret_command_timeout = \"200ms\"\n",
-            server.endpoint
-        ),
-    )
-    .unwrap();
+    write_config(
+        home.path(),
+        &format!(
+        "[profiles.default]\nendpoint = \"{}\"\napi_key = \"k\"\nsecret_command = \"sleep 30\"\nsecret_command_timeout = \"200ms\"\n",
+        server.endpoint
+    ),
+    );
     let output = csctl(home.path())
         .args(["call", "listZones"])
         .output()
