@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::support::hostile::{api_answer, Hostile, Reply};
-use crate::support::{csctl, write_config, write_private};
+use crate::support::{csctl, failure, write_config, write_private};
 
 const API_KEY: &str = "hostile-api-key-AAAA";
 const SECRET_KEY: &str = "hostile-secret-key-BBBB";
@@ -125,8 +125,7 @@ fn a_password_login_is_never_redirected_to_another_origin() {
         .args(["-p", "login", "call", "listZones"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = failure(&output, 1);
     assert!(
         stderr.contains(&format!(
             "login: {} redirected the request to {shown}",
@@ -175,8 +174,7 @@ fn endless_same_origin_redirects_stop() {
         .args(["call", "listZones", "--output", "json"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = failure(&output, 1);
     assert!(
         stderr.contains("redirected the request too many times"),
         "{stderr}"
@@ -246,8 +244,7 @@ fn an_answer_announcing_a_terabyte_is_refused_before_it_is_read() {
         .args(["call", "listZones"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = failure(&output, 1);
     assert!(stderr.contains("is larger than 64 MiB"), "{stderr}");
 }
 
@@ -269,8 +266,7 @@ fn a_trickling_answer_times_out_on_the_whole_exchange() {
         ])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = failure(&output, 1);
     assert!(
         stderr.contains("no complete answer within 300ms")
             && stderr.contains("may or may not have been applied"),
@@ -293,8 +289,7 @@ fn a_throttle_asking_for_years_is_not_obeyed() {
         .args(["call", "listZones"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = failure(&output, 1);
     assert!(
         stderr.contains("asks to wait 3years")
             && stderr.contains("longer than the 1m csctl waits at most; not retried"),
@@ -322,8 +317,7 @@ fn upload_parameters_are_never_sent_twice() {
         ])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = failure(&output, 1);
     assert!(
         stderr.contains("may or may not have been applied"),
         "{stderr}"
@@ -534,8 +528,7 @@ fn a_write_interrupted_in_flight_may_have_been_applied() {
     wait_for(&server, |seen| seen.command() == "createTags");
     signal(&child, false);
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let stderr = failure(&output, 130);
     assert!(
         stderr.contains("createTags was sent and may have been applied"),
         "{stderr}"
@@ -566,8 +559,7 @@ wait_jobs([a, b]);
     wait_for(&server, |seen| seen.command() != "deployVirtualMachine");
     signal(&child, true);
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    let stderr = failure(&output, 143);
     assert!(
         stderr.contains("wait_jobs interrupted; 2 jobs still pending, which go on in the cloud: job-one job-two"),
         "{stderr}"
@@ -731,8 +723,7 @@ fn durations_have_one_grammar_and_a_range() {
         .args(["call", "listZones"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = failure(&output, 2);
     assert!(
         stderr.contains("`1000000years` is too long (at most 365 days)"),
         "{stderr}"
@@ -788,8 +779,7 @@ fn a_cloudstack_ini_in_the_working_directory_cannot_redirect_a_region() {
         .args(["call", "listZones"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = failure(&output, 2);
     assert!(
         stderr.contains("sets the endpoint of cs region `cloudstack`")
             && stderr.contains("refused"),
@@ -836,8 +826,7 @@ fn a_secret_command_that_never_ends_is_stopped() {
         .args(["call", "listZones"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = failure(&output, 2);
     assert!(
         stderr.contains("`secret_command` did not finish within 200ms and was stopped"),
         "{stderr}"

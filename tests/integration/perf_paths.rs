@@ -14,12 +14,11 @@ fn deploy_started(sim: &TestSim, name: &str) -> Value {
     sim.start_deploy(&[("name", name)])
 }
 
-#[test]
-fn list_async_jobs_pages_oldest_first_and_narrows_by_startdate() {
-    let sim = TestSim::start();
-    let jobs: Vec<String> = (1..=3)
+/// Deploys `count` VMs named `{prefix}-1`… and waits for them all; their job ids.
+fn deployed_jobs(sim: &TestSim, prefix: &str, count: usize) -> Vec<String> {
+    let jobs: Vec<String> = (1..=count)
         .map(|i| {
-            deploy_started(&sim, &format!("job-{i}"))["jobid"]
+            deploy_started(sim, &format!("{prefix}-{i}"))["jobid"]
                 .as_str()
                 .unwrap()
                 .to_string()
@@ -28,6 +27,13 @@ fn list_async_jobs_pages_oldest_first_and_narrows_by_startdate() {
     for job in &jobs {
         sim.wait_job(job);
     }
+    jobs
+}
+
+#[test]
+fn list_async_jobs_pages_oldest_first_and_narrows_by_startdate() {
+    let sim = TestSim::start();
+    let jobs = deployed_jobs(&sim, "job", 3);
     let page = sim.api("listAsyncJobs", &[("page", "1"), ("pagesize", "2")]);
     assert_eq!(page["count"], 3);
     let listed = page["asyncjobs"].as_array().unwrap();
@@ -58,17 +64,7 @@ fn list_async_jobs_pages_oldest_first_and_narrows_by_startdate() {
 #[test]
 fn call_all_writes_each_row_once_as_jsonl_and_csv() {
     let sim = TestSim::start();
-    let jobs: Vec<String> = (1..=12)
-        .map(|i| {
-            deploy_started(&sim, &format!("row-{i}"))["jobid"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    for job in &jobs {
-        sim.wait_job(job);
-    }
+    deployed_jobs(&sim, "row", 12);
     let home = tempfile::tempdir().unwrap();
     let output = against(&sim, home.path())
         .args([
