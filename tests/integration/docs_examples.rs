@@ -20,7 +20,6 @@
 //!   that run until Ctrl-C, other machines). Other languages (`text`,
 //!   `toml`, `json`, `rust`, …) are output, files or code, not run here.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -28,7 +27,7 @@ use csctl::client::{Client, ClientConfig, Credentials};
 use csctl::script::ScriptHost;
 
 use crate::support::sim::TestSim;
-use crate::support::{csctl_process, scrub_environment};
+use crate::support::{csctl, scrub_environment};
 
 /// One fenced block.
 #[derive(Debug)]
@@ -234,22 +233,13 @@ fn run_transcript(block: &Block) {
         }
     }
     let home = tempfile::tempdir().unwrap();
-    let mut child = csctl_process(home.path())
+    let output = csctl(home.path())
         .args(["repl", "--sim", "--sim-job-delay", "20ms"])
         .env("COLUMNS", "80")
         .current_dir(project_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .write_stdin(inputs.as_bytes())
+        .output()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(inputs.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let errors = stderr.matches("csctl: error:").count();
     // Tables are shown as printed (at 80 columns).

@@ -1,11 +1,8 @@
 //! Errors that teach: what a newcomer's mistakes print.
 
-use std::io::Write as _;
-use std::process::Stdio;
-
 use crate::script_helpers::{project_dir, script, success};
 use crate::support::sim::TestSim;
-use crate::support::{against, csctl, csctl_process, serve_fixed, Test};
+use crate::support::{against, csctl, serve_fixed, Test};
 
 #[test]
 fn a_misspelled_function_suggests_the_closest() {
@@ -221,30 +218,18 @@ listVirtualMachines or listAsyncJobs) before calling it again
 #[test]
 fn repl_errors_name_what_was_typed() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = csctl_process(home.path())
+    let output = csctl(home.path())
         .args(["repl", "--sim", "--sim-job-delay", "10ms"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .write_stdin(format!(
+            "listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n\
+             deployVirtualMachine zoneid={} serviceofferingid={} templateid={} name=web-1\n\
+             _.virtualmachine.map(|v| v.name)\n",
+            csctl::sim::demo::ZONE1,
+            csctl::sim::demo::M1_SMALL,
+            csctl::sim::demo::DEBIAN7
+        ))
+        .output()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            format!(
-                "listZones\n_.zone.map(|z| z.name.lenn())\n_.zone.filter(|z| z.nope())\n\
-                 deployVirtualMachine zoneid={} serviceofferingid={} templateid={} name=web-1\n\
-                 _.virtualmachine.map(|v| v.name)\n",
-                csctl::sim::demo::ZONE1,
-                csctl::sim::demo::M1_SMALL,
-                csctl::sim::demo::DEBIAN7
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("_last"), "{stderr}");
     assert!(
