@@ -67,18 +67,14 @@ fn module_files(name: &str) -> Vec<PathBuf> {
 }
 
 /// The text of a file without its tests: test-only files are skipped, and a
-/// file's `#[cfg(test)] mod tests` (always last) is cut off.
+/// file's `#[cfg(test)] mod …` (always last) is cut off.
 fn non_test_code(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     if name == "tests.rs" || name.ends_with("_tests.rs") || name == "test_proxy.rs" {
         return None;
     }
     let text = std::fs::read_to_string(path).unwrap();
-    let cut = ["#[cfg(test)]\nmod tests", "#[cfg(test)]\nmod "]
-        .iter()
-        .filter_map(|marker| text.find(marker))
-        .min()
-        .unwrap_or(text.len());
+    let cut = text.find("#[cfg(test)]\nmod ").unwrap_or(text.len());
     Some(text[..cut].to_string())
 }
 
