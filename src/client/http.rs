@@ -405,9 +405,8 @@ impl Client {
         command: &str,
         params: &Params,
     ) -> Result<Vec<(String, String)>, ClientError> {
-        check_reserved(params)?;
-        let catalog = self.catalog();
-        self.sign_pairs(&known::canonical_name(&catalog, command), params)
+        self.signer()?
+            .signed_pairs_in(&self.catalog(), command, params)
     }
 
     /// [`Client::signed_pairs`] form-encoded: the query string of a signed

@@ -83,8 +83,19 @@ impl Signer {
         command: &str,
         params: &Params,
     ) -> Result<Vec<(String, String)>, ClientError> {
+        self.signed_pairs_in(crate::catalog::builtin(), command, params)
+    }
+
+    /// [`Signer::signed_pairs`] with the command's name as `catalog`
+    /// spells it (a client's catalogue may be a live `listApis` answer).
+    pub(super) fn signed_pairs_in(
+        &self,
+        catalog: &crate::catalog::Catalog,
+        command: &str,
+        params: &Params,
+    ) -> Result<Vec<(String, String)>, ClientError> {
         check_reserved(params)?;
-        let command = known::canonical_name(crate::catalog::builtin(), command);
+        let command = known::canonical_name(catalog, command);
         Ok(self.pairs(&command, params))
     }
 
