@@ -2,10 +2,9 @@
 //! sends it, and decodes the answer.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use serde_json::Value;
 
 use super::config::{ClientConfig, Credentials, HttpMethod};
@@ -18,6 +17,7 @@ use super::retry::{Decision, RetryPolicy};
 use super::sign::{self, push_java_url_encoded};
 use super::signed::{url_with_query, Signer};
 use super::trace::Tracer;
+use super::transport::{Failure, Outgoing, Transport};
 
 /// Parameters csctl sets on every request; callers may not give them.
 const RESERVED: &[&str] = &[
@@ -44,10 +44,8 @@ pub struct Client {
 }
 
 struct Inner {
-    /// Built on the first request (see [`Client::http`]).
-    http: OnceLock<reqwest::Client>,
-    /// `config.endpoint`, parsed once rather than on every request.
-    url: reqwest::Url,
+    /// The connection pool and TLS settings of the endpoint's origin.
+    transport: Transport,
     config: ClientConfig,
     tracer: Tracer,
     // Shared with the clients of `with_own_pool`.
@@ -93,20 +91,12 @@ impl Client {
     /// Builds a client. Fails on an endpoint that is not an http(s) URL or
     /// TLS settings that cannot be used.
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
-        let url = reqwest::Url::parse(&config.endpoint)
+        let url = url::Url::parse(&config.endpoint)
             .map_err(|_| ClientError::BadEndpoint(config.endpoint.clone()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ClientError::BadEndpoint(config.endpoint.clone()));
         }
-        // Building the reqwest client loads the system's CA certificates
-        // (what that costs: docs/performance.md, "What was changed"): done
-        // on the first request, so that commands and scripts that send none
-        // start fast. A CA bundle is still checked here, so that its errors
-        // show before anything runs.
-        let http = OnceLock::new();
-        if config.tls.ca_bundle.is_some() {
-            let _ = http.set(build_http(&config)?);
-        }
+        let transport = Transport::new(&url, &config)?;
         let scrub = match &config.credentials {
             Credentials::ApiKey { secret_key, .. } => vec![secret_key.clone()],
             Credentials::Password { password, .. } => vec![password.clone()],
@@ -117,8 +107,7 @@ impl Client {
         let signer = Signer::from_config(&config).ok();
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
-                url,
+                transport,
                 config,
                 tracer,
                 session: Arc::new(tokio::sync::Mutex::new(None)),
@@ -145,8 +134,7 @@ impl Client {
         let inner = &self.inner;
         Ok(Self {
             inner: Arc::new(Inner {
-                http: OnceLock::new(),
-                url: inner.url.clone(),
+                transport: inner.transport.with_own_pool(),
                 config: inner.config.clone(),
                 tracer: inner.tracer.clone(),
                 session: inner.session.clone(),
@@ -189,116 +177,7 @@ impl Client {
     }
 }
 
-/// The reqwest client (connection pool, TLS settings) of a configuration.
-fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
-    let mut builder = reqwest::Client::builder()
-        // No reqwest timeout: `exchange` bounds the whole exchange itself,
-        // answer body included, and says so.
-        .connect_timeout(config.connect_timeout)
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(64)
-        .redirect(same_origin_redirects())
-        .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")));
-    if config.tls.insecure {
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some(path) = &config.tls.ca_bundle {
-        let pem = std::fs::read(path).map_err(|error| {
-            ClientError::TlsSetup(format!("cannot read CA bundle {}: {error}", path.display()))
-        })?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
-            ClientError::TlsSetup(format!("{} holds no PEM certificate", path.display()))
-        })?;
-        if certificates.is_empty() {
-            return Err(ClientError::TlsSetup(format!(
-                "{} holds no PEM certificate",
-                path.display()
-            )));
-        }
-        builder = builder.tls_certs_merge(certificates);
-    }
-    builder
-        .build()
-        .map_err(|error| ClientError::TlsSetup(error_chain(&error)))
-}
-
-/// How many same-origin redirects one request may follow.
-const MAX_REDIRECTS: usize = 5;
-
-/// Follows a redirect only to the origin (scheme, host, port) the request
-/// was sent to: a signed request or a login carries credentials, which must
-/// never reach another server, nor go from https to plain http.
-fn same_origin_redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let Some(first) = attempt.previous().first() else {
-            return attempt.follow();
-        };
-        if !same_origin(first, attempt.url()) {
-            let location = shown_location(attempt.url());
-            return attempt.error(RedirectRefused { location });
-        }
-        if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(TooManyRedirects);
-        }
-        attempt.follow()
-    })
-}
-
-/// Whether two URLs share scheme, host and port (so an https request is
-/// never sent on over plain http).
-fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
-/// Where a redirect pointed, without user info, query or fragment (which
-/// could hold anything the server chose to put there).
-fn shown_location(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
-}
-
-/// The redirect policy's refusal, found again in the error's sources.
-#[derive(Debug)]
-struct RedirectRefused {
-    location: String,
-}
-
-impl std::fmt::Display for RedirectRefused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "redirect to another origin refused: {}", self.location)
-    }
-}
-
-impl std::error::Error for RedirectRefused {}
-
-/// More same-origin redirects than [`MAX_REDIRECTS`].
-#[derive(Debug)]
-struct TooManyRedirects;
-
-impl std::fmt::Display for TooManyRedirects {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "more than {MAX_REDIRECTS} redirects")
-    }
-}
-
-impl std::error::Error for TooManyRedirects {}
-
 impl Client {
-    /// The reqwest client, built on first use.
-    fn http(&self) -> Result<&reqwest::Client, ClientError> {
-        if let Some(http) = self.inner.http.get() {
-            return Ok(http);
-        }
-        let http = build_http(&self.inner.config)?;
-        Ok(self.inner.http.get_or_init(|| http))
-    }
-
     /// The configuration this client was built with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
@@ -554,99 +433,86 @@ impl Client {
         decode: Decoder<T>,
     ) -> Result<(T, Vec<String>), ClientError> {
         let config = &self.inner.config;
-        let encoded = encode_form(pairs);
-        let request = match method {
-            HttpMethod::Post => self
-                .http()?
-                .post(self.inner.url.clone())
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .body(encoded),
-            HttpMethod::Get => self.http()?.get(url_with_query(&config.endpoint, &encoded)),
-        };
-        let request = match cookie.and_then(|text| HeaderValue::from_str(text).ok()) {
-            Some(value) => request.header(COOKIE, value),
-            None => request,
-        };
         let label = match method {
             HttpMethod::Post => "POST",
             HttpMethod::Get => "GET",
         };
         self.inner.tracer.request(label, &config.endpoint, pairs);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let outgoing = Outgoing {
+            method,
+            form: encode_form(pairs),
+            cookie,
+        };
         let started = Instant::now();
         // The time limit covers the whole exchange, answer body included:
         // a server that trickles an endless answer cannot hold csctl.
-        let (status, content_type, cookies, bytes) =
-            tokio::time::timeout(config.timeout, self.receive(command, request))
-                .await
-                .map_err(|_| ClientError::Transport {
-                    command: command.to_string(),
-                    kind: TransportKind::Timeout,
-                    message: format!(
-                        "timed out talking to {}: no complete answer within {}",
-                        config.endpoint,
-                        humantime::format_duration(config.timeout)
-                    ),
-                })??;
-        self.inner
-            .tracer
-            .response(status, content_type.as_deref(), &bytes, started.elapsed());
+        // Boxed: the exchange's state is large, and every future that awaits
+        // it (up to the script host's `block_on`) would otherwise hold and
+        // move it by value.
+        let exchange = Box::pin(self.inner.transport.exchange(outgoing));
+        let answer = tokio::time::timeout(config.timeout, exchange)
+            .await
+            .map_err(|_| ClientError::Transport {
+                command: command.to_string(),
+                kind: TransportKind::Timeout,
+                message: format!(
+                    "timed out talking to {}: no complete answer within {}",
+                    config.endpoint,
+                    humantime::format_duration(config.timeout)
+                ),
+            })?
+            .map_err(|failure| self.failed(command, failure))?;
+        self.inner.tracer.response(
+            answer.status,
+            answer.content_type.as_deref(),
+            &answer.body,
+            started.elapsed(),
+        );
         let raw = RawAnswer {
-            status,
-            content_type: content_type.as_deref(),
-            body: &bytes,
+            status: answer.status,
+            content_type: answer.content_type.as_deref(),
+            body: &answer.body,
         };
         let decoded = decode(command, &config.endpoint, raw)?;
-        Ok((decoded, cookies))
+        Ok((decoded, answer.cookies))
     }
 
-    /// Sends `request` and reads its answer: status, content type, the
-    /// cookies set, and the body, at most `max_response_size` bytes.
-    async fn receive(
-        &self,
-        command: &str,
-        request: reqwest::RequestBuilder,
-    ) -> Result<(u16, Option<String>, Vec<String>, Vec<u8>), ClientError> {
-        let config = &self.inner.config;
-        let mut answer = request
-            .send()
-            .await
-            .map_err(|error| transport_error(command, &config.endpoint, &error))?;
-        let cookies = answer
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|header| header.to_str().ok())
-            .filter_map(|text| text.split(';').next())
-            .map(|pair| pair.trim().to_string())
-            .collect();
-        let status = answer.status().as_u16();
-        let content_type = header_text(answer.headers().get(CONTENT_TYPE));
-        let limit = config.max_response_size;
-        let too_large = || ClientError::TooLarge {
-            command: command.to_string(),
-            endpoint: config.endpoint.clone(),
-            limit,
-        };
-        if answer.content_length().is_some_and(|length| length > limit) {
-            return Err(too_large());
-        }
-        let capacity = answer.content_length().unwrap_or(8 * 1024).min(limit);
-        let mut bytes = Vec::with_capacity(capacity as usize);
-        while let Some(chunk) = answer
-            .chunk()
-            .await
-            .map_err(|error| transport_error(command, &config.endpoint, &error))?
-        {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
+    /// Describes an exchange that got no answer, naming the endpoint (never
+    /// the URL: a GET URL holds the API key and signature).
+    fn failed(&self, command: &str, failure: Failure) -> ClientError {
+        let endpoint = &self.inner.config.endpoint;
+        match failure {
+            Failure::Transport { kind, detail } => {
+                let what = match kind {
+                    TransportKind::Timeout => "timed out talking to",
+                    TransportKind::Dns => "cannot resolve the host of",
+                    TransportKind::Tls => "TLS handshake failed with",
+                    TransportKind::Connect => "cannot connect to",
+                    TransportKind::Other => "request failed to",
+                };
+                ClientError::Transport {
+                    command: command.to_string(),
+                    kind,
+                    message: format!("{what} {endpoint}: {detail}"),
+                }
             }
-            bytes.extend_from_slice(&chunk);
+            Failure::RedirectRefused(location) => ClientError::RedirectRefused {
+                command: command.to_string(),
+                endpoint: endpoint.clone(),
+                location,
+            },
+            Failure::TooManyRedirects => ClientError::TooManyRedirects {
+                command: command.to_string(),
+                endpoint: endpoint.clone(),
+            },
+            Failure::TooLarge => ClientError::TooLarge {
+                command: command.to_string(),
+                endpoint: endpoint.clone(),
+                limit: self.inner.config.max_response_size,
+            },
+            Failure::Setup(error) => error,
         }
-        Ok((status, content_type, cookies, bytes))
     }
 }
 
@@ -683,93 +549,6 @@ pub(super) fn encode_form(pairs: &[(String, String)]) -> String {
         push_java_url_encoded(&mut encoded, value);
     }
     encoded
-}
-
-fn header_text(value: Option<&HeaderValue>) -> Option<String> {
-    value
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string)
-}
-
-/// Describes a failed request without its URL (a GET URL holds the API key
-/// and signature).
-fn transport_error(command: &str, endpoint: &str, error: &reqwest::Error) -> ClientError {
-    if let Some(refused) = find_source::<RedirectRefused>(error) {
-        return ClientError::RedirectRefused {
-            command: command.to_string(),
-            endpoint: endpoint.to_string(),
-            location: refused.location.clone(),
-        };
-    }
-    if find_source::<TooManyRedirects>(error).is_some() {
-        return ClientError::TooManyRedirects {
-            command: command.to_string(),
-            endpoint: endpoint.to_string(),
-        };
-    }
-    let chain = error_chain(error);
-    let lower = chain.to_ascii_lowercase();
-    let kind = if error.is_timeout() {
-        TransportKind::Timeout
-    } else if lower.contains("dns error")
-        || lower.contains("failed to lookup")
-        || lower.contains("name or service not known")
-    {
-        TransportKind::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
-        TransportKind::Tls
-    } else if error.is_connect() {
-        TransportKind::Connect
-    } else {
-        TransportKind::Other
-    };
-    let what = match kind {
-        TransportKind::Timeout => "timed out talking to",
-        TransportKind::Dns => "cannot resolve the host of",
-        TransportKind::Tls => "TLS handshake failed with",
-        TransportKind::Connect => "cannot connect to",
-        TransportKind::Other => "request failed to",
-    };
-    ClientError::Transport {
-        command: command.to_string(),
-        kind,
-        message: format!("{what} {endpoint}: {chain}"),
-    }
-}
-
-/// The first error of type `T` among the sources of `error`.
-fn find_source<'a, T: std::error::Error + 'static>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut source = error.source();
-    while let Some(cause) = source {
-        if let Some(found) = cause.downcast_ref::<T>() {
-            return Some(found);
-        }
-        source = cause.source();
-    }
-    None
-}
-
-/// The sources of an error joined by `: `, skipping reqwest's own top line
-/// (which repeats the URL).
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        // hyper-util's "client error (Connect)" says nothing the next cause does not.
-        let is_wrapper = text.starts_with("client error (");
-        if !is_wrapper && !parts.iter().any(|part| part.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    if parts.is_empty() {
-        parts.push("request error".into());
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -846,27 +625,6 @@ mod tests {
                 "{name}"
             );
         }
-    }
-
-    #[test]
-    fn redirects_are_followed_within_one_origin_only() {
-        let url = |text: &str| reqwest::Url::parse(text).unwrap();
-        let endpoint = url("https://cloud.example.com/client/api");
-        assert!(same_origin(
-            &endpoint,
-            &url("https://cloud.example.com:443/other")
-        ));
-        for other in [
-            "http://cloud.example.com/client/api",
-            "https://cloud.example.com:8443/client/api",
-            "https://evil.example.com/client/api",
-        ] {
-            assert!(!same_origin(&endpoint, &url(other)), "{other}");
-        }
-        assert_eq!(
-            shown_location(&url("http://u:p@evil.example.com/a?signature=x#f")),
-            "http://evil.example.com/a"
-        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //!   URLs from credentials alone.
 //! - `params`: structured values flattened to `name=value` pairs.
 //! - `http`: the [`Client`] that sends requests and decodes answers.
+//! - `transport` and `tls`: HTTP/1.1 exchanges with the endpoint's origin
+//!   (pooled connections, same-origin redirects, size cap), over TCP or TLS.
 //! - [`response`]: unwrapping `<command>response` and error answers.
 //! - `jobs` and `paging`: waiting for async jobs ([`Client::call_and_wait`]:
 //!   call, wait if async, return the job's result), fetching every page.
@@ -26,7 +28,9 @@ pub mod response;
 pub(crate) mod retry;
 pub mod sign;
 pub(crate) mod signed;
+pub(crate) mod tls;
 pub mod trace;
+pub(crate) mod transport;
 
 pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};

@@ -337,7 +337,7 @@ fn origin_text(
 /// not verified, and `--insecure` given on the command line.
 fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String> {
     let mut warnings = Vec::new();
-    let url = reqwest::Url::parse(&client.endpoint).ok();
+    let url = url::Url::parse(&client.endpoint).ok();
     let host = url
         .as_ref()
         .and_then(|url| url.host_str().map(str::to_string))
