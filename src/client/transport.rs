@@ -556,6 +556,18 @@ mod tests {
 
     #[test]
     fn a_connection_the_server_closed_is_not_used_again() {
+        closed_connections_are_replaced(Duration::from_millis(30));
+    }
+
+    #[test]
+    fn a_connection_closed_just_after_its_answer_is_not_used_again() {
+        closed_connections_are_replaced(Duration::ZERO);
+    }
+
+    /// Three requests, `pause` apart, to a server that closes each
+    /// connection after one answer: each succeeds, on a connection of its
+    /// own.
+    fn closed_connections_are_replaced(pause: Duration) {
         let (endpoint, accepted) = one_answer_per_connection();
         let url = Url::parse(&endpoint).unwrap();
         let config = ClientConfig::new(
@@ -581,8 +593,7 @@ mod tests {
                     .await
                     .unwrap();
                 assert_eq!((answer.status, &answer.body[..]), (200, &b"{}"[..]));
-                // Time for the connection's task to see the server close it.
-                tokio::time::sleep(Duration::from_millis(30)).await;
+                tokio::time::sleep(pause).await;
             }
         });
         assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
