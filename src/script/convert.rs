@@ -246,10 +246,7 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
         Ok(float_or_text(number, || number.to_string()))
     }
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Dynamic, E> {
-        Ok(Dynamic::from(ImmutableString::from(text)))
-    }
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Dynamic, E> {
-        Ok(Dynamic::from(ImmutableString::from(text)))
+        Ok(Dynamic::from(immutable_string(text)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dynamic, A::Error> {
@@ -287,6 +284,21 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
         Ok(Dynamic::from_map(fields))
     }
 }
+
+/// A string value in one allocation besides its `Arc`: `SmartString`'s
+/// own `From<&str>` copies a string too long to be inline (over 23 bytes)
+/// twice, through a `String` it then frees.
+fn immutable_string(text: &str) -> ImmutableString {
+    if text.len() <= INLINE_STRING {
+        return ImmutableString::from(text);
+    }
+    let mut string = ImmutableString::new();
+    string.make_mut().push_str(text);
+    string
+}
+
+/// The longest string `SmartString` keeps inline.
+const INLINE_STRING: usize = 23;
 
 /// A number given as text (beyond `i64`): an integer when it fits, a finite
 /// float, or else the text itself (as [`json_to_dynamic`] does).
