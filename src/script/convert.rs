@@ -8,7 +8,11 @@
 //! `i64`/`u64` reach serde as a private map, which Rhai's deserializer does
 //! not understand; the visitor here does, and nesting is bounded
 //! ([`MAX_DEPTH`]), so a hostile answer nested a million deep is an error,
-//! not a stack overflow. Both paths follow the same rules:
+//! not a stack overflow. The key lists of the objects decoded lately are
+//! remembered per thread (`Shape`): an object whose keys come again, as in
+//! every row of a list and every answer to the same command, is made by
+//! cloning a map already sorted, without comparing keys. Both paths follow
+//! the same rules:
 //!
 //! | JSON | Rhai |
 //! |---|---|
@@ -25,7 +29,7 @@
 //! (`NaN` and infinities become `null`). Other values (timestamps, function
 //! pointers, custom types) have no JSON form and are refused.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use rhai::{Array, Dynamic, ImmutableString, Map, INT};
@@ -268,21 +272,144 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
             return Ok(text_number_to_dynamic(text));
         }
         let inner = self.deeper()?;
-        // Collected first: building the map from all its entries at once
-        // (sorted, then filled in bulk) costs about half of one insert per
-        // entry. A repeated key keeps its last value, as inserts would.
+        // Collected first, then made a map all at once (see `fields_to_map`).
         let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16).min(256));
         fields.push((first, map.next_value_seed(inner)?));
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value = map.next_value_seed(inner)?;
             fields.push((key, value));
         }
-        let fields: Map = fields
+        Ok(Dynamic::from_map(fields_to_map(fields)))
+    }
+}
+
+/// The most object shapes (key lists) remembered per thread.
+const MAX_SHAPES: usize = 32;
+
+/// Objects with more keys than this, or longer keys all told, are not
+/// remembered as shapes.
+const MAX_SHAPE_KEYS: usize = 64;
+const MAX_SHAPE_BYTES: usize = 2048;
+
+thread_local! {
+    /// The object shapes seen lately, the latest first.
+    static SHAPES: RefCell<Vec<Shape>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An object's keys in the order an answer gave them, and the map they make.
+///
+/// Building a `Map` (a `BTreeMap`) sorts its keys, compares neighbours to
+/// drop repeats, and converts every key: about half the cost of decoding an
+/// answer. But answers repeat their shapes (every zone of a list has the
+/// same keys in the same order, and so does the next answer to the same
+/// command), so the keys of an object are remembered, and when they come
+/// again, the sorted map they make is kept with `()` values: an object of a
+/// known shape costs one equality test per key, a clone of that template
+/// (no comparisons) and one move per value.
+struct Shape {
+    /// The keys, in the answer's order (repeats included), end to end.
+    keys: Box<[u8]>,
+    /// Where each key ends in `keys`.
+    ends: Box<[u32]>,
+    /// Made when the shape is seen again.
+    sorted: Option<Sorted>,
+}
+
+/// The map a [`Shape`]'s keys make.
+struct Sorted {
+    /// For each entry of `template`, in key order, the position among the
+    /// object's fields of the value it takes: the last of a repeated key.
+    sources: Box<[u16]>,
+    /// The keys, each with `()`.
+    template: Map,
+}
+
+impl Shape {
+    fn new(fields: &[(Key<'_>, Dynamic)], key_bytes: usize) -> Self {
+        let mut keys = Vec::with_capacity(key_bytes);
+        let mut ends = Vec::with_capacity(fields.len());
+        for (key, _) in fields {
+            keys.extend_from_slice(key.as_str().as_bytes());
+            ends.push(u32::try_from(keys.len()).expect("at most MAX_SHAPE_BYTES"));
+        }
+        Self {
+            keys: keys.into(),
+            ends: ends.into(),
+            sorted: None,
+        }
+    }
+
+    fn matches(&self, fields: &[(Key<'_>, Dynamic)]) -> bool {
+        if self.ends.len() != fields.len() {
+            return false;
+        }
+        let mut start = 0;
+        for (&end, (key, _)) in self.ends.iter().zip(fields) {
+            let end = end as usize;
+            if self.keys.get(start..end) != Some(key.as_str().as_bytes()) {
+                return false;
+            }
+            start = end;
+        }
+        true
+    }
+
+    /// The map of an object of this shape: the template cloned, and the
+    /// values moved in.
+    fn fill(&mut self, mut fields: Vec<(Key<'_>, Dynamic)>) -> Map {
+        let sorted = self.sorted.get_or_insert_with(|| Sorted::new(&fields));
+        let mut map = sorted.template.clone();
+        for (slot, &source) in map.values_mut().zip(sorted.sources.iter()) {
+            std::mem::swap(slot, &mut fields[usize::from(source)].1);
+        }
+        map
+    }
+}
+
+impl Sorted {
+    fn new(fields: &[(Key<'_>, Dynamic)]) -> Self {
+        let key = |index: u16| fields[usize::from(index)].0.as_str();
+        let count = u16::try_from(fields.len()).expect("at most MAX_SHAPE_KEYS fields");
+        let mut order: Vec<u16> = (0..count).collect();
+        // Stable: a repeated key's occurrences stay in the answer's order.
+        order.sort_by(|a, b| key(*a).cmp(key(*b)));
+        let mut sources: Vec<u16> = Vec::with_capacity(order.len());
+        for index in order {
+            match sources.last_mut() {
+                Some(last) if key(*last) == key(index) => *last = index,
+                _ => sources.push(index),
+            }
+        }
+        let template = sources
+            .iter()
+            .map(|&index| (key(index).into(), Dynamic::UNIT))
+            .collect();
+        Self {
+            sources: sources.into(),
+            template,
+        }
+    }
+}
+
+/// An object's fields as a map: through a remembered [`Shape`] when the
+/// object has one, else sorted and built in bulk (about half the cost of one
+/// insert per entry). A repeated key keeps its last value, as inserts would.
+fn fields_to_map(fields: Vec<(Key<'_>, Dynamic)>) -> Map {
+    SHAPES.with_borrow_mut(|shapes| {
+        if let Some(found) = shapes.iter().position(|shape| shape.matches(&fields)) {
+            shapes[..=found].rotate_right(1);
+            return shapes[0].fill(fields);
+        }
+        let key_bytes = fields.iter().map(|(key, _)| key.as_str().len()).sum();
+        if fields.len() <= MAX_SHAPE_KEYS && key_bytes <= MAX_SHAPE_BYTES {
+            shapes.truncate(MAX_SHAPES - 1);
+            shapes.insert(0, Shape::new(&fields, key_bytes));
+        }
+        fields
             .into_iter()
             .map(|(key, value)| (key.as_str().into(), value))
-            .collect();
-        Ok(Dynamic::from_map(fields))
-    }
+            .collect()
+    })
 }
 
 /// A string value in one allocation besides its `Arc`: `SmartString`'s
@@ -516,6 +643,76 @@ mod tests {
         assert!(map["inf"].clone().into_string().unwrap().starts_with("1e"));
         assert_eq!(map["esc"].clone().into_string().unwrap(), "a\"bé");
         assert!(map.contains_key("kéy"));
+    }
+
+    #[test]
+    fn long_strings_are_kept_whole() {
+        for length in [0, 1, INLINE_STRING, INLINE_STRING + 1, 1000] {
+            let text = "é".repeat(length);
+            assert_eq!(immutable_string(&text).as_str(), text);
+        }
+    }
+
+    /// Decodes `body` twice (the second time through remembered shapes)
+    /// and checks both against the `Value` path.
+    fn same_both_times(body: &str) {
+        for _ in 0..2 {
+            let (direct, via_value) = both_ways(body);
+            assert_eq!(direct, via_value, "{body}");
+        }
+    }
+
+    #[test]
+    fn objects_of_a_known_shape_decode_as_fresh_ones() {
+        // Repeated keys keep their last value, every time.
+        same_both_times(
+            r#"{"listthingsresponse":{"count":3,"thing":[{"b":1,"a":2,"b":3},{"b":4,"a":5,"b":6},{"b":"x","a":[{"b":7,"a":8,"b":{}}],"b":null}]}}"#,
+        );
+        // The same keys in another order, or other keys of the same
+        // number and length, are other shapes.
+        same_both_times(
+            r#"{"listthingsresponse":{"thing":[{"a":1,"b":2},{"b":3,"a":4},{"a":5,"c":6},{"c":7,"a":8},{"a":9,"b":10}]}}"#,
+        );
+        // Keys written with escapes.
+        same_both_times(
+            r#"{"listthingsresponse":{"thing":[{"k\u00e9y":1,"z":2},{"kéy":3,"z":4},{"k\u00e9y":5,"z":6}]}}"#,
+        );
+        let map = decode_answer(
+            "listThings",
+            "e",
+            answer(
+                200,
+                r#"{"listthingsresponse":{"thing":[{"b":1,"a":2,"b":3},{"b":4,"a":5,"b":6}]}}"#,
+            ),
+        )
+        .unwrap()
+        .cast::<Map>();
+        let things = map["thing"].clone().into_array().unwrap();
+        let second = things[1].clone().cast::<Map>();
+        assert_eq!(second.len(), 2);
+        assert_eq!(second["a"].as_int(), Ok(5));
+        assert_eq!(second["b"].as_int(), Ok(6));
+    }
+
+    #[test]
+    fn more_shapes_than_are_remembered_decode_alike() {
+        let objects: Vec<String> = (0..MAX_SHAPES * 2)
+            .map(|shape| format!(r#"{{"k{shape}":{shape},"common":"v{shape}"}}"#))
+            .collect();
+        let body = format!(
+            r#"{{"listthingsresponse":{{"thing":[{}]}}}}"#,
+            objects.join(",")
+        );
+        same_both_times(&body);
+        // Too many keys, or keys too long, to be remembered.
+        let wide: Vec<String> = (0..=MAX_SHAPE_KEYS)
+            .map(|key| format!(r#""k{key}":{key}"#))
+            .collect();
+        let wide = format!("{{{}}}", wide.join(","));
+        let long = format!(r#"{{"{}":1,"a":2}}"#, "k".repeat(MAX_SHAPE_BYTES));
+        same_both_times(&format!(
+            r#"{{"listthingsresponse":{{"thing":[{wide},{wide},{long},{long}]}}}}"#
+        ));
     }
 
     #[test]
