@@ -61,10 +61,9 @@ pub fn decode_answer(
     // Anything else takes `response::decode`'s path.
     if let (true, Ok(text)) = (answer.status < 400, std::str::from_utf8(answer.body)) {
         let too_deep = Cell::new(false);
-        let expected = response::response_key(command);
         let mut reader = serde_json::Deserializer::from_str(text);
         let seed = Envelope {
-            expected: &expected,
+            command,
             too_deep: &too_deep,
         };
         match seed
@@ -92,10 +91,11 @@ fn is_error_object(inner: &Dynamic) -> bool {
         .is_some_and(|map| map.contains_key("errorcode"))
 }
 
-/// The top-level object of an answer: the value under `expected` when it
-/// is the only key (anything else is left to the general path).
+/// The top-level object of an answer: the value under the command's
+/// [`response_key`](response::response_key) when it is the only key
+/// (anything else is left to the general path).
 struct Envelope<'a> {
-    expected: &'a str,
+    command: &'a str,
     too_deep: &'a Cell<bool>,
 }
 
@@ -121,7 +121,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
         let mut found = None;
         let mut others = false;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if key.as_str() == self.expected && found.is_none() {
+            if found.is_none() && is_response_key(key.as_str(), self.command) {
                 found = Some(map.next_value_seed(ToDynamic {
                     depth: 1,
                     too_deep: self.too_deep,
@@ -158,6 +158,20 @@ impl<'de> Visitor<'de> for Envelope<'_> {
         Ok(None)
     }
 }
+
+/// Whether `key` is `command`'s [`response::response_key`] (the command
+/// lower-cased, then `response`), compared where it lies.
+fn is_response_key(key: &str, command: &str) -> bool {
+    key.len() == command.len() + RESPONSE.len()
+        && key.ends_with(RESPONSE)
+        && key
+            .bytes()
+            .zip(command.bytes())
+            .all(|(key, command)| key == command.to_ascii_lowercase())
+}
+
+/// What a command's answer key ends with.
+const RESPONSE: &str = "response";
 
 /// An object key, borrowed from the answer when it has no escapes.
 enum Key<'de> {
@@ -643,6 +657,23 @@ mod tests {
         assert!(map["inf"].clone().into_string().unwrap().starts_with("1e"));
         assert_eq!(map["esc"].clone().into_string().unwrap(), "a\"bé");
         assert!(map.contains_key("kéy"));
+    }
+
+    #[test]
+    fn response_keys_are_recognised_as_the_client_spells_them() {
+        for command in ["listZones", "listzones", "LISTZONES", "", "é"] {
+            let key = response::response_key(command);
+            assert!(is_response_key(&key, command), "{key}");
+        }
+        for (key, command) in [
+            ("listZonesresponse", "listZones"),
+            ("listzonesResponse", "listZones"),
+            ("listzoneresponse", "listZones"),
+            ("listzonesresponse ", "listZones"),
+            ("xlistzonesrespons", "listZones"),
+        ] {
+            assert!(!is_response_key(key, command), "{key}");
+        }
     }
 
     #[test]
