@@ -301,9 +301,11 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
 const MAX_SHAPES: usize = 32;
 
 /// Objects with more keys than this, or longer keys all told, are not
-/// remembered as shapes.
-const MAX_SHAPE_KEYS: usize = 64;
-const MAX_SHAPE_BYTES: usize = 2048;
+/// remembered as shapes (the catalogue's largest answer object, a virtual
+/// machine, has 107 fields, 1,132 bytes of keys). A shape that large keeps
+/// about 11 KB.
+const MAX_SHAPE_KEYS: usize = 128;
+const MAX_SHAPE_BYTES: usize = 4096;
 
 thread_local! {
     /// The object shapes seen lately, the latest first.
