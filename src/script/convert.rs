@@ -11,8 +11,11 @@
 //! not a stack overflow. The key lists of the objects decoded lately are
 //! remembered per thread (`Shape`): an object whose keys come again, as in
 //! every row of a list and every answer to the same command, is made by
-//! cloning a map already sorted, without comparing keys. Both paths follow
-//! the same rules:
+//! cloning a map already sorted, without comparing keys. Short string
+//! values are looked up among the 512 decoded lately (`recent_string`): a
+//! value that comes again (a zone's name in every row) shares the string
+//! already made, which Rhai copies before any change. Both paths follow the
+//! same rules:
 //!
 //! | JSON | Rhai |
 //! |---|---|
@@ -264,7 +267,7 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
         Ok(float_or_text(number, || number.to_string()))
     }
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Dynamic, E> {
-        Ok(Dynamic::from(immutable_string(text)))
+        Ok(Dynamic::from(recent_string(text)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dynamic, A::Error> {
@@ -426,6 +429,52 @@ fn fields_to_map(fields: Vec<(Key<'_>, Dynamic)>) -> Map {
             .map(|(key, value)| (key.as_str().into(), value))
             .collect()
     })
+}
+
+/// The number of string values remembered per thread (a power of two).
+const RECENT_STRINGS: usize = 512;
+
+/// Longer string values are not remembered.
+const MAX_RECENT_STRING: usize = 64;
+
+thread_local! {
+    /// String values decoded lately, each in the slot its hash picks.
+    static RECENT: RefCell<Vec<ImmutableString>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A string value: the one decoded last time when an answer repeats it (a
+/// zone's name in every row, the same state in every answer…), sharing its
+/// allocation, else a new one, remembered in place of another.
+fn recent_string(text: &str) -> ImmutableString {
+    if text.len() > MAX_RECENT_STRING {
+        return immutable_string(text);
+    }
+    RECENT.with_borrow_mut(|recent| {
+        if recent.is_empty() {
+            recent.resize(RECENT_STRINGS, ImmutableString::new());
+        }
+        let slot = &mut recent[slot_of(text)];
+        if slot.as_str() != text {
+            *slot = immutable_string(text);
+        }
+        slot.clone()
+    })
+}
+
+/// Which slot of the recent strings `text` takes: a hash of its length and
+/// of its first and last eight bytes.
+fn slot_of(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let word = |part: &[u8]| {
+        let mut buffer = [0u8; 8];
+        buffer[..part.len()].copy_from_slice(part);
+        u64::from_le_bytes(buffer)
+    };
+    let head = word(&bytes[..bytes.len().min(8)]);
+    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
+    let mixed =
+        (head ^ tail.rotate_left(29) ^ bytes.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 32) as usize & (RECENT_STRINGS - 1)
 }
 
 /// A string value in one allocation besides its `Arc`: `SmartString`'s
@@ -684,6 +733,30 @@ mod tests {
             let text = "é".repeat(length);
             assert_eq!(immutable_string(&text).as_str(), text);
         }
+    }
+
+    #[test]
+    fn repeated_strings_share_one_allocation_and_others_stay_whole() {
+        let texts: Vec<String> = (0..RECENT_STRINGS * 3)
+            .map(|index| format!("value-{index}"))
+            .chain(
+                [
+                    "",
+                    "é",
+                    &"x".repeat(MAX_RECENT_STRING),
+                    &"y".repeat(MAX_RECENT_STRING + 1),
+                ]
+                .map(String::from),
+            )
+            .collect();
+        for _ in 0..2 {
+            for text in &texts {
+                assert_eq!(recent_string(text).as_str(), text);
+            }
+        }
+        let first = recent_string("Running");
+        assert!(first.ptr_eq(&recent_string("Running")));
+        assert!(!first.ptr_eq(&recent_string("Stopped")));
     }
 
     /// Decodes `body` twice (the second time through remembered shapes)
