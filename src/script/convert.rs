@@ -8,7 +8,14 @@
 //! `i64`/`u64` reach serde as a private map, which Rhai's deserializer does
 //! not understand; the visitor here does, and nesting is bounded
 //! ([`MAX_DEPTH`]), so a hostile answer nested a million deep is an error,
-//! not a stack overflow. Both paths follow the same rules:
+//! not a stack overflow. The key lists of the objects decoded lately are
+//! remembered per thread (`Shape`): an object whose keys come again, as in
+//! every row of a list and every answer to the same command, is made by
+//! cloning a map already sorted, without comparing keys. Short string
+//! values are looked up among the 512 decoded lately (`recent_string`): a
+//! value that comes again (a zone's name in every row) shares the string
+//! already made, which Rhai copies before any change. Both paths follow the
+//! same rules:
 //!
 //! | JSON | Rhai |
 //! |---|---|
@@ -25,7 +32,7 @@
 //! (`NaN` and infinities become `null`). Other values (timestamps, function
 //! pointers, custom types) have no JSON form and are refused.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use rhai::{Array, Dynamic, ImmutableString, Map, INT};
@@ -57,10 +64,9 @@ pub fn decode_answer(
     // Anything else takes `response::decode`'s path.
     if let (true, Ok(text)) = (answer.status < 400, std::str::from_utf8(answer.body)) {
         let too_deep = Cell::new(false);
-        let expected = response::response_key(command);
         let mut reader = serde_json::Deserializer::from_str(text);
         let seed = Envelope {
-            expected: &expected,
+            command,
             too_deep: &too_deep,
         };
         match seed
@@ -88,10 +94,11 @@ fn is_error_object(inner: &Dynamic) -> bool {
         .is_some_and(|map| map.contains_key("errorcode"))
 }
 
-/// The top-level object of an answer: the value under `expected` when it
-/// is the only key (anything else is left to the general path).
+/// The top-level object of an answer: the value under the command's
+/// [`response_key`](response::response_key) when it is the only key
+/// (anything else is left to the general path).
 struct Envelope<'a> {
-    expected: &'a str,
+    command: &'a str,
     too_deep: &'a Cell<bool>,
 }
 
@@ -117,7 +124,7 @@ impl<'de> Visitor<'de> for Envelope<'_> {
         let mut found = None;
         let mut others = false;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if key.as_str() == self.expected && found.is_none() {
+            if found.is_none() && is_response_key(key.as_str(), self.command) {
                 found = Some(map.next_value_seed(ToDynamic {
                     depth: 1,
                     too_deep: self.too_deep,
@@ -154,6 +161,20 @@ impl<'de> Visitor<'de> for Envelope<'_> {
         Ok(None)
     }
 }
+
+/// Whether `key` is `command`'s [`response::response_key`] (the command
+/// lower-cased, then `response`), compared where it lies.
+fn is_response_key(key: &str, command: &str) -> bool {
+    key.len() == command.len() + RESPONSE.len()
+        && key.ends_with(RESPONSE)
+        && key
+            .bytes()
+            .zip(command.bytes())
+            .all(|(key, command)| key == command.to_ascii_lowercase())
+}
+
+/// What a command's answer key ends with.
+const RESPONSE: &str = "response";
 
 /// An object key, borrowed from the answer when it has no escapes.
 enum Key<'de> {
@@ -246,10 +267,7 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
         Ok(float_or_text(number, || number.to_string()))
     }
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Dynamic, E> {
-        Ok(Dynamic::from(ImmutableString::from(text)))
-    }
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Dynamic, E> {
-        Ok(Dynamic::from(ImmutableString::from(text)))
+        Ok(Dynamic::from(recent_string(text)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dynamic, A::Error> {
@@ -271,22 +289,208 @@ impl<'de> Visitor<'de> for ToDynamic<'_> {
             return Ok(text_number_to_dynamic(text));
         }
         let inner = self.deeper()?;
-        // Collected first: building the map from all its entries at once
-        // (sorted, then filled in bulk) costs about half of one insert per
-        // entry. A repeated key keeps its last value, as inserts would.
+        // Collected first, then made a map all at once (see `fields_to_map`).
         let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16).min(256));
         fields.push((first, map.next_value_seed(inner)?));
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value = map.next_value_seed(inner)?;
             fields.push((key, value));
         }
-        let fields: Map = fields
-            .into_iter()
-            .map(|(key, value)| (key.as_str().into(), value))
-            .collect();
-        Ok(Dynamic::from_map(fields))
+        Ok(Dynamic::from_map(fields_to_map(fields)))
     }
 }
+
+/// The most object shapes (key lists) remembered per thread.
+const MAX_SHAPES: usize = 32;
+
+/// Objects with more keys than this, or longer keys all told, are not
+/// remembered as shapes (the catalogue's largest answer object, a virtual
+/// machine, has 107 fields, 1,132 bytes of keys). A shape that large keeps
+/// about 11 KB.
+const MAX_SHAPE_KEYS: usize = 128;
+const MAX_SHAPE_BYTES: usize = 4096;
+
+thread_local! {
+    /// The object shapes seen lately, the latest first.
+    static SHAPES: RefCell<Vec<Shape>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An object's keys in the order an answer gave them, and the map they make.
+///
+/// Building a `Map` (a `BTreeMap`) sorts its keys, compares neighbours to
+/// drop repeats, and converts every key: about half the cost of decoding an
+/// answer. But answers repeat their shapes (every zone of a list has the
+/// same keys in the same order, and so does the next answer to the same
+/// command), so the keys of an object are remembered, and when they come
+/// again, the sorted map they make is kept with `()` values: an object of a
+/// known shape costs one equality test per key, a clone of that template
+/// (no comparisons) and one move per value.
+struct Shape {
+    /// The keys, in the answer's order (repeats included), end to end.
+    keys: Box<[u8]>,
+    /// Where each key ends in `keys`.
+    ends: Box<[u32]>,
+    /// Made when the shape is seen again.
+    sorted: Option<Sorted>,
+}
+
+/// The map a [`Shape`]'s keys make.
+struct Sorted {
+    /// For each entry of `template`, in key order, the position among the
+    /// object's fields of the value it takes: the last of a repeated key.
+    sources: Box<[u16]>,
+    /// The keys, each with `()`.
+    template: Map,
+}
+
+impl Shape {
+    fn new(fields: &[(Key<'_>, Dynamic)], key_bytes: usize) -> Self {
+        let mut keys = Vec::with_capacity(key_bytes);
+        let mut ends = Vec::with_capacity(fields.len());
+        for (key, _) in fields {
+            keys.extend_from_slice(key.as_str().as_bytes());
+            ends.push(u32::try_from(keys.len()).expect("at most MAX_SHAPE_BYTES"));
+        }
+        Self {
+            keys: keys.into(),
+            ends: ends.into(),
+            sorted: None,
+        }
+    }
+
+    fn matches(&self, fields: &[(Key<'_>, Dynamic)]) -> bool {
+        if self.ends.len() != fields.len() {
+            return false;
+        }
+        let mut start = 0;
+        for (&end, (key, _)) in self.ends.iter().zip(fields) {
+            let end = end as usize;
+            if self.keys.get(start..end) != Some(key.as_str().as_bytes()) {
+                return false;
+            }
+            start = end;
+        }
+        true
+    }
+
+    /// The map of an object of this shape: the template cloned, and the
+    /// values moved in.
+    fn fill(&mut self, mut fields: Vec<(Key<'_>, Dynamic)>) -> Map {
+        let sorted = self.sorted.get_or_insert_with(|| Sorted::new(&fields));
+        let mut map = sorted.template.clone();
+        for (slot, &source) in map.values_mut().zip(sorted.sources.iter()) {
+            std::mem::swap(slot, &mut fields[usize::from(source)].1);
+        }
+        map
+    }
+}
+
+impl Sorted {
+    fn new(fields: &[(Key<'_>, Dynamic)]) -> Self {
+        let key = |index: u16| fields[usize::from(index)].0.as_str();
+        let count = u16::try_from(fields.len()).expect("at most MAX_SHAPE_KEYS fields");
+        let mut order: Vec<u16> = (0..count).collect();
+        // Stable: a repeated key's occurrences stay in the answer's order.
+        order.sort_by(|a, b| key(*a).cmp(key(*b)));
+        let mut sources: Vec<u16> = Vec::with_capacity(order.len());
+        for index in order {
+            match sources.last_mut() {
+                Some(last) if key(*last) == key(index) => *last = index,
+                _ => sources.push(index),
+            }
+        }
+        let template = sources
+            .iter()
+            .map(|&index| (key(index).into(), Dynamic::UNIT))
+            .collect();
+        Self {
+            sources: sources.into(),
+            template,
+        }
+    }
+}
+
+/// An object's fields as a map: through a remembered [`Shape`] when the
+/// object has one, else sorted and built in bulk (about half the cost of one
+/// insert per entry). A repeated key keeps its last value, as inserts would.
+fn fields_to_map(fields: Vec<(Key<'_>, Dynamic)>) -> Map {
+    SHAPES.with_borrow_mut(|shapes| {
+        if let Some(found) = shapes.iter().position(|shape| shape.matches(&fields)) {
+            shapes[..=found].rotate_right(1);
+            return shapes[0].fill(fields);
+        }
+        let key_bytes = fields.iter().map(|(key, _)| key.as_str().len()).sum();
+        if fields.len() <= MAX_SHAPE_KEYS && key_bytes <= MAX_SHAPE_BYTES {
+            shapes.truncate(MAX_SHAPES - 1);
+            shapes.insert(0, Shape::new(&fields, key_bytes));
+        }
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.as_str().into(), value))
+            .collect()
+    })
+}
+
+/// The number of string values remembered per thread (a power of two).
+const RECENT_STRINGS: usize = 512;
+
+/// Longer string values are not remembered.
+const MAX_RECENT_STRING: usize = 64;
+
+thread_local! {
+    /// String values decoded lately, each in the slot its hash picks.
+    static RECENT: RefCell<Vec<ImmutableString>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A string value: the one decoded last time when an answer repeats it (a
+/// zone's name in every row, the same state in every answer…), sharing its
+/// allocation, else a new one, remembered in place of another.
+fn recent_string(text: &str) -> ImmutableString {
+    if text.len() > MAX_RECENT_STRING {
+        return immutable_string(text);
+    }
+    RECENT.with_borrow_mut(|recent| {
+        if recent.is_empty() {
+            recent.resize(RECENT_STRINGS, ImmutableString::new());
+        }
+        let slot = &mut recent[slot_of(text)];
+        if slot.as_str() != text {
+            *slot = immutable_string(text);
+        }
+        slot.clone()
+    })
+}
+
+/// Which slot of the recent strings `text` takes: a hash of its length and
+/// of its first and last eight bytes.
+fn slot_of(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let word = |part: &[u8]| {
+        let mut buffer = [0u8; 8];
+        buffer[..part.len()].copy_from_slice(part);
+        u64::from_le_bytes(buffer)
+    };
+    let head = word(&bytes[..bytes.len().min(8)]);
+    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
+    let mixed =
+        (head ^ tail.rotate_left(29) ^ bytes.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 32) as usize & (RECENT_STRINGS - 1)
+}
+
+/// A string value in one allocation besides its `Arc`: `SmartString`'s
+/// own `From<&str>` copies a string too long to be inline (over 23 bytes)
+/// twice, through a `String` it then frees.
+fn immutable_string(text: &str) -> ImmutableString {
+    if text.len() <= INLINE_STRING {
+        return ImmutableString::from(text);
+    }
+    let mut string = ImmutableString::new();
+    string.make_mut().push_str(text);
+    string
+}
+
+/// The longest string `SmartString` keeps inline.
+const INLINE_STRING: usize = 23;
 
 /// A number given as text (beyond `i64`): an integer when it fits, a finite
 /// float, or else the text itself (as [`json_to_dynamic`] does).
@@ -504,6 +708,117 @@ mod tests {
         assert!(map["inf"].clone().into_string().unwrap().starts_with("1e"));
         assert_eq!(map["esc"].clone().into_string().unwrap(), "a\"bé");
         assert!(map.contains_key("kéy"));
+    }
+
+    #[test]
+    fn response_keys_are_recognised_as_the_client_spells_them() {
+        for command in ["listZones", "listzones", "LISTZONES", "", "é"] {
+            let key = response::response_key(command);
+            assert!(is_response_key(&key, command), "{key}");
+        }
+        for (key, command) in [
+            ("listZonesresponse", "listZones"),
+            ("listzonesResponse", "listZones"),
+            ("listzoneresponse", "listZones"),
+            ("listzonesresponse ", "listZones"),
+            ("xlistzonesrespons", "listZones"),
+        ] {
+            assert!(!is_response_key(key, command), "{key}");
+        }
+    }
+
+    #[test]
+    fn long_strings_are_kept_whole() {
+        for length in [0, 1, INLINE_STRING, INLINE_STRING + 1, 1000] {
+            let text = "é".repeat(length);
+            assert_eq!(immutable_string(&text).as_str(), text);
+        }
+    }
+
+    #[test]
+    fn repeated_strings_share_one_allocation_and_others_stay_whole() {
+        let texts: Vec<String> = (0..RECENT_STRINGS * 3)
+            .map(|index| format!("value-{index}"))
+            .chain(
+                [
+                    "",
+                    "é",
+                    &"x".repeat(MAX_RECENT_STRING),
+                    &"y".repeat(MAX_RECENT_STRING + 1),
+                ]
+                .map(String::from),
+            )
+            .collect();
+        for _ in 0..2 {
+            for text in &texts {
+                assert_eq!(recent_string(text).as_str(), text);
+            }
+        }
+        let first = recent_string("Running");
+        assert!(first.ptr_eq(&recent_string("Running")));
+        assert!(!first.ptr_eq(&recent_string("Stopped")));
+    }
+
+    /// Decodes `body` twice (the second time through remembered shapes)
+    /// and checks both against the `Value` path.
+    fn same_both_times(body: &str) {
+        for _ in 0..2 {
+            let (direct, via_value) = both_ways(body);
+            assert_eq!(direct, via_value, "{body}");
+        }
+    }
+
+    #[test]
+    fn objects_of_a_known_shape_decode_as_fresh_ones() {
+        // Repeated keys keep their last value, every time.
+        same_both_times(
+            r#"{"listthingsresponse":{"count":3,"thing":[{"b":1,"a":2,"b":3},{"b":4,"a":5,"b":6},{"b":"x","a":[{"b":7,"a":8,"b":{}}],"b":null}]}}"#,
+        );
+        // The same keys in another order, or other keys of the same
+        // number and length, are other shapes.
+        same_both_times(
+            r#"{"listthingsresponse":{"thing":[{"a":1,"b":2},{"b":3,"a":4},{"a":5,"c":6},{"c":7,"a":8},{"a":9,"b":10}]}}"#,
+        );
+        // Keys written with escapes.
+        same_both_times(
+            r#"{"listthingsresponse":{"thing":[{"k\u00e9y":1,"z":2},{"kéy":3,"z":4},{"k\u00e9y":5,"z":6}]}}"#,
+        );
+        let map = decode_answer(
+            "listThings",
+            "e",
+            answer(
+                200,
+                r#"{"listthingsresponse":{"thing":[{"b":1,"a":2,"b":3},{"b":4,"a":5,"b":6}]}}"#,
+            ),
+        )
+        .unwrap()
+        .cast::<Map>();
+        let things = map["thing"].clone().into_array().unwrap();
+        let second = things[1].clone().cast::<Map>();
+        assert_eq!(second.len(), 2);
+        assert_eq!(second["a"].as_int(), Ok(5));
+        assert_eq!(second["b"].as_int(), Ok(6));
+    }
+
+    #[test]
+    fn more_shapes_than_are_remembered_decode_alike() {
+        let objects: Vec<String> = (0..MAX_SHAPES * 2)
+            .map(|shape| format!(r#"{{"k{shape}":{shape},"common":"v{shape}"}}"#))
+            .collect();
+        let body = format!(
+            r#"{{"listthingsresponse":{{"thing":[{}]}}}}"#,
+            objects.join(",")
+        );
+        same_both_times(&body);
+        // Too many keys, or keys too long, to be remembered.
+        let wide: Vec<String> = (0..=MAX_SHAPE_KEYS)
+            .map(|key| format!(r#""k{key}":{key}"#))
+            .collect();
+        let wide = format!("{{{}}}", wide.join(","));
+        let long = format!(r#"{{"{}":1,"a":2}}"#, "k".repeat(MAX_SHAPE_BYTES));
+        same_both_times(&format!(
+            r#"{{"listthingsresponse":{{"thing":[{wide},{wide},{long},{long}]}}}}"#
+        ));
     }
 
     #[test]
