@@ -15,7 +15,7 @@ use super::params::Params;
 use super::response::{self, RawAnswer};
 use super::retry::{Decision, RetryPolicy};
 use super::sign::{self, push_java_url_encoded};
-use super::signed::{url_with_query, Signer};
+use super::signed::{url_with_query, Pair, Signer};
 use super::trace::Tracer;
 use super::transport::{Failure, Outgoing, Transport};
 
@@ -311,11 +311,11 @@ impl Client {
 
     /// [`Client::signed_pairs`] for parameters already checked (a call
     /// checks once, not at every attempt): a fresh `expires` and signature.
-    fn sign_pairs(
-        &self,
-        command: &str,
-        params: &Params,
-    ) -> Result<Vec<(String, String)>, ClientError> {
+    fn sign_pairs<'a>(
+        &'a self,
+        command: &'a str,
+        params: &'a Params,
+    ) -> Result<Vec<Pair<'a>>, ClientError> {
         Ok(self.signer()?.pairs(command, params))
     }
 
@@ -350,11 +350,16 @@ impl Client {
         session: &Session,
         decode: Decoder<T>,
     ) -> Result<T, ClientError> {
-        let mut pairs = Vec::with_capacity(params.len() + 3);
-        pairs.push(("command".to_string(), command.to_string()));
-        pairs.extend(params.pairs().iter().cloned());
+        let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(params.len() + 3);
+        pairs.push(("command".into(), command.into()));
+        pairs.extend(
+            params
+                .pairs()
+                .iter()
+                .map(|(name, value)| (name.as_str().into(), value.as_str().into())),
+        );
         pairs.push(("response".into(), "json".into()));
-        pairs.push(("sessionkey".into(), session.sessionkey.clone()));
+        pairs.push(("sessionkey".into(), session.sessionkey.as_str().into()));
         self.send(command, &pairs, Some(&session.cookie), decode)
             .await
     }
@@ -379,11 +384,11 @@ impl Client {
         else {
             unreachable!("login is only used with password credentials");
         };
-        let pairs = vec![
-            ("command".to_string(), "login".to_string()),
-            ("username".into(), username.clone()),
-            ("password".into(), password.clone()),
-            ("domain".into(), domain.clone()),
+        let pairs: Vec<Pair<'_>> = vec![
+            ("command".into(), "login".into()),
+            ("username".into(), username.as_str().into()),
+            ("password".into(), password.as_str().into()),
+            ("domain".into(), domain.as_str().into()),
             ("response".into(), "json".into()),
         ];
         // Login is always a POST: the server refuses it otherwise.
@@ -411,7 +416,7 @@ impl Client {
     async fn send<T>(
         &self,
         command: &str,
-        pairs: &[(String, String)],
+        pairs: &[Pair<'_>],
         cookie: Option<&str>,
         decode: Decoder<T>,
     ) -> Result<T, ClientError> {
@@ -428,7 +433,7 @@ impl Client {
         &self,
         command: &str,
         method: HttpMethod,
-        pairs: &[(String, String)],
+        pairs: &[Pair<'_>],
         cookie: Option<&str>,
         decode: Decoder<T>,
     ) -> Result<(T, Vec<String>), ClientError> {
@@ -532,11 +537,11 @@ pub(super) fn check_reserved(params: &Params) -> Result<(), ClientError> {
 /// percent-encoded with Java's set, which every form decoder accepts).
 /// Callers outside the client use [`Client::signed_query`] or
 /// [`Signer::signed_query`].
-pub(super) fn encode_form(pairs: &[(String, String)]) -> String {
+pub(super) fn encode_form<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     let mut encoded = String::with_capacity(
         pairs
             .iter()
-            .map(|(k, v)| k.len() + v.len() + 2)
+            .map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 2)
             .sum::<usize>()
             + 16,
     );
@@ -544,9 +549,9 @@ pub(super) fn encode_form(pairs: &[(String, String)]) -> String {
         if index > 0 {
             encoded.push('&');
         }
-        push_java_url_encoded(&mut encoded, name);
+        push_java_url_encoded(&mut encoded, name.as_ref());
         encoded.push('=');
-        push_java_url_encoded(&mut encoded, value);
+        push_java_url_encoded(&mut encoded, value.as_ref());
     }
     encoded
 }

@@ -4,6 +4,7 @@
 //! from the credentials; a [`Client`](super::Client) signs its own requests
 //! with one.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -96,7 +97,7 @@ impl Signer {
     ) -> Result<Vec<(String, String)>, ClientError> {
         check_reserved(params)?;
         let command = known::canonical_name(catalog, command);
-        Ok(self.pairs(&command, params))
+        Ok(owned_pairs(self.pairs(&command, params)))
     }
 
     /// [`Signer::signed_pairs`] form-encoded: the query string of a signed
@@ -119,28 +120,52 @@ impl Signer {
     }
 
     /// The signed pairs of parameters already checked, for `command` as
-    /// given: a fresh `expires` and signature.
-    pub(super) fn pairs(&self, command: &str, params: &Params) -> Vec<(String, String)> {
-        let mut pairs = Vec::with_capacity(params.len() + 6);
-        pairs.push(("command".to_string(), command.to_string()));
-        pairs.extend(params.pairs().iter().cloned());
-        pairs.push(("response".into(), "json".into()));
-        pairs.push(("apiKey".into(), self.api_key.clone()));
+    /// given: a fresh `expires` and signature. Names and values are
+    /// borrowed where they can be (from `params`, the signer, constants):
+    /// a request allocates only its `expires` and signature here.
+    pub(super) fn pairs<'a>(&'a self, command: &'a str, params: &'a Params) -> Vec<Pair<'a>> {
+        let mut pairs: Vec<Pair<'a>> = Vec::with_capacity(params.len() + 7);
+        pairs.push((Cow::Borrowed("command"), Cow::Borrowed(command)));
+        pairs.extend(
+            params
+                .pairs()
+                .iter()
+                .map(|(name, value)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(value.as_str()))),
+        );
+        pairs.push((Cow::Borrowed("response"), Cow::Borrowed("json")));
+        pairs.push((
+            Cow::Borrowed("apiKey"),
+            Cow::Borrowed(self.api_key.as_str()),
+        ));
         if let Some(window) = self.expires {
             // Configuration caps durations at a year; a library caller's
             // absurd window is capped the same way rather than overflowing.
             let window = chrono::Duration::from_std(window.min(MAX_DURATION))
                 .unwrap_or(chrono::Duration::zero());
             let expires = chrono::Utc::now() + window;
-            pairs.push(("signatureVersion".into(), "3".into()));
-            pairs.push(("expires".into(), sign::format_expires(expires)));
+            pairs.push((Cow::Borrowed("signatureVersion"), Cow::Borrowed("3")));
+            pairs.push((
+                Cow::Borrowed("expires"),
+                Cow::Owned(sign::format_expires(expires)),
+            ));
         }
-        let signature = self.signature(&pairs);
+        let signature = self.key.sign(&pairs);
         // A server may echo it back in an error: scrubbed from what csctl writes.
         super::trace::remember_signature(&signature);
-        pairs.push(("signature".into(), signature));
+        pairs.push((Cow::Borrowed("signature"), Cow::Owned(signature)));
         pairs
     }
+}
+
+/// One request parameter, `(name, value)`, borrowed where it can be.
+pub(super) type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// Pairs made owned, for callers outside the request path.
+pub(super) fn owned_pairs(pairs: Vec<Pair<'_>>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
 }
 
 /// `endpoint` with `query` appended (after `&` when the endpoint already

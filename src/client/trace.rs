@@ -96,10 +96,15 @@ pub fn remember_signature(signature: &str) {
     let mut recent = SIGNATURES
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if recent.len() >= RECENT_SIGNATURES {
-        recent.pop_front();
-    }
-    recent.push_back(signature.to_string());
+    // The oldest one's buffer is reused: no allocation per request.
+    let mut slot = if recent.len() >= RECENT_SIGNATURES {
+        recent.pop_front().unwrap_or_default()
+    } else {
+        String::with_capacity(signature.len())
+    };
+    slot.clear();
+    slot.push_str(signature);
+    recent.push_back(slot);
 }
 
 /// `text` with every remembered secret and recent signature replaced by
@@ -194,14 +199,23 @@ impl Tracer {
     }
 
     /// Logs an outgoing request: method, endpoint and parameters.
-    pub fn request(&self, method: &str, endpoint: &str, pairs: &[(String, String)]) {
+    pub fn request<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        method: &str,
+        endpoint: &str,
+        pairs: &[(K, V)],
+    ) {
         if !self.enabled() {
             return;
         }
-        let secret_details = secret_detail_values(pairs);
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(name, value)| (name.as_ref(), value.as_ref()))
+            .collect();
+        let secret_details = secret_detail_values(&pairs);
         let shown = pairs
             .iter()
-            .map(|(name, value)| {
+            .map(|&(name, value)| {
                 if is_secret_name(name) || secret_details.iter().any(|secret| secret == name) {
                     format!("{name}={REDACTED}")
                 } else if self.verbosity < 2 && value.len() > 80 {
@@ -268,7 +282,7 @@ pub fn write_stderr(text: &str) {
 /// The names `x[n].value` of request parameters whose sibling `x[n].key`
 /// (or `x[n].name`) names a secret: `details[0].key=password` makes
 /// `details[0].value` secret.
-fn secret_detail_values(pairs: &[(String, String)]) -> Vec<String> {
+fn secret_detail_values(pairs: &[(&str, &str)]) -> Vec<String> {
     pairs
         .iter()
         .filter_map(|(name, value)| {
@@ -284,7 +298,7 @@ fn secret_detail_values(pairs: &[(String, String)]) -> Vec<String> {
             pairs
                 .iter()
                 .filter(move |(name, _)| name.eq_ignore_ascii_case(&value_name))
-                .map(|(name, _)| name.clone())
+                .map(|(name, _)| name.to_string())
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -367,15 +381,12 @@ mod tests {
 
     #[test]
     fn detail_values_named_secret_are_redacted() {
-        let pairs: Vec<(String, String)> = [
+        let pairs = [
             ("details[0].key", "password"),
             ("details[0].value", "hunter2"),
             ("details[1].key", "cpuNumber"),
             ("details[1].value", "2"),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+        ];
         assert_eq!(secret_detail_values(&pairs), vec!["details[0].value"]);
         let mut value = serde_json::json!({"details": [{"name": "ldap.bind.password", "value": "x"}, {"key": "a", "value": "y"}]});
         redact_value(&mut value);

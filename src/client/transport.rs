@@ -99,6 +99,8 @@ pub(crate) struct Transport {
     endpoint: Url,
     /// Where the endpoint's requests go (origin-form: path and query).
     endpoint_target: String,
+    /// `endpoint_target` parsed once, for POST requests.
+    endpoint_uri: Uri,
     /// The `Host` header of every request.
     host_header: HeaderValue,
     /// The name the TLS certificate must carry.
@@ -133,6 +135,7 @@ impl Transport {
         Ok(Self {
             endpoint: url.clone(),
             endpoint_target: origin_form(url),
+            endpoint_uri: Uri::try_from(origin_form(url)).map_err(|_| bad_endpoint())?,
             host_header,
             server_name,
             connect_timeout: config.connect_timeout,
@@ -149,6 +152,7 @@ impl Transport {
         Self {
             endpoint: self.endpoint.clone(),
             endpoint_target: self.endpoint_target.clone(),
+            endpoint_uri: self.endpoint_uri.clone(),
             host_header: self.host_header.clone(),
             server_name: self.server_name.clone(),
             connect_timeout: self.connect_timeout,
@@ -167,17 +171,21 @@ impl Transport {
             HttpMethod::Get => Method::GET,
         };
         let mut body = Bytes::new();
-        let mut target = self.endpoint_target.clone();
-        match outgoing.method {
-            HttpMethod::Post => body = Bytes::from(outgoing.form),
+        let mut target = match outgoing.method {
+            HttpMethod::Post => {
+                body = Bytes::from(outgoing.form);
+                self.endpoint_uri.clone()
+            }
             HttpMethod::Get => {
+                let mut target = self.endpoint_target.clone();
                 target.push(if target.contains('?') { '&' } else { '?' });
                 target.push_str(&outgoing.form);
+                parse_target(target)?
             }
-        }
+        };
         let mut current: Option<Url> = None;
         for hop in 0..=MAX_REDIRECTS {
-            let request = self.request(&method, &target, &body, outgoing.cookie)?;
+            let request = self.request(&method, target.clone(), &body, outgoing.cookie);
             let (response, sender) = self.send(request).await?;
             let Some(next) = redirect_target(&response, current.as_ref().unwrap_or(&self.endpoint))
             else {
@@ -195,7 +203,7 @@ impl Transport {
                 method = Method::GET;
                 body = Bytes::new();
             }
-            target = origin_form(&next);
+            target = parse_target(origin_form(&next))?;
             current = Some(next);
         }
         Err(Failure::TooManyRedirects)
@@ -204,12 +212,10 @@ impl Transport {
     fn request(
         &self,
         method: &Method,
-        target: &str,
+        uri: Uri,
         body: &Bytes,
         cookie: Option<&str>,
-    ) -> Result<Request<Body>, Failure> {
-        let uri = Uri::try_from(target)
-            .map_err(|error| Failure::transport(TransportKind::Other, error.to_string()))?;
+    ) -> Request<Body> {
         let mut request = Request::new(Full::new(body.clone()));
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri;
@@ -229,7 +235,7 @@ impl Transport {
         if let Some(value) = cookie.and_then(|text| HeaderValue::from_str(text).ok()) {
             headers.insert(COOKIE, value);
         }
-        Ok(request)
+        request
     }
 
     /// Sends a request on an idle connection, or a new one. A request that
@@ -432,6 +438,12 @@ where
         let _ = connection.await;
     });
     Ok(sender)
+}
+
+/// A request target as hyper takes it.
+fn parse_target(target: String) -> Result<Uri, Failure> {
+    Uri::try_from(target)
+        .map_err(|error| Failure::transport(TransportKind::Other, error.to_string()))
 }
 
 /// The request target of `url` (origin-form): its path and query.
