@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Call overhead: 2,000 sequential api("listZones") calls from a csctl script,
+# Call overhead: sequential api("listZones") calls from a csctl script,
 # against the raw keep-alive floor (benches/raw_loop.rs: the same pre-signed
 # request written over one TCP connection) and the Python `cs` client doing
 # the same loop, all against one simulator started here, in one run.
 #
-#   bench/call_overhead.sh [ROUNDS]      (default 3 rounds; medians reported)
+#   bench/call_overhead.sh [ROUNDS] [N]  (default 15 rounds of 500 calls each)
 #   NO_PYTHON=1 bench/call_overhead.sh   skips the Python `cs` comparison
 #
+# Each round runs the three loops one after another, so that each round's
+# ratios compare runs a second apart: on a shared machine whose speed moves
+# within minutes, many short rounds and the median of their ratios (with
+# the quartiles, to show the spread) say more than a few long ones.
 # Each figure is timed inside its own program, after one untimed call, so
 # that process start-up and connecting are not counted (start-up has its own
 # benchmark, bench/startup.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ROUNDS="${1:-3}"
-N=2000
+ROUNDS="${1:-15}"
+N="${2:-500}"
 build_csctl
 RAW="$(bench_binary raw_loop)"
 [ -x "$RAW" ] || { log "could not build benches/raw_loop.rs"; exit 1; }
@@ -34,7 +38,7 @@ export CLOUDSTACK_ENDPOINT="$ENDPOINT"
 log "simulator: $ENDPOINT"
 echo "call overhead: $N sequential listZones calls — $(machine_line)"
 
-raws=() scripts=() ratios=() pys=()
+raws=() scripts=() ratios=() pys=() cs_ratios=()
 for round in $(seq "$ROUNDS"); do
     raw_line="$("$RAW" --endpoint "$ENDPOINT" --n "$N")"
     script_line="$("$CSCTL" run "$BENCH_DIR/listzones_2000.rhai" n=$N)"
@@ -47,7 +51,9 @@ for round in $(seq "$ROUNDS"); do
         py_line="$("$PY" "$BENCH_DIR/cs_listzones.py" "$ENDPOINT" "$N")"
         py="$(field per_call_us "$py_line")"
         pys+=("$py")
-        line="$line, python cs $(calc "$py") µs/call (cs/csctl $(calc "$py / $script"))"
+        cs_ratio="$(calc "$py / $script")"
+        cs_ratios+=("$cs_ratio")
+        line="$line, python cs $(calc "$py") µs/call (cs/csctl $cs_ratio)"
     fi
     echo "$line"
 done
@@ -55,8 +61,8 @@ done
 raw="$(median "${raws[@]}")"
 script="$(median "${scripts[@]}")"
 echo "median: raw $(calc "$raw") µs/call, csctl $(calc "$script") µs/call"
-echo "csctl/raw (median of per-round ratios): $(median "${ratios[@]}")   target ≤ 1.5"
+echo "csctl/raw (median of per-round ratios): $(median "${ratios[@]}") (quartiles $(quartiles "${ratios[@]}"))   target ≤ 1.5"
 if [ -n "$PY" ]; then
     py="$(median "${pys[@]}")"
-    echo "python cs: $(calc "$py") µs/call; cs/csctl: $(calc "$py / $script")   target ≥ 10"
+    echo "python cs: $(calc "$py") µs/call; cs/csctl (median of per-round ratios): $(median "${cs_ratios[@]}") (quartiles $(quartiles "${cs_ratios[@]}"))   target ≥ 10"
 fi

@@ -87,5 +87,8 @@ field() { printf '%s\n' "$2" | tr ' ' '\n' | grep "^$1=" | head -1 | cut -d= -f2
 # median of the numbers given as arguments.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+# quartiles of the numbers given as arguments: "Q1–Q3" (nearest rank).
+quartiles() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {q1=int((NR+3)/4); q3=int((3*NR+3)/4); printf "%s–%s", a[q1], a[q3]}'; }
+
 # calc EXPR: floating-point arithmetic.
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
