@@ -6,15 +6,21 @@
 //! origin), follows same-origin redirects (at most [`MAX_REDIRECTS`]),
 //! refuses any other, and reads at most `max_response_size` bytes of an
 //! answer. Time limits on the whole exchange are the caller's
-//! ([`super::http`]); connecting has its own.
+//! ([`super::http`]); connecting has its own. A connection has no task of
+//! its own: the exchange using it drives it ([`drive`]), so that a call's
+//! socket is read in the task that awaits the answer.
 //!
 //! Why not a general-purpose client: reqwest, used before, parsed the URL
 //! twice more per request for its redirect support, whatever the policy,
 //! and carried layers csctl does not use; a call's cost is measured in
 //! docs/performance.md.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -111,7 +117,126 @@ pub(crate) struct Transport {
     /// Built on the first `https://` connection; shared with the
     /// transports of [`Transport::with_own_pool`].
     tls: Arc<OnceLock<Arc<rustls::ClientConfig>>>,
-    idle: Mutex<Vec<SendRequest<Body>>>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A keep-alive connection: the handle requests are sent through, and the
+/// connection itself, which the exchange using it drives (see [`drive`]).
+struct Connection {
+    sender: SendRequest<Body>,
+    /// `None` once the connection has ended.
+    driver: Option<Driver>,
+    /// The waker its exchanges poll with (see [`drive`]).
+    wake: Arc<SelfWake>,
+}
+
+/// hyper's connection future: reads and writes the socket.
+type Driver = Pin<Box<dyn Future<Output = Result<(), hyper::Error>> + Send>>;
+
+impl Connection {
+    fn is_usable(&self) -> bool {
+        self.driver.is_some() && !self.sender.is_closed()
+    }
+}
+
+/// Runs `work` while driving the connection, in the caller's own task: a
+/// call's socket is read where its answer is awaited, so no other task is
+/// woken in between. When the connection ends, hyper fails what was in
+/// flight, and `work` learns it at once.
+///
+/// The connection and its requests signal each other through channels,
+/// which wake the task they are polled in: those wakes, made while this
+/// very future is being polled, are answered by polling again at once
+/// ([`SelfWake`]), not by waking the executor, which would look for I/O
+/// (a system call) before polling again.
+async fn drive<F: Future>(driver: &mut Option<Driver>, wake: &Arc<SelfWake>, work: F) -> F::Output {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|outer| {
+        wake.set_outer(outer.waker());
+        let waker = Waker::from(wake.clone());
+        let mut context = Context::from_waker(&waker);
+        for _ in 0..MAX_REPOLLS {
+            wake.begin();
+            if let Poll::Ready(output) = work.as_mut().poll(&mut context) {
+                wake.end();
+                return Poll::Ready(output);
+            }
+            let mut again = false;
+            if let Some(connection) = driver {
+                if connection.as_mut().poll(&mut context).is_ready() {
+                    // Dropped, so that everything it held in flight fails now.
+                    *driver = None;
+                    again = true;
+                }
+            }
+            if !(wake.end() || again) {
+                return Poll::Pending;
+            }
+        }
+        // Still waking itself: let the executor run the others first.
+        outer.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
+
+/// How many times in a row [`drive`] polls again on its own wakes.
+const MAX_REPOLLS: usize = 32;
+
+/// The waker [`drive`] polls with: a wake during its poll asks for another
+/// poll; any other is passed to the executor's waker.
+#[derive(Default)]
+struct SelfWake {
+    polling: AtomicBool,
+    again: AtomicBool,
+    outer: Mutex<Option<Waker>>,
+}
+
+impl SelfWake {
+    fn set_outer(&self, waker: &Waker) {
+        let mut outer = self
+            .outer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !outer.as_ref().is_some_and(|known| known.will_wake(waker)) {
+            *outer = Some(waker.clone());
+        }
+    }
+
+    fn begin(&self) {
+        self.again.store(false, Ordering::SeqCst);
+        self.polling.store(true, Ordering::SeqCst);
+    }
+
+    /// Ends a poll: whether it was woken meanwhile.
+    fn end(&self) -> bool {
+        self.polling.store(false, Ordering::SeqCst);
+        self.again.swap(false, Ordering::SeqCst)
+    }
+}
+
+impl Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.polling.load(Ordering::SeqCst) {
+            self.again.store(true, Ordering::SeqCst);
+            // Still polling: it will see `again`. Otherwise the poll may
+            // have ended before the store, so the executor is woken too.
+            if self.polling.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+        let outer = self
+            .outer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(waker) = outer.as_ref() {
+            waker.wake_by_ref();
+        }
+    }
 }
 
 impl Transport {
@@ -186,10 +311,17 @@ impl Transport {
         let mut current: Option<Url> = None;
         for hop in 0..=MAX_REDIRECTS {
             let request = self.request(&method, target.clone(), &body, outgoing.cookie);
-            let (response, sender) = self.send(request).await?;
+            let (response, mut connection) = self.send(request).await?;
             let Some(next) = redirect_target(&response, current.as_ref().unwrap_or(&self.endpoint))
             else {
-                return self.read(response, sender).await;
+                let answer = drive(
+                    &mut connection.driver,
+                    &connection.wake,
+                    self.read(response),
+                )
+                .await?;
+                self.check_in(connection);
+                return Ok(answer);
             };
             if !same_origin(&self.endpoint, &next) {
                 return Err(Failure::RedirectRefused(shown_location(&next)));
@@ -238,29 +370,41 @@ impl Transport {
         request
     }
 
-    /// Sends a request on an idle connection, or a new one. A request that
-    /// an idle connection could not take (closed meanwhile) goes on another;
-    /// one that was written is never sent twice here (retrying is the
-    /// caller's decision, by command).
+    /// Sends a request on an idle connection, or a new one, and returns
+    /// the answer's head with the connection its body arrives on. A request
+    /// that an idle connection could not take (closed meanwhile) goes on
+    /// another; one that was written is never sent twice here (retrying is
+    /// the caller's decision, by command).
     async fn send(
         &self,
         mut request: Request<Body>,
-    ) -> Result<(Response<Incoming>, SendRequest<Body>), Failure> {
+    ) -> Result<(Response<Incoming>, Connection), Failure> {
         loop {
-            let (mut sender, reused) = match self.check_out() {
-                Some(sender) => (sender, true),
+            let (mut connection, reused) = match self.check_out() {
+                Some(connection) => (connection, true),
                 // Boxed: connecting (TLS above all) takes a large state,
                 // needed only when no idle connection is left.
                 None => (Box::pin(self.connect()).await?, false),
             };
-            if let Err(error) = sender.ready().await {
+            let Connection {
+                sender,
+                driver,
+                wake,
+            } = &mut connection;
+            if let Err(error) = drive(driver, wake, sender.ready()).await {
                 if reused {
                     continue;
                 }
                 return Err(Failure::transport(TransportKind::Other, describe(&error)));
             }
-            match sender.try_send_request(request).await {
-                Ok(response) => return Ok((response, sender)),
+            // In an `async` block, so that handing the request over (which
+            // wakes the connection) happens inside `drive`'s poll.
+            match drive(driver, wake, async {
+                sender.try_send_request(request).await
+            })
+            .await
+            {
+                Ok(response) => return Ok((response, connection)),
                 Err(mut error) => match error.take_message() {
                     Some(unsent) if reused => request = unsent,
                     _ => {
@@ -277,13 +421,9 @@ impl Transport {
         }
     }
 
-    /// Reads the answer whole, at most `max_response_size` bytes, then puts
-    /// the connection back in the pool.
-    async fn read(
-        &self,
-        response: Response<Incoming>,
-        sender: SendRequest<Body>,
-    ) -> Result<Answer, Failure> {
+    /// Reads the answer whole, at most `max_response_size` bytes (the
+    /// caller drives its connection meanwhile).
+    async fn read(&self, response: Response<Incoming>) -> Result<Answer, Failure> {
         let limit = self.max_response_size;
         let (parts, mut body) = response.into_parts();
         let declared = parts
@@ -306,7 +446,6 @@ impl Transport {
                 bytes.extend_from_slice(&data);
             }
         }
-        self.check_in(sender);
         let cookies = parts
             .headers
             .get_all(SET_COOKIE)
@@ -328,21 +467,21 @@ impl Transport {
         })
     }
 
-    fn check_out(&self) -> Option<SendRequest<Body>> {
+    fn check_out(&self) -> Option<Connection> {
         let mut idle = self
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while let Some(sender) = idle.pop() {
-            if !sender.is_closed() {
-                return Some(sender);
+        while let Some(connection) = idle.pop() {
+            if connection.is_usable() {
+                return Some(connection);
             }
         }
         None
     }
 
-    fn check_in(&self, sender: SendRequest<Body>) {
-        if sender.is_closed() {
+    fn check_in(&self, connection: Connection) {
+        if !connection.is_usable() {
             return;
         }
         let mut idle = self
@@ -350,13 +489,13 @@ impl Transport {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(sender);
+            idle.push(connection);
         }
     }
 
     /// Opens a connection (resolving, TCP, TLS for `https://`) within the
-    /// connect time limit, and starts its task on the current runtime.
-    async fn connect(&self) -> Result<SendRequest<Body>, Failure> {
+    /// connect time limit.
+    async fn connect(&self) -> Result<Connection, Failure> {
         let connecting = async {
             let stream = self.open_tcp().await?;
             if self.endpoint.scheme() == "https" {
@@ -424,20 +563,19 @@ impl Transport {
     }
 }
 
-/// Starts HTTP/1.1 on a connected stream; the connection's task runs on
-/// the current runtime until the connection closes.
-async fn handshake<I>(io: I) -> Result<SendRequest<Body>, Failure>
+/// Starts HTTP/1.1 on a connected stream.
+async fn handshake<I>(io: I) -> Result<Connection, Failure>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(io)
         .await
         .map_err(|error| Failure::transport(TransportKind::Other, describe(&error)))?;
-    tokio::spawn(async move {
-        // Its errors reach the request that was in flight.
-        let _ = connection.await;
-    });
-    Ok(sender)
+    Ok(Connection {
+        sender,
+        driver: Some(Box::pin(connection)),
+        wake: Arc::default(),
+    })
 }
 
 /// A request target as hyper takes it.
