@@ -39,7 +39,7 @@ use super::error::{ClientError, TransportKind};
 use super::tls::TlsSettings;
 
 /// How many same-origin redirects one request may follow.
-pub(crate) const MAX_REDIRECTS: usize = 5;
+const MAX_REDIRECTS: usize = 5;
 
 /// Idle connections kept per client, for concurrent page fetches and waits.
 const MAX_IDLE: usize = 64;
@@ -602,7 +602,7 @@ fn redirect_target(response: &Response<Incoming>, base: &Url) -> Option<Url> {
 
 /// Whether two URLs share scheme, host and port (so an https request is
 /// never sent on over plain http).
-pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()
@@ -610,7 +610,7 @@ pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
 
 /// Where a redirect pointed, without user info, query or fragment (which
 /// could hold anything the server chose to put there).
-pub(crate) fn shown_location(url: &Url) -> String {
+fn shown_location(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
@@ -620,7 +620,7 @@ pub(crate) fn shown_location(url: &Url) -> String {
 }
 
 /// An error and its sources joined by `: `, each said once.
-pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(error);
     while let Some(cause) = next {
