@@ -6,6 +6,8 @@ mod completion;
 mod error;
 mod repl;
 mod snapshot;
+#[allow(dead_code)] // used by the job journal and login sessions as they land
+mod state_dir;
 
 use std::process::ExitCode;
 
