@@ -85,6 +85,22 @@ pub enum Command {
     Man(ManArgs),
     /// Copy what the account sees in its cloud into a simulator cloud file (read-only calls only)
     Snapshot(SnapshotArgs),
+    /// What differs between two clouds (cloud files, or `live`): exit 0 when nothing, 1 when something
+    Diff(DiffArgs),
+}
+
+/// `csctl diff A B`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The cloud before: a cloud file (`csctl snapshot -o FILE`), or `live` for the configured cloud
+    #[arg(value_name = "A")]
+    pub before: String,
+    /// The cloud after: a cloud file, or `live` for the configured cloud (read-only calls only)
+    #[arg(value_name = "B")]
+    pub after: String,
+    /// Print the differences as text or json
+    #[arg(short, long, value_name = "FORMAT", default_value = "text")]
+    pub output: PlanFormat,
 }
 
 /// `csctl completions`.

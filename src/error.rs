@@ -42,6 +42,10 @@ pub enum Error {
     /// A local I/O problem (reading a script, writing output).
     #[error("{0}")]
     Io(String),
+    /// `csctl diff` found differences: exit status 1, as `diff`, and no
+    /// message (the differences were the output).
+    #[error("the clouds differ")]
+    Differ,
 }
 
 impl Error {
@@ -68,6 +72,9 @@ impl Error {
 /// The message is scrubbed of secrets (a server may echo the secret key or
 /// a signature in its error text) and, on a terminal, of control characters.
 pub fn report(error: &Error) -> u8 {
+    if matches!(error, Error::Differ) {
+        return 1;
+    }
     write_stderr(&format!("csctl: error: {error}"));
     error.exit_code()
 }

@@ -3,6 +3,7 @@
 
 mod apis;
 mod call;
+mod diff;
 mod plan;
 mod repl;
 mod run;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
         Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
+        Command::Diff(args) => runtime.block_on(until_ctrl_c(diff::run(&global, &args))),
     }
 }
 

@@ -1,17 +1,20 @@
 //! `csctl run --plan SCRIPT`: the script runs against an in-process
 //! simulator serving a snapshot of the configured cloud (taken with
 //! read-only calls, or read from `--plan-from FILE`); then the plan is
-//! printed from the simulator's journal. The real cloud never sees a
-//! state-changing call: the snapshot path can only send read-only ones, and
-//! the script's client points at the simulator.
+//! printed from the simulator's journal and from what differs in the copy
+//! before and after the script. The real cloud never sees a state-changing
+//! call: the snapshot path can only send read-only ones, and the script's
+//! client points at the simulator.
 
 use std::time::Duration;
 
 use super::{connect, print_stdout};
 use crate::cli::{GlobalArgs, PlanFormat, RunArgs, SimTarget};
 use crate::error::Error;
-use crate::snapshot::plan::plan;
+use crate::snapshot::inventory::Inventory;
+use crate::snapshot::plan::{plan, Run};
 use csctl::client::{Client, ClientConfig, ClientError, Credentials};
+use csctl::config::ConfigError;
 use csctl::script::{ScriptError, ScriptHost};
 use csctl::sim::{Cloud, SimConfig};
 
@@ -28,14 +31,22 @@ pub fn run(
     script_args: &[(String, String)],
     text: &str,
 ) -> Result<(), Error> {
+    let name = args.script.to_string_lossy();
+    // A script that does not compile is refused before the cloud is read.
+    csctl::script::check_syntax(&name, text).map_err(script_error)?;
     let cloud: Cloud = match &args.plan_from {
         Some(path) => csctl::sim::load_cloud_file(path)?,
         None => runtime.block_on(async {
-            let source = connect(global, &SimTarget::default()).await?;
+            let source = connect(global, &SimTarget::default())
+                .await
+                .map_err(plan_hint)?;
             let kinds = crate::snapshot::select(&[], &[])?;
             let taken = super::snapshot::take_with_progress(&source.client, &kinds).await?;
             for warning in &taken.warnings {
-                eprintln!("csctl: warning: {}", super::snapshot::printable(warning));
+                crate::error::write_stderr(&format!(
+                    "csctl: warning: {}",
+                    super::snapshot::printable(warning)
+                ));
             }
             Ok::<_, Error>(taken.cloud)
         })?,
@@ -55,16 +66,28 @@ pub fn run(
     );
     config.verbosity = global.verbose;
     let client = Client::new(config)?;
-    let host = ScriptHost::new(client, runtime.handle().clone());
+    let before = runtime.block_on(inventory(&client))?;
+    let host = ScriptHost::new(client.clone(), runtime.handle().clone());
     let ctrl_c = host.install_ctrl_c_handler();
-    let result = host.run_source(&args.script.to_string_lossy(), text, script_args);
+    let result = host.run_source(&name, text, script_args);
     drop(ctrl_c);
+    if matches!(result, Err(ScriptError::Interrupted)) {
+        return Err(ClientError::Cancelled.into());
+    }
     // Jobs the script did not wait for still say what they would do.
     sim.settle_after(Duration::from_secs(24 * 3600));
-    let the_plan = plan(&sim.journal());
+    let after = runtime.block_on(inventory(&client))?;
+    let journal = sim.journal();
     drop(sim);
+    let error = result.as_ref().err().map(ToString::to_string);
+    let the_plan = plan(&Run {
+        journal: &journal,
+        before: &before,
+        after: &after,
+        error,
+    });
     let rendered = match args.output {
-        PlanFormat::Text => the_plan.text(),
+        PlanFormat::Text => the_plan.text(csctl::output::terminal_width().map(usize::from)),
         PlanFormat::Json => {
             let mut text = serde_json::to_string_pretty(&the_plan.json())
                 .map_err(|e| Error::Io(e.to_string()))?;
@@ -73,10 +96,35 @@ pub fn run(
         }
     };
     print_stdout(&rendered)?;
-    match result {
-        Ok(_) => Ok(()),
-        Err(ScriptError::Interrupted) => Err(ClientError::Cancelled.into()),
-        Err(error @ ScriptError::Read { .. }) => Err(Error::Io(error.to_string())),
-        Err(error) => Err(Error::Script(error.to_string())),
+    result.map(drop).map_err(script_error)
+}
+
+/// What the rehearsal simulator holds, read as a snapshot reads a cloud.
+async fn inventory(client: &Client) -> Result<Inventory, Error> {
+    let kinds = crate::snapshot::select(&[], &[])?;
+    let taken = crate::snapshot::take(client, &kinds, &|_| {}).await?;
+    Ok(Inventory::of(&taken.cloud))
+}
+
+fn script_error(error: ScriptError) -> Error {
+    match error {
+        ScriptError::Interrupted => ClientError::Cancelled.into(),
+        error @ ScriptError::Read { .. } => Error::Io(error.to_string()),
+        error => Error::Script(error.to_string()),
+    }
+}
+
+/// No endpoint: `--plan` needs a cloud to copy, or a copy (`--sim` is
+/// no use to it).
+fn plan_hint(error: Error) -> Error {
+    match error {
+        Error::Config(ConfigError::MissingEndpoint { looked_at }) => Error::Usage(format!(
+            "--plan rehearses on a copy of the configured cloud, and no API endpoint is \
+             configured; looked at: {}\n  hint: configure one (--endpoint, $CLOUDSTACK_ENDPOINT \
+             or a profile), or rehearse on a cloud file with --plan-from FILE \
+             (`csctl snapshot -o FILE` writes one)",
+            looked_at.join(", ")
+        )),
+        other => other,
     }
 }

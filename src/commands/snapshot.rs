@@ -14,18 +14,24 @@ use csctl::client::Client;
 /// Takes the snapshot and writes it.
 pub async fn run(global: &GlobalArgs, args: &SnapshotArgs) -> Result<(), Error> {
     let kinds = snapshot::select(&args.only, &args.skip)?;
+    // The file is checked (and its place taken) before the cloud is read.
+    let file = args
+        .output
+        .as_deref()
+        .map(snapshot::OutputFile::prepare)
+        .transpose()?;
     let target = connect(global, &SimTarget::default()).await?;
     let taken = take_with_progress(&target.client, &kinds).await?;
     for warning in &taken.warnings {
-        eprintln!("csctl: warning: {}", printable(warning));
+        crate::error::write_stderr(&format!("csctl: warning: {}", printable(warning)));
     }
-    match &args.output {
-        Some(path) => {
-            snapshot::write_file(path, &taken.cloud)?;
-            eprintln!("{}", summary(&taken, &path.display().to_string()));
+    match (file, &args.output) {
+        (Some(file), Some(path)) => {
+            file.write(&taken.cloud)?;
+            crate::error::write_stderr(&summary(&taken, &path.display().to_string()));
             Ok(())
         }
-        None => {
+        _ => {
             let text =
                 serde_json::to_string_pretty(&taken.cloud).map_err(|e| Error::Io(e.to_string()))?;
             print_stdout(&format!("{text}\n"))

@@ -298,6 +298,37 @@ impl Drop for CtrlCGuard {
     }
 }
 
+/// What decides whether a script compiles, shared by [`ScriptHost`] and
+/// [`check_syntax`].
+fn parse_settings(engine: &mut Engine) {
+    // Explicit limits: debug builds otherwise allow far less nesting
+    // than release builds, and scripts must behave the same in both.
+    engine.set_max_call_levels(64);
+    engine.set_max_expr_depths(64, 32);
+    // No data-size limits of Rhai's (they re-measure a whole value after
+    // every call that changes it; docs/performance.md, "Rhai's data-size
+    // limits", has the figure). `pad`
+    // and `blob` are capped instead, and the memory budget is checked
+    // as the script runs (see `limits` and `memory`).
+    engine.set_strict_variables(true);
+}
+
+/// Compiles script text without running it or needing a cloud: the same
+/// syntax errors, located the same way, as [`ScriptHost::run_source`]
+/// reports (`csctl run --plan` checks a script before reading the cloud).
+pub fn check_syntax(name: &str, text: &str) -> Result<(), ScriptError> {
+    let mut engine = Engine::new_raw();
+    parse_settings(&mut engine);
+    let sources = SourceMap::default();
+    sources.insert(name, text);
+    let mut scope = Scope::new();
+    scope.push_constant(ARGS, rhai::Map::new());
+    engine
+        .compile_with_scope(&scope, resolver::without_shebang(text))
+        .map(drop)
+        .map_err(|error| errors::parse_error(&error, name, &sources))
+}
+
 /// A Rhai engine bound to one cloud (see the module docs).
 pub struct ScriptHost {
     engine: Engine,
@@ -331,16 +362,7 @@ impl ScriptHost {
         let sources = SourceMap::default();
         let resolver = Arc::new(ScriptResolver::new(sources.clone()));
         let mut engine = Engine::new();
-        // Explicit limits: debug builds otherwise allow far less nesting
-        // than release builds, and scripts must behave the same in both.
-        engine.set_max_call_levels(64);
-        engine.set_max_expr_depths(64, 32);
-        // No data-size limits of Rhai's (they re-measure a whole value after
-        // every call that changes it; docs/performance.md, "Rhai's data-size
-        // limits", has the figure). `pad`
-        // and `blob` are capped instead, and the memory budget is checked
-        // as the script runs (see `limits` and `memory`).
-        engine.set_strict_variables(true);
+        parse_settings(&mut engine);
         // No optimizer: in rhai 1.27 its constant propagation panics on
         // `const M = #{}; M.x = 1;` (and on `ARGS.x = 1`). The I/O functions
         // are registered volatile anyway, should it be turned on.

@@ -247,7 +247,12 @@ impl Shared {
         let mut state = self.lock();
         state.settle(now);
         if let Err(error) = catalog::check(api, &params, &state) {
-            return error_reply(api.key, &error);
+            let reply = error_reply(api.key, &error);
+            // A refused write is part of what a script sent (`run --plan`).
+            if !crate::catalog::builtin().is_read_only(api.name) {
+                journal::record(&mut state, api.name, raw, reply.status, &reply.body, None);
+            }
+            return reply;
         }
         let handler = api::handler(api.name);
         let mut ctx = Ctx {

@@ -11,7 +11,9 @@
 //! the rest, ids kept.
 
 pub mod convert;
+pub mod diff;
 pub mod guard;
+pub mod inventory;
 pub mod plan;
 pub mod secrets;
 
@@ -122,6 +124,32 @@ pub const KINDS: &[(Kind, &str)] = &[
     (Kind::Tags, "tags"),
 ];
 
+/// Other common names of the kinds (singular; a final `s` is optional).
+const ALIASES: &[(Kind, &str)] = &[
+    (Kind::Account, "user"),
+    (Kind::Limits, "resourcelimit"),
+    (Kind::Vms, "virtualmachine"),
+    (Kind::Vms, "instance"),
+    (Kind::Vms, "uservm"),
+    (Kind::ServiceOfferings, "computeoffering"),
+    (Kind::ServiceOfferings, "offering"),
+    (Kind::SshKeyPairs, "keypair"),
+    (Kind::SshKeyPairs, "sshkey"),
+    (Kind::PublicIps, "ipaddress"),
+    (Kind::PublicIps, "publicipaddress"),
+    (Kind::PublicIps, "ip"),
+    (Kind::FirewallRules, "firewall"),
+    (Kind::PortForwardingRules, "portforward"),
+    (Kind::PortForwardingRules, "portforwarding"),
+    (Kind::LoadBalancerRules, "loadbalancer"),
+    (Kind::LoadBalancerRules, "lb"),
+    (Kind::LoadBalancerRules, "lbrule"),
+    (Kind::Volumes, "disk"),
+    (Kind::Tags, "resourcetag"),
+    (Kind::Vpcs, "vpc"),
+    (Kind::Isos, "iso"),
+];
+
 /// The filters a template (or ISO) list takes for a user account; `all`
 /// is for administrators only and adds nothing the others miss.
 pub const TEMPLATE_FILTERS: &[&str] = &[
@@ -134,17 +162,54 @@ pub const TEMPLATE_FILTERS: &[&str] = &[
 ];
 
 impl Kind {
-    /// Parses a name (any case; a trailing `s` optional).
+    /// Parses a name: the kind's name or a common one for it (`vm`,
+    /// `VirtualMachines`, `instances`, `public-ips`…), in any case, with or
+    /// without `-`/`_` and a final `s`.
     pub fn parse(text: &str) -> Result<Kind, SnapshotError> {
-        let lower = text.trim().to_ascii_lowercase();
+        let lower: String = text
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        // `vms` / `vm`, `ipaddresses` / `ipaddress`.
+        let singular = |word: &str| -> String {
+            if let Some(stem) = word.strip_suffix("sses") {
+                format!("{stem}ss")
+            } else if word.ends_with('s') && !word.ends_with("ss") {
+                word[..word.len() - 1].to_string()
+            } else {
+                word.to_string()
+            }
+        };
+        let wanted = singular(&lower);
         KINDS
             .iter()
-            .find(|(_, name)| *name == lower || name.strip_suffix('s') == Some(lower.as_str()))
-            .map(|(kind, _)| *kind)
+            .map(|(kind, name)| (*kind, *name))
+            .chain(ALIASES.iter().copied())
+            .find(|(_, name)| singular(name) == wanted)
+            .map(|(kind, _)| kind)
             .ok_or_else(|| SnapshotError::UnknownKind {
                 given: text.to_string(),
                 known: KINDS.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", "),
             })
+    }
+
+    /// The kinds this one needs to be served: a VM without its template,
+    /// offering and networks, a rule without its address, is left out.
+    fn needs(self) -> &'static [Kind] {
+        match self {
+            Kind::Vms => &[Kind::Templates, Kind::ServiceOfferings, Kind::Networks],
+            Kind::PortForwardingRules => &[
+                Kind::PublicIps,
+                Kind::Vms,
+                Kind::Templates,
+                Kind::ServiceOfferings,
+                Kind::Networks,
+            ],
+            Kind::PublicIps => &[Kind::Networks],
+            _ => &[],
+        }
     }
 
     /// The read-only list calls that fetch it: (command, extra parameters).
@@ -180,8 +245,9 @@ impl Kind {
     }
 }
 
-/// Which kinds to take: every kind, or those of `only`, minus `skip`.
-/// Zones are always taken (a cloud has at least one).
+/// Which kinds to take: every kind, or those of `only` and what they need
+/// (a VM its template, offering and networks), minus `skip`. Zones are
+/// always taken (a cloud has at least one).
 pub fn select(only: &[String], skip: &[String]) -> Result<Vec<Kind>, SnapshotError> {
     let parse_all = |names: &[String]| -> Result<Vec<Kind>, SnapshotError> {
         names
@@ -191,8 +257,11 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<Kind>, SnapshotErr
             .map(Kind::parse)
             .collect()
     };
-    let only = parse_all(only)?;
+    let mut only = parse_all(only)?;
     let skip = parse_all(skip)?;
+    // What the chosen kinds need comes too (unless skipped).
+    let needed: Vec<Kind> = only.iter().flat_map(|kind| kind.needs()).copied().collect();
+    only.extend(needed);
     Ok(KINDS
         .iter()
         .map(|(kind, _)| *kind)
@@ -266,6 +335,12 @@ pub async fn take(
                     .lists
                     .insert((command.to_string(), filter), (key, items));
             }
+            // Wrong keys or a session that ended (401), a cloud that does
+            // not serve the API as expected (432): nothing read can be
+            // trusted to be the cloud.
+            Err(SnapshotError::Client(ClientError::Api(error))) if stops(&error) => {
+                return Err(SnapshotError::Client(ClientError::Api(error)));
+            }
             // The cloud lacks the command, or the account may not use it
             // (or that filter): the rest of the snapshot is still useful.
             Err(SnapshotError::Client(ClientError::Api(error))) => {
@@ -276,11 +351,6 @@ pub async fn take(
                 };
                 listed.warnings.push(format!("{what}: {error}"));
             }
-            Err(SnapshotError::Client(ClientError::UnknownCommand { .. })) => {
-                listed
-                    .warnings
-                    .push(format!("{command}: not offered by this cloud"));
-            }
             Err(error) => return Err(error),
         }
     }
@@ -290,6 +360,14 @@ pub async fn take(
     warnings.splice(0..0, listed.warnings);
     cloud.validate().map_err(SnapshotError::Invalid)?;
     Ok(Snapshot { cloud, warnings })
+}
+
+/// Whether an error answer ends a snapshot: 401 (the request was not
+/// accepted: keys, clock, session) or 432 (the command is unknown to a
+/// cloud that should know it), as opposed to a list the account may not
+/// read.
+fn stops(error: &csctl::client::ApiError) -> bool {
+    [401, 432].contains(&error.errorcode) || [401, 432].contains(&error.http_status)
 }
 
 /// The VMs of each load balancer rule (`listLoadBalancerRuleInstances`
@@ -323,13 +401,11 @@ async fn members(
                     .lists
                     .insert((COMMAND.to_string(), rule), (key, items));
             }
+            Err(SnapshotError::Client(ClientError::Api(error))) if stops(&error) => {
+                return Err(SnapshotError::Client(ClientError::Api(error)));
+            }
             Err(SnapshotError::Client(ClientError::Api(error))) => {
                 listed.warnings.push(format!("{COMMAND} ({rule}): {error}"));
-            }
-            Err(SnapshotError::Client(ClientError::UnknownCommand { .. })) => {
-                listed
-                    .warnings
-                    .push(format!("{COMMAND}: not offered by this cloud"));
             }
             Err(error) => return Err(error),
         }
@@ -348,30 +424,71 @@ pub enum Progress<'a> {
     Done(&'a str),
 }
 
-/// Writes a cloud as pretty JSON to a new or truncated file readable by
-/// its owner only (0600 on Unix).
-pub fn write_file(path: &Path, cloud: &Cloud) -> Result<(), SnapshotError> {
-    let bad = |reason: String| SnapshotError::Write {
-        path: path.display().to_string(),
-        reason,
-    };
-    let text = serde_json::to_string_pretty(cloud).map_err(|e| bad(e.to_string()))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-        options.mode(0o600);
-        let file = options.open(path).map_err(|e| bad(e.to_string()))?;
-        // An existing file keeps its mode on open: tighten it.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| bad(e.to_string()))?;
-        write_all(file, &text).map_err(|e| bad(e.to_string()))
+/// The file a snapshot goes to, checked before the cloud is read: the
+/// cloud is written to a private temporary file beside it (0600 on Unix),
+/// which replaces the file only once complete, so a failed snapshot leaves
+/// an older one as it was.
+pub struct OutputFile {
+    path: std::path::PathBuf,
+    temporary: std::path::PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl OutputFile {
+    /// Checks that `path` can be written (not a directory or a device; its
+    /// folder exists and is writable) by creating the temporary file.
+    pub fn prepare(path: &Path) -> Result<OutputFile, SnapshotError> {
+        let bad = |reason: String| SnapshotError::Write {
+            path: path.display().to_string(),
+            reason,
+        };
+        if let Ok(metadata) = std::fs::metadata(path) {
+            if !metadata.is_file() {
+                return Err(bad("not a regular file".into()));
+            }
+        }
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| bad("not a file name".into()))?;
+        let mut hidden = std::ffi::OsString::from(".");
+        hidden.push(file_name);
+        hidden.push(format!(".{}.tmp", std::process::id()));
+        let temporary = path.with_file_name(hidden);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let file = options.open(&temporary).map_err(|e| bad(e.to_string()))?;
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            temporary,
+            file: Some(file),
+        })
     }
-    #[cfg(not(unix))]
-    {
-        let file = options.open(path).map_err(|e| bad(e.to_string()))?;
-        write_all(file, &text).map_err(|e| bad(e.to_string()))
+
+    /// Writes the cloud as pretty JSON and puts the file in place.
+    pub fn write(mut self, cloud: &Cloud) -> Result<(), SnapshotError> {
+        let bad = |reason: String| SnapshotError::Write {
+            path: self.path.display().to_string(),
+            reason,
+        };
+        let text = serde_json::to_string_pretty(cloud).map_err(|e| bad(e.to_string()))?;
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| bad("written already".into()))?;
+        write_all(file, &text).map_err(|e| bad(e.to_string()))?;
+        std::fs::rename(&self.temporary, &self.path).map_err(|e| bad(e.to_string()))
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        // Not put in place (a failed snapshot, a failed write): no trace.
+        let _ = std::fs::remove_file(&self.temporary);
     }
 }
 
@@ -391,10 +508,44 @@ mod tests {
         let all = select(&[], &[]).unwrap();
         assert_eq!(all.len(), KINDS.len());
         let some = select(&["vms,templates".into()], &[]).unwrap();
-        assert_eq!(some, [Kind::Zones, Kind::Templates, Kind::Vms]);
+        assert_eq!(
+            some,
+            [
+                Kind::Zones,
+                Kind::Networks,
+                Kind::Templates,
+                Kind::ServiceOfferings,
+                Kind::Vms
+            ]
+        );
         let fewer = select(&[], &["tags".into(), "zones".into()]).unwrap();
         assert!(!fewer.contains(&Kind::Tags) && fewer.contains(&Kind::Zones));
         assert_eq!(Kind::parse("VM").unwrap(), Kind::Vms);
+        for name in [
+            "vm",
+            "vms",
+            "VirtualMachines",
+            "instance",
+            "virtual_machine",
+        ] {
+            assert_eq!(Kind::parse(name).unwrap(), Kind::Vms, "{name}");
+        }
+        for name in ["public-ips", "ipaddresses", "publicipaddress"] {
+            assert_eq!(Kind::parse(name).unwrap(), Kind::PublicIps, "{name}");
+        }
+        assert_eq!(Kind::parse("lb").unwrap(), Kind::LoadBalancerRules);
+        // VMs bring what they need to be served.
+        let vms = select(&["vm".into()], &[]).unwrap();
+        assert_eq!(
+            vms,
+            [
+                Kind::Zones,
+                Kind::Networks,
+                Kind::Templates,
+                Kind::ServiceOfferings,
+                Kind::Vms
+            ]
+        );
         assert!(matches!(
             select(&["vmz".into()], &[]),
             Err(SnapshotError::UnknownKind { .. })
@@ -418,9 +569,25 @@ mod tests {
         let path = dir.path().join("cloud.json");
         std::fs::write(&path, "old").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_file(&path, &Cloud::demo()).unwrap();
+        OutputFile::prepare(&path)
+            .unwrap()
+            .write(&Cloud::demo())
+            .unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        // Checked before anything is read; nothing left behind.
+        for bad in [
+            Path::new("/dev/null"),
+            dir.path(),
+            dir.path().join("no/such/dir.json").as_path(),
+        ] {
+            assert!(
+                matches!(OutputFile::prepare(bad), Err(SnapshotError::Write { .. })),
+                "{bad:?}"
+            );
+        }
+        drop(OutputFile::prepare(&path).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         csctl::sim::load_cloud_file(&path).unwrap();
     }
 }

@@ -1,32 +1,41 @@
-//! `csctl run --plan`: what a script's state-changing calls did to the
-//! rehearsal simulator (its journal), as a plan: each call in order with
-//! its parameters (secrets redacted) and what it created, changed or
-//! deleted, then a summary.
+//! `csctl run --plan`: what a script did to the rehearsal simulator, as a
+//! plan. Two views of the same run:
+//! - the calls: every state-changing request in order (the simulator's
+//!   journal), with its parameters (secrets redacted, ids shown with the
+//!   names of the objects they name) and its outcome: done, refused by the
+//!   copy (with the server's error), or the failure that ended the script;
+//! - the objects: what differs between the copy before and after the
+//!   script ([`super::diff`]), so a call that touches several objects
+//!   shows on each and changes show their fields before → after; kinds a
+//!   snapshot does not list (users, domains…) come from the calls.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::diff::{self, Action, Change, Tense};
+use super::inventory::{self, Inventory};
 use csctl::client::trace::{is_secret_name, REDACTED};
 use csctl::sim::JournalEntry;
 
-/// What a call did to one resource.
+/// How a call went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
-    /// A new resource.
-    Create,
-    /// An existing resource changed.
-    Change,
-    /// A resource went.
-    Delete,
+pub enum Outcome {
+    /// Done.
+    Ok,
+    /// The copy answered with an error (at once or through its job), and
+    /// the script went on.
+    Refused,
+    /// The copy answered with an error and the script stopped there.
+    Failed,
 }
 
-/// One resource a call touched.
+/// What a call did to one object, as its command and answer say.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Effect {
     /// Created, changed or deleted.
     pub action: Action,
-    /// Resource type, as the answer names it (`virtualmachine`…).
+    /// Resource type (`virtualmachine`…).
     #[serde(rename = "type")]
     pub kind: String,
     /// Its name, when it has one.
@@ -42,33 +51,35 @@ pub struct Step {
     pub command: String,
     /// Its parameters, secrets redacted.
     pub params: Map<String, Value>,
-    /// `ok`, or `failed` (its job failed) or `refused` (answered with an error).
-    pub outcome: &'static str,
-    /// The error text when it failed or was refused.
+    /// How it went.
+    pub outcome: Outcome,
+    /// The server's error when it was refused or failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// What it did.
+    /// What it did, by its command and answer.
     pub effects: Vec<Effect>,
 }
 
-/// The plan: the steps and the totals.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The plan.
+#[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     /// Every state-changing call, in order.
     pub calls: Vec<Step>,
-    /// Per action, per resource type, how many (in order of first appearance).
-    pub summary: Summary,
+    /// Every object created, changed or deleted, by kind.
+    pub objects: Vec<Change>,
+    /// What the copy could not know.
+    pub notes: Vec<String>,
+    /// The script's error, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The names of the copy's objects, before and after, by id.
+    #[serde(skip)]
+    names: Inventory,
 }
 
-/// Totals per action and resource type.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Summary {
-    /// Created resources by type.
-    pub creates: Vec<(String, usize)>,
-    /// Changed resources by type.
-    pub changes: Vec<(String, usize)>,
-    /// Deleted resources by type.
-    pub deletes: Vec<(String, usize)>,
+/// A parameter whose value a plan does not show.
+fn is_secret_param(name: &str) -> bool {
+    is_secret_name(name) || super::secrets::is_secret_field(name)
 }
 
 const CREATE_VERBS: &[&str] = &[
@@ -93,13 +104,9 @@ const DELETE_VERBS: &[&str] = &[
     "purge",
 ];
 
-/// A parameter whose value a plan does not show.
-fn is_secret_param(name: &str) -> bool {
-    is_secret_name(name) || super::secrets::is_secret_field(name)
-}
-
-/// The action of a command, from its verb: `addNicToVirtualMachine` and
-/// `removeFromLoadBalancerRule` change the object they name.
+/// The action of a command, from its verb, and the kind it acts on:
+/// `addNicToVirtualMachine` and `removeFromLoadBalancerRule` change the
+/// object they name after `To` / `From`.
 fn action_of(command: &str) -> (Action, String) {
     let catalog = csctl::catalog::builtin();
     let (verb, noun) = match catalog.get(command) {
@@ -162,206 +169,342 @@ fn text(map: &Map<String, Value>, field: &str) -> Option<String> {
     map.get(field).and_then(Value::as_str).map(str::to_string)
 }
 
+/// `errortext (errorcode)` of an error answer or failed job.
 fn error_text(value: Option<&Value>) -> Option<String> {
-    value?
-        .get("errortext")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    let value = value?;
+    let text = value.get("errortext").and_then(Value::as_str)?;
+    Some(match value.get("errorcode") {
+        Some(code) => format!("{text} (errorcode {code})"),
+        None => text.to_string(),
+    })
 }
 
-/// The plan of a journal.
-pub fn plan(journal: &[JournalEntry]) -> Plan {
-    let mut calls = Vec::with_capacity(journal.len());
-    for entry in journal {
-        let params: Map<String, Value> = entry
+/// What the script's run left: its error (`None` when it succeeded).
+pub struct Run<'a> {
+    /// The simulator's journal, settled.
+    pub journal: &'a [JournalEntry],
+    /// The copy before the script.
+    pub before: &'a Inventory,
+    /// The copy after it.
+    pub after: &'a Inventory,
+    /// The script's error message, when it failed.
+    pub error: Option<String>,
+}
+
+/// The plan of a run.
+pub fn plan(run: &Run<'_>) -> Plan {
+    let mut names = run.after.clone();
+    names.learn_names(run.before);
+    let mut calls: Vec<Step> = run.journal.iter().map(|e| step(e, &names)).collect();
+    // The call that ended the script: the last one, refused, whose error
+    // is the script's.
+    if let (Some(error), Some(last)) = (&run.error, calls.last_mut()) {
+        let entry = &run.journal[run.journal.len() - 1];
+        let server_text = entry
+            .job_result
+            .as_ref()
+            .filter(|_| entry.job_failed)
+            .unwrap_or(&entry.answer)
+            .get("errortext")
+            .and_then(Value::as_str);
+        if last.outcome == Outcome::Refused
+            && error.contains(&last.command)
+            && server_text.is_none_or(|t| error.contains(t))
+        {
+            last.outcome = Outcome::Failed;
+        }
+    }
+    let mut objects = diff::diff(run.before, run.after);
+    // Kinds no snapshot lists: what the calls say.
+    for effect in calls
+        .iter()
+        .filter(|c| c.outcome == Outcome::Ok)
+        .flat_map(|c| &c.effects)
+    {
+        if inventory::KINDS.contains(&effect.kind.as_str()) || effect.kind.is_empty() {
+            continue;
+        }
+        objects.push(Change {
+            action: effect.action,
+            kind: effect.kind.clone(),
+            name: effect
+                .name
+                .clone()
+                .or_else(|| effect.id.clone())
+                .unwrap_or_default(),
+            id: effect.id.clone(),
+            fields: Vec::new(),
+        });
+    }
+    objects.sort_by(|a, b| (&a.kind, a.action, &a.name).cmp(&(&b.kind, b.action, &b.name)));
+    let notes = notes(&calls);
+    Plan {
+        calls,
+        objects,
+        notes,
+        error: run.error.clone(),
+        names,
+    }
+}
+
+/// One journal entry as a step.
+fn step(entry: &JournalEntry, names: &Inventory) -> Step {
+    let params: Map<String, Value> = entry
+        .params
+        .iter()
+        .map(|(name, value)| {
+            let shown = if is_secret_param(name) {
+                REDACTED
+            } else {
+                value.as_str()
+            };
+            (name.clone(), Value::String(shown.to_string()))
+        })
+        .collect();
+    let mut step = Step {
+        command: entry.command.clone(),
+        params,
+        outcome: Outcome::Ok,
+        error: None,
+        effects: Vec::new(),
+    };
+    if entry.status != 200 {
+        step.outcome = Outcome::Refused;
+        step.error = error_text(Some(&entry.answer));
+        return step;
+    }
+    if entry.job_failed {
+        step.outcome = Outcome::Refused;
+        step.error = error_text(entry.job_result.as_ref());
+        return step;
+    }
+    let (action, noun_kind) = action_of(&entry.command);
+    let result = entry.job_result.as_ref().unwrap_or(&entry.answer);
+    let param = |name: &str| {
+        entry
             .params
             .iter()
-            .map(|(name, value)| {
-                let shown = if is_secret_param(name) {
-                    REDACTED
-                } else {
-                    value.as_str()
-                };
-                (name.clone(), Value::String(shown.to_string()))
-            })
-            .collect();
-        let (action, noun_kind) = action_of(&entry.command);
-        let mut step = Step {
-            command: entry.command.clone(),
-            params,
-            outcome: "ok",
-            error: None,
-            effects: Vec::new(),
-        };
-        if entry.status != 200 {
-            step.outcome = "refused";
-            step.error = error_text(Some(&entry.answer));
-            calls.push(step);
-            continue;
-        }
-        if entry.job_failed {
-            step.outcome = "failed";
-            step.error = error_text(entry.job_result.as_ref());
-            calls.push(step);
-            continue;
-        }
-        let result = entry.job_result.as_ref().unwrap_or(&entry.answer);
-        let param = |name: &str| {
-            entry
-                .params
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-        };
-        let effect = match (action, object_in(result)) {
-            (Action::Delete, found) => Effect {
-                action,
-                kind: if noun_kind.is_empty() {
-                    found
-                        .as_ref()
-                        .map_or_else(String::new, |(key, _)| key.clone())
-                } else {
-                    noun_kind.clone()
-                },
-                name: entry
-                    .target_name
-                    .clone()
-                    .or_else(|| found.as_ref().and_then(|(_, o)| text(o, "name")))
-                    .or_else(|| param("name")),
-                id: param("id").or_else(|| found.as_ref().and_then(|(_, o)| text(o, "id"))),
-            },
-            (_, Some((key, object))) => Effect {
-                action,
-                kind: if noun_kind.is_empty() {
-                    key
-                } else {
-                    noun_kind.clone()
-                },
-                name: text(object, "name")
-                    .or_else(|| text(object, "displayname"))
-                    .or_else(|| text(object, "ipaddress")),
-                id: text(object, "id"),
-            },
-            (_, None) => Effect {
-                action,
-                kind: noun_kind.clone(),
-                name: entry.target_name.clone(),
-                id: param("id"),
-            },
-        };
-        step.effects.push(effect);
-        calls.push(step);
-    }
-    let summary = summarize(&calls);
-    Plan { calls, summary }
-}
-
-fn summarize(calls: &[Step]) -> Summary {
-    let mut summary = Summary::default();
-    for effect in calls.iter().flat_map(|c| &c.effects) {
-        let bucket = match effect.action {
-            Action::Create => &mut summary.creates,
-            Action::Change => &mut summary.changes,
-            Action::Delete => &mut summary.deletes,
-        };
-        match bucket.iter_mut().find(|(kind, _)| *kind == effect.kind) {
-            Some((_, count)) => *count += 1,
-            None => bucket.push((effect.kind.clone(), 1)),
-        }
-    }
-    summary
-}
-
-impl Summary {
-    /// `creates 20 virtualmachine, 1 loadbalancerrule; changes 0; deletes 0`.
-    pub fn line(&self) -> String {
-        let part = |word: &str, bucket: &[(String, usize)]| {
-            if bucket.is_empty() {
-                format!("{word} 0")
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    // The object a `…To…` / `…From…` call changes is named by its
+    // `<kind>id` parameter, else by `id`.
+    let target = param(&format!("{noun_kind}id")).or_else(|| param("id"));
+    let target_name = entry.target_name.clone().or_else(|| {
+        target
+            .as_deref()
+            .and_then(|id| names.name_of(id).map(str::to_string))
+    });
+    let effect = match (action, object_in(result)) {
+        (Action::Delete, found) => Effect {
+            action,
+            kind: if noun_kind.is_empty() {
+                found
+                    .as_ref()
+                    .map_or_else(String::new, |(key, _)| key.clone())
             } else {
-                let items: Vec<String> = bucket
-                    .iter()
-                    .map(|(kind, n)| format!("{n} {kind}"))
-                    .collect();
-                format!("{word} {}", items.join(", "))
-            }
-        };
-        format!(
-            "{}; {}; {}",
-            part("creates", &self.creates),
-            part("changes", &self.changes),
-            part("deletes", &self.deletes)
-        )
+                noun_kind.clone()
+            },
+            name: target_name
+                .or_else(|| found.as_ref().and_then(|(_, o)| text(o, "name")))
+                .or_else(|| param("name")),
+            id: target.or_else(|| found.as_ref().and_then(|(_, o)| text(o, "id"))),
+        },
+        (Action::Create, Some((key, object))) => Effect {
+            action,
+            kind: if noun_kind.is_empty() {
+                key
+            } else {
+                noun_kind.clone()
+            },
+            name: ["name", "username", "displayname", "ipaddress"]
+                .iter()
+                .find_map(|f| text(object, f)),
+            id: text(object, "id"),
+        },
+        (_, _) => Effect {
+            action,
+            kind: noun_kind.clone(),
+            name: target_name,
+            id: target,
+        },
+    };
+    step.effects.push(effect);
+    step
+}
+
+/// What the copy could not know, for the calls made.
+fn notes(calls: &[Step]) -> Vec<String> {
+    let made = |commands: &[&str]| {
+        calls
+            .iter()
+            .any(|c| commands.iter().any(|m| c.command.eq_ignore_ascii_case(m)))
+    };
+    let mut notes = Vec::new();
+    if made(&[
+        "deployVirtualMachine",
+        "startVirtualMachine",
+        "migrateVirtualMachine",
+        "scaleVirtualMachine",
+        "createVolume",
+        "attachVolume",
+    ]) {
+        notes.push(
+            "no hosts or storage pools in the copy: placement and capacity not checked \
+             (only the account's limits)"
+                .to_string(),
+        );
     }
+    if made(&["associateIpAddress"]) {
+        notes.push(
+            "public addresses are made up (198.18.0.0/15): the cloud picks its own free ones"
+                .to_string(),
+        );
+    }
+    if calls.iter().any(|c| {
+        c.effects
+            .iter()
+            .any(|e| e.action == Action::Create && e.kind != "tag")
+    }) {
+        notes.push("ids of new objects are the copy's: the cloud makes its own".to_string());
+    }
+    notes
 }
 
 impl Plan {
-    /// The plan for people.
-    pub fn text(&self) -> String {
+    /// Calls refused (the script went on).
+    pub fn refused(&self) -> usize {
+        self.calls
+            .iter()
+            .filter(|c| c.outcome == Outcome::Refused)
+            .count()
+    }
+
+    /// Calls that failed (the one that ended the script).
+    pub fn failed(&self) -> usize {
+        self.calls
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+            .count()
+    }
+
+    /// `Plan: 2 to create, 1 to change, 0 to delete; 1 call refused, 1 failed.`
+    pub fn summary_line(&self) -> String {
+        let (created, changed, deleted) = diff::counts(&self.objects);
+        let refused = self.refused();
+        let mut line = format!(
+            "Plan: {created} to create, {changed} to change, {deleted} to delete; \
+             {refused} call{} refused, {} failed",
+            if refused == 1 { "" } else { "s" },
+            self.failed()
+        );
+        if self.error.is_some() {
+            line.push_str(" (the script failed: see its error below)");
+        }
+        line.push('.');
+        line
+    }
+
+    /// A parameter's value for people: the ids of `…id` / `…ids`
+    /// parameters with the names of the objects they name.
+    fn show(&self, name: &str, value: &Value) -> String {
+        let value = value.as_str().unwrap_or_default();
+        let name = name.to_ascii_lowercase();
+        if name.ends_with("ids") {
+            let ids: Vec<String> = value.split(',').map(|id| self.names.show(id)).collect();
+            ids.join(",")
+        } else if name.ends_with("id") {
+            self.names.show(value)
+        } else {
+            value.to_string()
+        }
+    }
+
+    /// The plan for people, lines wrapped to `width`.
+    pub fn text(&self, width: Option<usize>) -> String {
         let mut out = String::new();
-        out.push_str(&format!(
-            "Plan: {} state-changing call{} (nothing was sent to the cloud)\n",
-            self.calls.len(),
-            if self.calls.len() == 1 { "" } else { "s" }
-        ));
-        for (number, step) in self.calls.iter().enumerate() {
+        let n = self.calls.len();
+        let head = format!(
+            "{n} state-changing call{} on a copy of the cloud (nothing was sent to the cloud)",
+            if n == 1 { "" } else { "s" }
+        );
+        diff::push_wrapped(&mut out, &head, 0, width);
+        let digits = n.to_string().len();
+        for (index, step) in self.calls.iter().enumerate() {
             let params: Vec<String> = step
                 .params
                 .iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .map(|(k, v)| format!("{k}={}", sanitize(&self.show(k, v))))
                 .collect();
-            out.push_str(&format!(
-                "{:>4}. {} {}\n",
-                number + 1,
+            let head = format!(
+                "{:>digits$}. {} {}",
+                index + 1,
                 step.command,
                 params.join(" ")
-            ));
-            if let Some(error) = &step.error {
-                out.push_str(&format!("      {}: {error}\n", step.outcome));
-            }
-            for effect in &step.effects {
-                let verb = match effect.action {
-                    Action::Create => "creates",
-                    Action::Change => "changes",
-                    Action::Delete => "deletes",
-                };
-                let mut line = format!("      {verb} {}", effect.kind);
-                if let Some(name) = &effect.name {
-                    line.push_str(&format!(" {name}"));
-                }
-                if let Some(id) = &effect.id {
-                    line.push_str(&format!(" ({id})"));
-                }
-                out.push_str(&line);
-                out.push('\n');
+            );
+            diff::push_wrapped(&mut out, head.trim_end(), 2, width);
+            let indent = 2 + digits + 2;
+            match step.outcome {
+                Outcome::Ok => {}
+                Outcome::Refused => diff::push_wrapped(
+                    &mut out,
+                    &format!(
+                        "refused: {}",
+                        sanitize(step.error.as_deref().unwrap_or("an error"))
+                    ),
+                    indent,
+                    width,
+                ),
+                Outcome::Failed => diff::push_wrapped(
+                    &mut out,
+                    &format!(
+                        "failed: {} (the script stopped here)",
+                        sanitize(step.error.as_deref().unwrap_or("an error"))
+                    ),
+                    indent,
+                    width,
+                ),
             }
         }
-        out.push_str(&self.summary.line());
+        if !self.objects.is_empty() {
+            out.push('\n');
+            out.push_str(&diff::text(&self.objects, Tense::Plan, width));
+        }
+        if !self.notes.is_empty() {
+            out.push_str("\nNot checked on the copy:\n");
+            for note in &self.notes {
+                diff::push_wrapped(&mut out, &format!("- {note}"), 2, width);
+            }
+        }
         out.push('\n');
+        diff::push_wrapped(&mut out, &self.summary_line(), 0, width);
         out
     }
 
-    /// The plan for tools: `{"calls": [...], "summary": {"creates":
-    /// {"virtualmachine": 20}, "changes": {}, "deletes": {}}}`.
+    /// The plan for tools: the calls, the objects, the notes, the error
+    /// and the counts.
     pub fn json(&self) -> Value {
-        let bucket = |items: &[(String, usize)]| {
-            Value::Object(
-                items
-                    .iter()
-                    .map(|(k, n)| (k.clone(), Value::from(*n)))
-                    .collect(),
-            )
-        };
+        let (created, changed, deleted) = diff::counts(&self.objects);
         serde_json::json!({
             "calls": self.calls,
+            "objects": self.objects,
+            "notes": self.notes,
+            "error": self.error,
             "summary": {
-                "creates": bucket(&self.summary.creates),
-                "changes": bucket(&self.summary.changes),
-                "deletes": bucket(&self.summary.deletes),
-                "line": self.summary.line(),
+                "calls": self.calls.len(),
+                "create": created,
+                "change": changed,
+                "delete": deleted,
+                "refused": self.refused(),
+                "failed": self.failed(),
+                "line": self.summary_line(),
             }
         })
     }
+}
+
+fn sanitize(text: &str) -> String {
+    csctl::output::text::sanitize(text).into_owned()
 }
 
 #[cfg(test)]
@@ -371,6 +514,7 @@ mod tests {
     fn entry(
         command: &str,
         params: &[(&str, &str)],
+        status: u16,
         answer: Value,
         job: Option<Value>,
     ) -> JournalEntry {
@@ -380,16 +524,16 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            status: 200,
+            status,
             answer,
             job_result: job,
             job_failed: false,
-            target_name: Some("old".into()),
+            target_name: None,
         }
     }
 
     #[test]
-    fn creates_changes_and_deletes_are_told_apart() {
+    fn calls_keep_their_order_outcomes_and_redactions() {
         let journal = vec![
             entry(
                 "deployVirtualMachine",
@@ -398,40 +542,68 @@ mod tests {
                     ("userdata", "c2VjcmV0"),
                     ("password", "p"),
                 ],
+                200,
                 serde_json::json!({"jobid": "j1", "id": "v1"}),
                 Some(serde_json::json!({"virtualmachine": {"id": "v1", "name": "web-1"}})),
             ),
             entry(
-                "assignToLoadBalancerRule",
-                &[("id", "lb1")],
-                serde_json::json!({"jobid": "j2"}),
-                Some(serde_json::json!({"success": true})),
+                "createUser",
+                &[("username", "ops")],
+                200,
+                serde_json::json!({"user": {"id": "u1", "username": "ops"}}),
+                None,
             ),
             entry(
-                "deleteSSHKeyPair",
-                &[("name", "k")],
-                serde_json::json!({"success": "true"}),
+                "createTags",
+                &[("resourcetype", "UserVm")],
+                431,
+                serde_json::json!({"errorcode": 431, "errortext": "Unable to execute API command createtags due to missing parameter resourceids"}),
                 None,
             ),
         ];
-        let plan = plan(&journal);
+        let empty = Inventory::default();
+        let plan = plan(&Run {
+            journal: &journal,
+            before: &empty,
+            after: &empty,
+            error: Some("createTags failed: Unable to execute API command createtags due to missing parameter resourceids (HTTP 431, errorcode 431)".into()),
+        });
         assert_eq!(plan.calls[0].params["userdata"], REDACTED);
         assert_eq!(plan.calls[0].params["password"], REDACTED);
-        assert_eq!(
-            plan.calls[0].effects[0],
-            Effect {
-                action: Action::Create,
-                kind: "virtualmachine".into(),
-                name: Some("web-1".into()),
-                id: Some("v1".into())
-            }
+        assert_eq!(plan.calls[0].effects[0].kind, "virtualmachine");
+        assert_eq!(plan.calls[2].outcome, Outcome::Failed);
+        assert_eq!(plan.failed(), 1);
+        assert_eq!(plan.refused(), 0);
+        // The user comes from the call (no snapshot lists users).
+        assert_eq!(plan.objects.len(), 1);
+        assert_eq!(plan.objects[0].kind, "user");
+        assert_eq!(plan.objects[0].name, "ops");
+        let text = plan.text(Some(60));
+        assert!(text.contains("user: 1 to create\n  + ops (u1)\n"), "{text}");
+        assert!(
+            text.contains("     failed: Unable to execute API command"),
+            "{text}"
         );
-        assert_eq!(plan.calls[1].effects[0].action, Action::Change);
-        assert_eq!(plan.calls[1].effects[0].kind, "loadbalancerrule");
-        assert_eq!(plan.calls[2].effects[0].kind, "sshkeypair");
+        assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
+        assert!(text.ends_with(
+            "Plan: 1 to create, 0 to change, 0 to delete; 0 calls\n    refused, 1 failed (the script failed: see its error\n    below).\n"
+        ), "{text}");
+        assert_eq!(plan.json()["summary"]["failed"], 1);
+    }
+
+    #[test]
+    fn relations_change_the_object_they_name() {
         assert_eq!(
-            plan.summary.line(),
-            "creates 1 virtualmachine; changes 1 loadbalancerrule; deletes 1 sshkeypair"
+            action_of("addNicToVirtualMachine"),
+            (Action::Change, "virtualmachine".into())
+        );
+        assert_eq!(
+            action_of("associateIpAddress"),
+            (Action::Create, "publicipaddress".into())
+        );
+        assert_eq!(
+            action_of("destroyVirtualMachine"),
+            (Action::Delete, "virtualmachine".into())
         );
     }
 }

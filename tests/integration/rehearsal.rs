@@ -284,14 +284,14 @@ fn a_plan_of_deploy_cluster_shows_twenty_creates_and_changes_nothing() {
             .unwrap(),
     );
     assert!(
-        stdout.contains("creates 20 virtualmachine; changes 0; deletes 0"),
+        stdout.contains("virtualmachine: 20 to create\n")
+            && stdout.contains("volume: 20 to create\n")
+            && stdout.ends_with(
+                "Plan: 40 to create, 0 to change, 0 to delete; 0 calls refused, 0 failed.\n"
+            ),
         "{stdout}"
     );
-    assert_eq!(
-        stdout.matches("      creates virtualmachine node-").count(),
-        20,
-        "{stdout}"
-    );
+    assert_eq!(stdout.matches("\n  + node-").count(), 20, "{stdout}");
     assert_eq!(
         source.journal().len(),
         changes_before,
@@ -318,7 +318,9 @@ fn a_plan_of_deploy_cluster_shows_twenty_creates_and_changes_nothing() {
         &output.stdout[output.stdout.iter().position(|b| *b == b'{').unwrap()..],
     )
     .unwrap();
-    assert_eq!(plan["summary"]["creates"]["virtualmachine"], 2);
+    assert_eq!(plan["summary"]["create"], 4);
+    assert_eq!(plan["objects"][0]["type"], "virtualmachine");
+    assert_eq!(plan["objects"][0]["action"], "create");
     assert_eq!(plan["calls"][0]["command"], "deployVirtualMachine");
     let clash = csctl(home.path())
         .args(["run", "--plan", "--plan-from", file.to_str().unwrap()])
@@ -326,7 +328,8 @@ fn a_plan_of_deploy_cluster_shows_twenty_creates_and_changes_nothing() {
         .output()
         .unwrap();
     assert_eq!(clash.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&clash.stdout).contains("creates 0; changes 0; deletes 0"));
+    assert!(String::from_utf8_lossy(&clash.stdout)
+        .contains("Plan: 0 to create, 0 to change, 0 to delete; 0 calls refused, 0 failed"));
 }
 
 #[test]
@@ -426,19 +429,22 @@ api("deleteSSHKeyPair", #{ name: "ops-key" });
         .output()
         .unwrap();
     let stdout = success(&output);
+    // Every object touched, the ones the calls do not name included (the
+    // expunged VM's rule, tag and volume).
+    for line in [
+        "loadbalancerrule: 1 to create\n  + web-lb (",
+        "portforwardingrule: 1 to delete\n  - tcp 2222 -> app-1:22 on ",
+        "publicipaddress: 1 to create\n  + 198.18.0.1 (",
+        "sshkeypair: 1 to delete\n  - ops-key (",
+        "tag: 1 to delete\n  - env=prod on UserVm app-1\n",
+        "virtualmachine: 1 to create, 1 to delete\n  + extra (",
+        "  - app-1 (",
+    ] {
+        assert!(stdout.contains(line), "{line}\n{stdout}");
+    }
     assert!(
-        stdout.ends_with(
-            "creates 1 publicipaddress, 1 loadbalancerrule, 1 virtualmachine; \
-             changes 1 loadbalancerrule, 1 virtualmachine; deletes 1 virtualmachine, 1 sshkeypair\n"
-        ),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("      deletes virtualmachine app-1 ("),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("      deletes sshkeypair ops-key"),
+        stdout
+            .ends_with("Plan: 4 to create, 0 to change, 5 to delete; 0 calls refused, 0 failed.\n"),
         "{stdout}"
     );
     assert!(stdout.contains("userdata=<redacted>"), "{stdout}");
