@@ -23,6 +23,7 @@ pub mod describe;
 mod entity;
 mod live;
 mod model;
+mod verb;
 mod words;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ use serde::Deserialize;
 
 pub use live::from_list_apis;
 pub use model::{Api, Field, FieldType, Fields, Origin, Param, Response, ValueType};
+pub use verb::Verb;
 pub use words::{matches_pattern, or_list, split_verb};
 
 /// The embedded data.

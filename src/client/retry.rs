@@ -59,17 +59,11 @@ pub enum Decision {
 /// once, saying so.
 pub const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(60);
 
-/// Whether a command only reads: safe to send twice.
+/// Whether a command only reads: safe to send twice (the catalogue's
+/// [`Verb`](crate::catalog::Verb) rule, so `getUploadParamsFor*` and every
+/// async command are writes).
 pub fn is_read_only(command: &str) -> bool {
-    let lower = command.to_ascii_lowercase();
-    // `getUploadParamsFor*` creates an upload record on the server: sent
-    // twice, it makes two.
-    if lower.starts_with("getuploadparamsfor") {
-        return false;
-    }
-    ["list", "query", "get", "find"]
-        .iter()
-        .any(|verb| lower.starts_with(verb))
+    crate::catalog::Verb::of(command).is_read_only()
 }
 
 /// The delay a 429 answer asks for: `… please retry after [<ms>] ms.`

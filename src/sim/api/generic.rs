@@ -1,6 +1,8 @@
 //! The generic resource model: every catalogue command without hand-written
 //! semantics is answered from the catalogue's description of it.
 //!
+//! What a command does is the catalogue's [`Verb`]:
+//!
 //! - `create…`, `add…`, `register…` (and the other creating verbs) make a
 //!   new object of the command's kind (see [`kind_of`]) with an id, the given
 //!   parameters in their matching fields and plausible typed values for the
@@ -8,9 +10,10 @@
 //! - `list…` lists the live objects of its kind: `count` and the list key,
 //!   filtered by `id`, `ids`, `name`, `keyword`, `tags` and any parameter
 //!   named like a field; paged.
-//! - `update…` and every other verb change the given fields of the object
-//!   named by `id`.
-//! - `delete…`, `remove…`, `release…`, `destroy…` make it gone from later lists.
+//! - `update…` and every other changing verb change the given fields of the
+//!   object named by `id`; other reads (`get…`) change nothing.
+//! - `delete…`, `remove…`, `release…`, `destroy…`, `unregister…` make it
+//!   gone from later lists.
 //!
 //! Async commands go through the same job machinery as the hand-written
 //! ones, with the result under the catalogue's key (or `{"success": true}`
@@ -20,36 +23,13 @@
 use serde_json::{Map, Value};
 
 use super::{async_reply, paged, paging, Ctx, Ids, Keyword};
-use crate::catalog::{FieldType, Fields, ValueType};
+use crate::catalog::{FieldType, Fields, ValueType, Verb};
 use crate::sim::jobs::{Action, NewJob};
 use crate::sim::objects::{kind_of, split_verb, Obj};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::{cs_date, State};
 use crate::sim::views::DOMAIN;
-
-/// Verbs that make a new object.
-const CREATES: &[&str] = &[
-    "create",
-    "add",
-    "register",
-    "deploy",
-    "import",
-    "upload",
-    "associate",
-];
-/// Verbs that make an object gone.
-const DELETES: &[&str] = &[
-    "delete",
-    "remove",
-    "release",
-    "destroy",
-    "disassociate",
-    "revoke",
-    "expunge",
-    "purge",
-    "unregister",
-];
 
 /// Parameters that never filter a list.
 const NOT_FILTERS: &[&str] = &[
@@ -75,12 +55,12 @@ const NOT_FILTERS: &[&str] = &[
 pub(crate) fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let name = ctx.api.name;
     let kind = kind_of(name);
-    let verb = split_verb(name).0;
+    let verb = Verb::of(name);
     let response = &ctx.api.cat.response;
-    if verb == "list" && response.list {
+    if split_verb(name).0 == "list" && response.list {
         return list(ctx, params, &kind);
     }
-    if CREATES.contains(&verb) && !response.direct && !response.list {
+    if verb == Verb::Create && !response.direct && !response.list {
         let index = create(ctx.st, params, &kind, response.fields(), ctx.wall);
         return Ok(answer(ctx, params, Outcome::object(index)));
     }
@@ -89,11 +69,11 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError>
         Some(index) => Outcome::object(index),
         None => Outcome::none(),
     };
-    if DELETES.contains(&verb) {
+    if verb == Verb::Delete {
         outcome.remove = true;
-    } else {
+    } else if verb == Verb::Change {
         outcome.updates = updates(params, response.fields());
-        match verb {
+        match split_verb(name).0 {
             "enable" => {
                 outcome.updates.insert("state".into(), "Enabled".into());
             }
@@ -161,7 +141,7 @@ pub(crate) fn answer(ctx: &mut Ctx<'_>, params: &Params, outcome: Outcome) -> Re
     let shape = shape(ctx);
     let synthetic = synthesize(ctx, params, outcome.target);
     if ctx.api.is_async() {
-        let created = CREATES.contains(&split_verb(ctx.api.name).0);
+        let created = Verb::of(ctx.api.name) == Verb::Create;
         let id = outcome.target.map(|i| ctx.st.objects[i].id().to_string());
         let job = NewJob {
             cmd: ctx.api.job_cmd,
