@@ -50,6 +50,7 @@ pub const KINDS: &[&str] = &[
     "account",
     "affinitygroup",
     "diskoffering",
+    "egressfirewallrule",
     "firewallrule",
     "iso",
     "loadbalancerrule",

@@ -82,56 +82,35 @@ fn is_secret_param(name: &str) -> bool {
     is_secret_name(name) || super::secrets::is_secret_field(name)
 }
 
-const CREATE_VERBS: &[&str] = &[
-    "create",
-    "add",
-    "register",
-    "deploy",
-    "associate",
-    "copy",
-    "import",
-    "upload",
-    "authorize",
-];
-const DELETE_VERBS: &[&str] = &[
-    "delete",
-    "remove",
-    "release",
-    "destroy",
-    "disassociate",
-    "revoke",
-    "expunge",
-    "purge",
-];
-
-/// The action of a command, from its verb, and the kind it acts on:
-/// `addNicToVirtualMachine` and `removeFromLoadBalancerRule` change the
-/// object they name after `To` / `From`.
+/// The action of a command ([`csctl::catalog::Verb`], the one rule of
+/// which commands create, change or delete) and the kind it acts on: the
+/// noun, or for a command relating two objects the one it changes
+/// (`addNicToVirtualMachine` changes a VM) or makes
+/// (`createVMFromBackup` makes a VM).
 fn action_of(command: &str) -> (Action, String) {
+    use csctl::catalog::Verb;
     let catalog = csctl::catalog::builtin();
-    let (verb, noun) = match catalog.get(command) {
-        Some(api) => (api.verb().to_string(), api.noun().to_string()),
-        None => (command.to_string(), String::new()),
+    let noun = catalog
+        .get(command)
+        .map_or_else(String::new, |api| api.noun().to_string());
+    let action = match Verb::of(command) {
+        Verb::Create => Action::Create,
+        Verb::Delete => Action::Delete,
+        Verb::Change | Verb::Read => Action::Change,
     };
-    let relation = ["To", "From"]
-        .iter()
-        .find_map(|word| noun.split_once(word).map(|(_, object)| object.to_string()));
-    let kind = singular(
-        &relation
-            .clone()
-            .unwrap_or_else(|| noun.clone())
-            .to_ascii_lowercase(),
-    );
-    let action = if relation.is_some() {
-        Action::Change
-    } else if CREATE_VERBS.contains(&verb.as_str()) {
-        Action::Create
-    } else if DELETE_VERBS.contains(&verb.as_str()) {
-        Action::Delete
-    } else {
-        Action::Change
+    let relation = ["To", "From"].iter().find_map(|word| {
+        noun.match_indices(word).find_map(|(at, _)| {
+            let rest = &noun[at + word.len()..];
+            rest.starts_with(|c: char| c.is_ascii_uppercase())
+                .then(|| (noun[..at].to_string(), rest.to_string()))
+        })
+    });
+    let noun = match relation {
+        Some((made, _)) if action == Action::Create => made,
+        Some((_, changed)) => changed,
+        None => noun,
     };
-    (action, kind)
+    (action, singular(&noun.to_ascii_lowercase()))
 }
 
 /// A command noun as a resource type, lower case and singular, with the
@@ -604,6 +583,11 @@ mod tests {
         assert_eq!(
             action_of("destroyVirtualMachine"),
             (Action::Delete, "virtualmachine".into())
+        );
+        assert_eq!(action_of("deleteIso"), (Action::Delete, "iso".into()));
+        assert_eq!(
+            action_of("createVMFromBackup"),
+            (Action::Create, "virtualmachine".into())
         );
     }
 }
