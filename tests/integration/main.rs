@@ -14,6 +14,7 @@ mod docs_examples;
 mod errors_teach;
 mod hostile;
 mod perf_paths;
+mod plan_exact;
 mod plan_matches_run;
 mod rehearsal;
 mod reliability;
