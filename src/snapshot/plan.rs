@@ -194,14 +194,32 @@ pub fn plan(run: &Run<'_>) -> Plan {
         }
     }
     let mut objects = diff::diff(run.before, run.after);
-    // Kinds no snapshot lists: what the calls say.
+    // What the calls say they did, for objects the copy's lists do not
+    // show (kinds a snapshot does not list, such as users; objects the
+    // simulator keeps only in its generic store): every call shows on the
+    // object it acted on.
+    let mut seen: Vec<String> = objects
+        .iter()
+        .filter_map(|c| c.id.as_ref().map(|id| id.to_ascii_lowercase()))
+        .collect();
     for effect in calls
         .iter()
         .filter(|c| c.outcome == Outcome::Ok)
         .flat_map(|c| &c.effects)
     {
-        if inventory::KINDS.contains(&effect.kind.as_str()) || effect.kind.is_empty() {
+        if effect.kind.is_empty() {
             continue;
+        }
+        let known = match &effect.id {
+            Some(id) => seen.contains(&id.to_ascii_lowercase()),
+            // No id (tags): the lists show these when the kind is listed.
+            None => inventory::KINDS.contains(&effect.kind.as_str()),
+        };
+        if known {
+            continue;
+        }
+        if let Some(id) = &effect.id {
+            seen.push(id.to_ascii_lowercase());
         }
         objects.push(Change {
             action: effect.action,
@@ -553,10 +571,14 @@ mod tests {
         assert_eq!(plan.calls[2].outcome, Outcome::Failed);
         assert_eq!(plan.failed(), 1);
         assert_eq!(plan.refused(), 0);
-        // The user comes from the call (no snapshot lists users).
-        assert_eq!(plan.objects.len(), 1);
-        assert_eq!(plan.objects[0].kind, "user");
-        assert_eq!(plan.objects[0].name, "ops");
+        // With nothing in the copy's lists, the objects come from the
+        // calls (no snapshot lists users at all).
+        let objects: Vec<(&str, &str)> = plan
+            .objects
+            .iter()
+            .map(|o| (o.kind.as_str(), o.name.as_str()))
+            .collect();
+        assert_eq!(objects, [("user", "ops"), ("virtualmachine", "web-1")]);
         let text = plan.text(Some(60));
         assert!(text.contains("user: 1 to create\n  + ops (u1)\n"), "{text}");
         assert!(
@@ -565,7 +587,7 @@ mod tests {
         );
         assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
         assert!(text.ends_with(
-            "Plan: 1 to create, 0 to change, 0 to delete; 0 calls\n    refused, 1 failed (the script failed: see its error\n    below).\n"
+            "Plan: 2 to create, 0 to change, 0 to delete; 0 calls\n    refused, 1 failed (the script failed: see its error\n    below).\n"
         ), "{text}");
         assert_eq!(plan.json()["summary"]["failed"], 1);
     }

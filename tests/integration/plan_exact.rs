@@ -304,3 +304,65 @@ fn diff_of_equal_clouds_says_so_and_exits_0() {
         .status(1)
         .run();
 }
+
+#[test]
+fn a_snapshot_meeting_a_network_error_stops_with_it() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    Test::new()
+        .endpoint(&format!("http://127.0.0.1:{port}/client/api"))
+        .arg("snapshot")
+        .stderr(
+            "csctl: error: [..]: cannot connect to [ENDPOINT]: [..]\n  hint: check the \
+             endpoint's host and port, and that the server is running\n",
+        )
+        .status(1)
+        .run();
+}
+
+#[test]
+fn a_call_touching_several_objects_shows_on_each() {
+    let sim = TestSim::start();
+    let vm = sim.deploy(&[("name", "keep")]);
+    let vm_id = vm["jobresult"]["virtualmachine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    write_script(
+        &dir.path().join("nic.rhai"),
+        r#"let keep = api("listVirtualMachines", #{ name: "keep" }).virtualmachine[0];
+let offering = api("listNetworkOfferings", #{}).networkoffering[0].id;
+let net = api_wait("createNetwork", #{ name: "second", displaytext: "second",
+    zoneid: keep.zoneid, networkofferingid: offering }).network;
+api_wait("addNicToVirtualMachine", #{ virtualmachineid: keep.id, networkid: net.id });
+api("createUser", #{ username: "ops1", account: "admin", email: "a@b.c", firstname: "a",
+    lastname: "b", password: "pw-not-shown" });
+"#,
+    );
+    let output = Test::new()
+        .current_dir(dir.path())
+        .sim(&sim)
+        .args(["run", "--plan", "nic.rhai"])
+        .any_stdout()
+        .run();
+    let stdout = output.stdout;
+    for line in [
+        format!("  2. addNicToVirtualMachine networkid=[..] virtualmachineid=keep ({vm_id})\n"),
+        "network: 1 to create\n  + second (".to_string(),
+        "user: 1 to create\n  + ops1 (".to_string(),
+        format!("virtualmachine: 1 to change\n  ~ keep ({vm_id})\n"),
+        "Plan: 2 to create, 1 to change, 0 to delete; 0 calls refused, 0 failed.\n".to_string(),
+    ] {
+        let (head, tail) = line.split_once("[..]").unwrap_or((&line, ""));
+        assert!(
+            stdout.contains(head) && stdout.contains(tail),
+            "{line}\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("pw-not-shown"), "{stdout}");
+}
