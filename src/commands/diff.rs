@@ -40,8 +40,9 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<(), Error> {
                 "changes": changes,
                 "summary": {"create": created, "change": changed, "delete": deleted},
             });
-            let mut text =
-                serde_json::to_string_pretty(&value).map_err(|e| Error::Io(e.to_string()))?;
+            let mut text = csctl::output::text::escape_json_text(
+                serde_json::to_string_pretty(&value).map_err(|e| Error::Io(e.to_string()))?,
+            );
             text.push('\n');
             text
         }

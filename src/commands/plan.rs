@@ -71,15 +71,16 @@ pub fn run(
     let ctrl_c = host.install_ctrl_c_handler();
     let result = host.run_source(&name, text, script_args);
     drop(ctrl_c);
-    if matches!(result, Err(ScriptError::Interrupted)) {
-        return Err(ClientError::Cancelled.into());
-    }
     // Jobs the script did not wait for still say what they would do.
     sim.settle_after(Duration::from_secs(24 * 3600));
     let after = runtime.block_on(inventory(&client))?;
     let journal = sim.journal();
     drop(sim);
-    let error = result.as_ref().err().map(ToString::to_string);
+    // The script's error as stderr would show it: scrubbed of secrets.
+    let error = result
+        .as_ref()
+        .err()
+        .map(|e| csctl::client::trace::scrub(&e.to_string()).into_owned());
     let the_plan = plan(&Run {
         journal: &journal,
         before: &before,
@@ -89,8 +90,10 @@ pub fn run(
     let rendered = match args.output {
         PlanFormat::Text => the_plan.text(csctl::output::terminal_width().map(usize::from)),
         PlanFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&the_plan.json())
-                .map_err(|e| Error::Io(e.to_string()))?;
+            let mut text = csctl::output::text::escape_json_text(
+                serde_json::to_string_pretty(&the_plan.json())
+                    .map_err(|e| Error::Io(e.to_string()))?,
+            );
             text.push('\n');
             text
         }

@@ -202,12 +202,22 @@ pub fn plan(run: &Run<'_>) -> Plan {
         .iter()
         .filter_map(|c| c.id.as_ref().map(|id| id.to_ascii_lowercase()))
         .collect();
-    for effect in calls
+    let done: Vec<&Effect> = calls
         .iter()
         .filter(|c| c.outcome == Outcome::Ok)
         .flat_map(|c| &c.effects)
-    {
-        if effect.kind.is_empty() {
+        .collect();
+    // Made and deleted by the script: nothing is left of it.
+    let transient = |id: &str| {
+        let has = |action| {
+            done.iter().any(|e| {
+                e.action == action && e.id.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(id))
+            })
+        };
+        has(Action::Create) && has(Action::Delete)
+    };
+    for effect in done.iter().copied() {
+        if effect.kind.is_empty() || effect.id.as_deref().is_some_and(transient) {
             continue;
         }
         let known = match &effect.id {
@@ -590,6 +600,38 @@ mod tests {
             "Plan: 2 to create, 0 to change, 0 to delete; 0 calls\n    refused, 1 failed (the script failed: see its error\n    below).\n"
         ), "{text}");
         assert_eq!(plan.json()["summary"]["failed"], 1);
+    }
+
+    #[test]
+    fn an_object_made_and_deleted_by_the_script_is_not_an_object_of_the_plan() {
+        let journal = vec![
+            entry(
+                "createUser",
+                &[("username", "tmp")],
+                200,
+                serde_json::json!({"user": {"id": "u9", "username": "tmp"}}),
+                None,
+            ),
+            entry(
+                "deleteUser",
+                &[("id", "u9")],
+                200,
+                serde_json::json!({"success": true}),
+                None,
+            ),
+        ];
+        let empty = Inventory::default();
+        let plan = plan(&Run {
+            journal: &journal,
+            before: &empty,
+            after: &empty,
+            error: None,
+        });
+        assert_eq!(plan.calls.len(), 2);
+        assert!(plan.objects.is_empty(), "{:?}", plan.objects);
+        assert!(plan.text(None).ends_with(
+            "Plan: 0 to create, 0 to change, 0 to delete; 0 calls refused, 0 failed.\n"
+        ));
     }
 
     #[test]
