@@ -156,10 +156,11 @@ pub struct SnapshotArgs {
     /// Write the cloud file here (created 0600) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Take only these resource types (comma-separated or repeated; zones are always taken):
-    /// account, limits, zones, networks, vpcs, templates, isos, serviceofferings, diskofferings,
-    /// sshkeypairs, securitygroups, affinitygroups, publicips, firewallrules, portforwardingrules,
-    /// loadbalancerrules, vms, volumes, tags
+    /// Take only these resource types (comma-separated or repeated; zones are always taken, and
+    /// what the types need: vms bring templates, offerings and networks): account, limits,
+    /// zones, networks, vpcs, templates, isos, serviceofferings, diskofferings, sshkeypairs,
+    /// securitygroups, affinitygroups, publicips, firewallrules, portforwardingrules,
+    /// loadbalancerrules, vms, volumes, tags; common names too (vm, instance, ip, lb, keypair…)
     #[arg(long, value_name = "TYPES")]
     pub only: Vec<String>,
     /// Leave these resource types out (comma-separated or repeated)
