@@ -115,7 +115,10 @@ impl Inventory {
             }
         }
         for (_, fields) in &mut rows {
-            fields.retain(|name, _| !VOLATILE.contains(&name.as_str()));
+            // A hand-written cloud file may hold secrets: never shown.
+            fields.retain(|name, _| {
+                !VOLATILE.contains(&name.as_str()) && !super::secrets::is_secret_field(name)
+            });
         }
         // Members of load balancer rules are part of the rule.
         for (rule, vms) in &cloud.members {
