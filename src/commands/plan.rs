@@ -34,22 +34,28 @@ pub fn run(
     let name = args.script.to_string_lossy();
     // A script that does not compile is refused before the cloud is read.
     csctl::script::check_syntax(&name, text).map_err(script_error)?;
+    let mut unread = 0;
     let cloud: Cloud = match &args.plan_from {
         Some(path) => csctl::sim::load_cloud_file(path)?,
-        None => runtime.block_on(async {
-            let source = connect(global, &SimTarget::default())
-                .await
-                .map_err(plan_hint)?;
-            let kinds = crate::snapshot::select(&[], &[])?;
-            let taken = super::snapshot::take_with_progress(&source.client, &kinds).await?;
-            for warning in &taken.warnings {
-                crate::error::write_stderr(&format!(
-                    "csctl: warning: {}",
-                    super::snapshot::printable(warning)
-                ));
-            }
-            Ok::<_, Error>(taken.cloud)
-        })?,
+        None => runtime
+            .block_on(async {
+                let source = connect(global, &SimTarget::default())
+                    .await
+                    .map_err(plan_hint)?;
+                let kinds = crate::snapshot::select(&[], &[])?;
+                let taken = super::snapshot::take_with_progress(&source.client, &kinds).await?;
+                for warning in &taken.warnings {
+                    crate::error::write_stderr(&format!(
+                        "csctl: warning: {}",
+                        super::snapshot::printable(warning)
+                    ));
+                }
+                Ok::<_, Error>((taken.cloud, taken.warnings.len()))
+            })
+            .map(|(cloud, warnings)| {
+                unread = warnings;
+                cloud
+            })?,
     };
     let sim = runtime.block_on(csctl::sim::start(SimConfig {
         listen: ([127, 0, 0, 1], 0).into(),
@@ -81,12 +87,25 @@ pub fn run(
         .as_ref()
         .err()
         .map(|e| csctl::client::trace::scrub(&e.to_string()).into_owned());
-    let the_plan = plan(&Run {
+    let mut the_plan = plan(&Run {
         journal: &journal,
         before: &before,
         after: &after,
         error,
     });
+    if unread > 0 {
+        the_plan.notes.push(format!(
+            "{unread} list{} could not be read or kept (see the warnings above):              those objects are not in the copy",
+            if unread == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(path) = &args.plan_from {
+        the_plan.notes.push(format!(
+            "the copy is {}, not the cloud as it is now (`csctl diff {} live` shows what changed since)",
+            path.display(),
+            path.display()
+        ));
+    }
     let rendered = match args.output {
         PlanFormat::Text => the_plan.text(csctl::output::terminal_width().map(usize::from)),
         PlanFormat::Json => {
