@@ -217,7 +217,10 @@ pub fn plan(run: &Run<'_>) -> Plan {
         has(Action::Create) && has(Action::Delete)
     };
     for effect in done.iter().copied() {
-        if effect.kind.is_empty() || effect.id.as_deref().is_some_and(transient) {
+        if effect.kind.is_empty()
+            || (effect.id.is_none() && effect.name.is_none())
+            || effect.id.as_deref().is_some_and(transient)
+        {
             continue;
         }
         let known = match &effect.id {
@@ -332,7 +335,7 @@ fn step(entry: &JournalEntry, names: &Inventory) -> Step {
         (_, _) => Effect {
             action,
             kind: noun_kind.clone(),
-            name: target_name,
+            name: target_name.or_else(|| param("name")),
             id: target,
         },
     };
