@@ -37,5 +37,6 @@ mod sim_faults;
 mod sim_jobs;
 mod sim_paging;
 mod sim_semantics;
+mod sim_tenants;
 mod soak;
 mod support;
