@@ -6,6 +6,7 @@ mod catalog;
 mod cli_call;
 mod cli_config;
 mod cli_errors;
+mod cli_login;
 mod cli_output;
 #[cfg(unix)] // runs bash
 mod cli_shell;
