@@ -305,7 +305,9 @@ impl Shared {
         *ctx.st.received.entry(api.name).or_default() += 1;
         let changes = !crate::catalog::builtin().is_read_only(api.name);
         let target_name = changes.then(|| journal::before(ctx.st, raw)).flatten();
+        let before = ctx.st.objects.len();
         let reply = handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error));
+        tenants::claim(ctx.st, before, &ctx.caller, &params);
         if changes {
             journal::record(
                 ctx.st,

@@ -322,6 +322,76 @@ fn totp(secret: &str) -> Option<totp_rs::TOTP> {
     ))
 }
 
+/// Gives the objects a command made (those from index `before` on) their
+/// owner: the `account`/`domainid` it named, else the caller's account.
+pub(crate) fn claim(
+    st: &mut super::state::State,
+    before: usize,
+    caller: &Caller,
+    params: &super::params::Params,
+) {
+    if params.get("account").is_some() || st.objects.len() <= before {
+        return;
+    }
+    let domain_name = st
+        .tenants
+        .domain(&caller.domain_id)
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    for index in before..st.objects.len() {
+        let obj = &mut st.objects[index];
+        if !obj.fields.contains_key("account") || obj.kind == "user" {
+            continue;
+        }
+        obj.set("account", caller.account.clone());
+        if params.get("domainid").is_none() {
+            obj.set("domainid", caller.domain_id.clone());
+            if obj.fields.contains_key("domain") {
+                obj.set("domain", domain_name.clone());
+            }
+        }
+    }
+}
+
+/// Whether a caller's list shows an object (`ListProjectResourcesCriteria`):
+/// objects without an owner and public ones to everyone; a user sees its
+/// own account's; a domain admin its own account's, or with `listall`,
+/// `domainid` or `account` those of its domain and subdomains; the root
+/// admin everything.
+pub(crate) fn may_see(
+    st: &super::state::State,
+    caller: &Caller,
+    params: &super::params::Params,
+    obj: &super::objects::Obj,
+) -> bool {
+    if caller.role == RoleType::Admin {
+        return true;
+    }
+    let Some(owner) = obj.str("account") else {
+        return true;
+    };
+    let public = |name: &str| {
+        obj.fields
+            .get(name)
+            .is_some_and(|v| v == true || v == "true")
+    };
+    if public("ispublic") || public("isfeatured") {
+        return true;
+    }
+    let domain = obj.str("domainid").unwrap_or_default();
+    let own = owner == caller.account && domain.eq_ignore_ascii_case(&caller.domain_id);
+    match caller.role {
+        RoleType::DomainAdmin
+            if params.flag("listall")
+                || params.get("domainid").is_some()
+                || params.get("account").is_some() =>
+        {
+            st.tenants.is_within(domain, &caller.domain_id)
+        }
+        _ => own,
+    }
+}
+
 /// A key as the server makes them: 64 random bytes, base64url, no padding.
 fn random_key(rng: &mut impl RngCore) -> String {
     let mut bytes = [0u8; 64];

@@ -272,3 +272,84 @@ fn two_factor_login_needs_a_valid_code() {
     let (status, _) = session_call(&sim, &session, &[("command", "listZones")]);
     assert_eq!(status, 200);
 }
+
+/// The names in a `listAffinityGroups` answer.
+fn group_names(body: &Value) -> Vec<String> {
+    let mut names: Vec<String> = body["listaffinitygroupsresponse"]["affinitygroup"]
+        .as_array()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| g["name"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn each_account_sees_its_own_objects_and_admins_see_more() {
+    let sim = TestSim::start();
+    let acme = domain(&sim, "acme");
+    let globex = domain(&sim, "globex");
+    let alice = keys(&sim, &account(&sim, "alice", &acme, "0"));
+    let gina = keys(&sim, &account(&sim, "gina", &globex, "0"));
+    let boss = keys(&sim, &account(&sim, "boss", &acme, "2"));
+    for (keys, name) in [
+        (&alice, "alice-group"),
+        (&gina, "gina-group"),
+        (&boss, "boss-group"),
+    ] {
+        let (status, body) = call_as(
+            &sim,
+            keys,
+            &[
+                ("command", "createAffinityGroup"),
+                ("name", name),
+                ("type", "host anti-affinity"),
+            ],
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let list = |keys: &(String, String), extra: &[(&str, &str)]| {
+        let mut params = vec![("command", "listAffinityGroups")];
+        params.extend_from_slice(extra);
+        let (status, body) = call_as(&sim, keys, &params);
+        assert_eq!(status, 200, "{body}");
+        group_names(&body)
+    };
+    // Each account sees its own, listall or not.
+    assert_eq!(list(&alice, &[]), ["alice-group"]);
+    assert_eq!(list(&alice, &[("listall", "true")]), ["alice-group"]);
+    assert_eq!(list(&gina, &[]), ["gina-group"]);
+    assert!(list(&gina, &[("account", "alice"), ("domainid", &acme)]).is_empty());
+    // The domain admin: its own, or with listall its domain's.
+    assert_eq!(list(&boss, &[]), ["boss-group"]);
+    assert_eq!(
+        list(&boss, &[("listall", "true")]),
+        ["alice-group", "boss-group"]
+    );
+    assert_eq!(
+        list(&boss, &[("account", "alice"), ("domainid", &acme)]),
+        ["alice-group"]
+    );
+    // The root admin sees every account's; account= and domainid= filter.
+    let admin = (sim.api_key.clone(), sim.secret_key.clone());
+    let all = list(&admin, &[("listall", "true")]);
+    for name in ["alice-group", "boss-group", "gina-group"] {
+        assert!(all.contains(&name.to_string()), "{all:?}");
+    }
+    assert_eq!(list(&admin, &[("domainid", &globex)]), ["gina-group"]);
+    // An object made for another account belongs to it.
+    sim.api(
+        "createAffinityGroup",
+        &[
+            ("name", "made-for-gina"),
+            ("type", "host affinity"),
+            ("account", "gina"),
+            ("domainid", &globex),
+        ],
+    );
+    assert_eq!(list(&gina, &[]), ["gina-group", "made-for-gina"]);
+}
