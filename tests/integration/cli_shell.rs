@@ -145,6 +145,9 @@ fn the_manual_pages_in_docs_are_current() {
             "completions",
             "man",
             "snapshot",
+            "login",
+            "logout",
+            "keys",
         ]
         .into_iter()
         .map(Some),
