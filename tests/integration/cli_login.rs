@@ -71,12 +71,13 @@ fn a_login_session_serves_later_calls_until_logout() {
     let sim = TestSim::start();
     let (home, state) = setup(&sim);
     let home = home.path();
-    let out = success(&run(
+    let login = run(
         home,
         &state,
-        &["login", "-u", "admin", "--password-stdin"],
+        &["-vv", "login", "-u", "admin", "--password-stdin"],
         "password\n",
-    ));
+    );
+    let out = success(&login);
     assert!(
         out.starts_with(&format!(
             "Logged in to {} as admin (account admin, domain /).",
@@ -84,6 +85,9 @@ fn a_login_session_serves_later_calls_until_logout() {
         )),
         "{out}"
     );
+    let login_trace = String::from_utf8_lossy(&login.stderr).into_owned();
+    assert!(login_trace.contains("command=login"), "{login_trace}");
+    assert!(!login_trace.contains("=password"), "{login_trace}");
     let files = session_files(&state);
     assert_eq!(files.len(), 1, "{files:?}");
     #[cfg(unix)]
@@ -94,6 +98,7 @@ fn a_login_session_serves_later_calls_until_logout() {
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
     let key = saved["sessionkey"].as_str().unwrap().to_string();
+    assert!(!login_trace.contains(&key), "{login_trace}");
     // Later calls use the session, and -vv shows neither it nor the password.
     let output = run(home, &state, &["-vv", "call", "listZones"], "");
     let out = success(&output);
@@ -332,4 +337,31 @@ fn a_config_others_can_write_is_refused() {
             p = path.display()
         )
     );
+}
+
+/// On a terminal, the login name is asked with echo and the password and
+/// the two-factor code without.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_password_is_asked_without_echo() {
+    use rexpect::session::{spawn_with_options, Options};
+    let sim = TestSim::start();
+    let (home, state) = setup(&sim);
+    let mut command = crate::repl_pty::command(home.path(), &["-p", "lab", "login"]);
+    command.env("CSCTL_STATE_DIR", &state);
+    let options = Options::new()
+        .timeout_ms(Some(15_000))
+        .strip_ansi_escape_codes(true);
+    let mut session = spawn_with_options(command, options).expect("csctl login on a pty");
+    session.exp_string("Username: ").unwrap();
+    session.send_line("admin").unwrap();
+    session.exp_string("Password: ").unwrap();
+    session.send_line("password").unwrap();
+    let rest = session.exp_eof().unwrap();
+    assert!(rest.contains("Logged in to"), "{rest}");
+    assert!(
+        !rest.contains("password"),
+        "the password was echoed: {rest}"
+    );
+    assert_eq!(session_files(&state).len(), 1);
 }
