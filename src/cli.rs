@@ -87,6 +87,12 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// What differs between two clouds (cloud files, or `live`): exit 0 when nothing, 1 when something
     Diff(DiffArgs),
+    /// Log in with a username and password (and a two-factor code); later calls use the session
+    Login(LoginArgs),
+    /// End the saved login session of the profile, on the server and here
+    Logout,
+    /// Show, create or rotate the logged-in user's API keys, and save them in the profile
+    Keys(KeysArgs),
 }
 
 /// `csctl diff A B`.
@@ -101,6 +107,48 @@ pub struct DiffArgs {
     /// Print the differences as text or json
     #[arg(short, long, value_name = "FORMAT", default_value = "text")]
     pub output: PlanFormat,
+}
+
+/// `csctl login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The login name (asked when not given and stdin is a terminal)
+    #[arg(short = 'u', long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// The user's domain path
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub domain: String,
+    /// Read the password from the first line of stdin instead of asking
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The two-factor code, when the account needs one (asked when not given)
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+}
+
+/// `csctl keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// What to do
+    #[arg(value_enum)]
+    pub action: KeysAction,
+    /// Write the API key into the profile and the secret key into a private file
+    #[arg(long)]
+    pub save: bool,
+    /// Print the secret key too (it is hidden otherwise)
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// What `csctl keys` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeysAction {
+    /// The user's current keys (getUserKeys)
+    Show,
+    /// Keys for a user that has none (registerUserKeys)
+    Create,
+    /// New keys; the old ones stop working (registerUserKeys)
+    Rotate,
 }
 
 /// `csctl completions`.

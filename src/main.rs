@@ -5,8 +5,8 @@ mod commands;
 mod completion;
 mod error;
 mod repl;
+mod sessions;
 mod snapshot;
-#[allow(dead_code)] // used by the job journal and login sessions as they land
 mod state_dir;
 
 use std::process::ExitCode;

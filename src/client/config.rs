@@ -27,6 +27,14 @@ pub enum Credentials {
         /// Domain path such as `/` or `/customers/acme`.
         domain: String,
     },
+    /// A session opened earlier (`csctl login`): calls carry its cookie and
+    /// `sessionkey` until the server ends it.
+    Session {
+        /// The session key (sent as `sessionkey`); never printed.
+        sessionkey: String,
+        /// The `Cookie` header value (`JSESSIONID=…; sessionkey=…`); never printed.
+        cookie: String,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -43,6 +51,9 @@ impl fmt::Debug for Credentials {
                 .field("password", &"<redacted>")
                 .field("domain", domain)
                 .finish(),
+            Self::Session { .. } => {
+                f.write_str("Session { sessionkey: <redacted>, cookie: <redacted> }")
+            }
         }
     }
 }

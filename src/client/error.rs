@@ -180,6 +180,11 @@ pub enum ClientError {
     /// A parameter that csctl sets itself was given by the caller.
     #[error("parameter `{0}` is set by csctl and cannot be given")]
     Reserved(String),
+    /// A saved login session was refused: it expired or was logged out.
+    #[error(
+        "the login session for {0} has ended (it expired, or was logged out); log in again with `csctl login`"
+    )]
+    SessionEnded(String),
     /// Signing was asked for with password credentials.
     #[error("signing needs an API key and a secret key; this profile logs in with a password")]
     NeedsApiKey,

@@ -72,11 +72,11 @@ pub struct ClientStats {
     pub throttled: u64,
 }
 
-/// A logged-in session (password credentials).
+/// A logged-in session (password credentials, or one saved by a login).
 #[derive(Clone)]
-struct Session {
-    sessionkey: String,
-    cookie: String,
+pub(super) struct Session {
+    pub(super) sessionkey: String,
+    pub(super) cookie: String,
 }
 
 impl std::fmt::Debug for Client {
@@ -100,6 +100,7 @@ impl Client {
         let scrub = match &config.credentials {
             Credentials::ApiKey { secret_key, .. } => vec![secret_key.clone()],
             Credentials::Password { password, .. } => vec![password.clone()],
+            Credentials::Session { sessionkey, cookie } => vec![sessionkey.clone(), cookie.clone()],
         };
         let tracer = Tracer::new(config.verbosity, scrub);
         let pacer = Pacer::new(config.max_requests_per_second);
@@ -273,6 +274,22 @@ impl Client {
                 self.send(command, &pairs, None, decode).await
             }
             Credentials::Password { .. } => self.call_in_session(command, params, decode).await,
+            Credentials::Session { sessionkey, cookie } => {
+                let session = Session {
+                    sessionkey: sessionkey.clone(),
+                    cookie: cookie.clone(),
+                };
+                match self
+                    .send_in_session(command, params, &session, decode)
+                    .await
+                {
+                    // A saved session cannot log in again by itself.
+                    Err(ClientError::Api(error)) if error.http_status == 401 => Err(
+                        ClientError::SessionEnded(self.inner.config.endpoint.clone()),
+                    ),
+                    other => other,
+                }
+            }
         }
     }
 
@@ -343,7 +360,7 @@ impl Client {
         }
     }
 
-    async fn send_in_session<T>(
+    pub(super) async fn send_in_session<T>(
         &self,
         command: &str,
         params: &Params,
@@ -429,7 +446,7 @@ impl Client {
 
     /// Sends one request and decodes its answer; also returns the
     /// `name=value` of every cookie the server set (for login).
-    async fn exchange<T>(
+    pub(super) async fn exchange<T>(
         &self,
         command: &str,
         method: HttpMethod,

@@ -6,6 +6,8 @@
 //!   URLs from credentials alone.
 //! - `params`: structured values flattened to `name=value` pairs.
 //! - `http`: the [`Client`] that sends requests and decodes answers.
+//! - `login`: sessions opened by hand ([`LoginSession`]): two-factor codes,
+//!   calls inside them, logout.
 //! - `transport` and `tls`: HTTP/1.1 exchanges with the endpoint's origin
 //!   (pooled connections, same-origin redirects, size cap), over TCP or TLS.
 //! - [`response`]: unwrapping `<command>response` and error answers.
@@ -21,6 +23,7 @@ pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod jobs;
 pub(crate) mod known;
+pub(crate) mod login;
 pub(crate) mod pacer;
 pub(crate) mod paging;
 pub(crate) mod params;
@@ -37,6 +40,7 @@ pub use error::{ApiError, ClientError, TransportKind};
 pub use http::{Client, ClientStats};
 pub use jobs::{job_id, wait_job, wait_jobs, CallAndWaitError, JobOutcome, Progress, WaitOptions};
 pub use known::{canonical_name, CatalogRef};
+pub use login::LoginSession;
 pub use paging::{
     for_each_page, list_all, list_all_with, AllItems, ListOptions, DEFAULT_PAGE_CONCURRENCY,
 };

@@ -4,9 +4,12 @@
 mod apis;
 mod call;
 mod diff;
+mod keys;
+mod login;
 mod plan;
 mod repl;
 mod run;
+mod save_keys;
 mod shell;
 mod sign;
 mod sim;
@@ -39,6 +42,9 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Man(args) => shell::man(&args),
         Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
         Command::Diff(args) => runtime.block_on(until_ctrl_c(diff::run(&global, &args))),
+        Command::Login(args) => runtime.block_on(until_ctrl_c(login::login(&global, &args))),
+        Command::Logout => runtime.block_on(until_ctrl_c(login::logout(&global))),
+        Command::Keys(args) => runtime.block_on(until_ctrl_c(keys::run(&global, &args))),
     }
 }
 
@@ -96,8 +102,19 @@ pub async fn connect(global: &GlobalArgs, target: &SimTarget) -> Result<Target, 
 
 /// The configured cloud's client settings (flags, environment, profile and
 /// defaults), printing the resolver's warnings.
+/// Without credentials anywhere, a saved login session of the profile
+/// (`csctl login`) is used until it expires.
 pub fn resolve_client_config(global: &GlobalArgs) -> Result<ClientConfig, Error> {
-    let resolved = config::resolve(&overrides(global), &Sources::from_process())?;
+    let resolved = match config::resolve(&overrides(global), &Sources::from_process()) {
+        Ok(resolved) => resolved,
+        Err(error @ config::ConfigError::MissingCredentials { .. }) => {
+            return match login::saved_session_config(global)? {
+                Some(config) => Ok(config),
+                None => Err(error.into()),
+            };
+        }
+        Err(error) => return Err(error.into()),
+    };
     for warning in &resolved.warnings {
         crate::error::write_stderr(&format!("csctl: warning: {warning}"));
     }

@@ -74,6 +74,18 @@ pub enum ConfigError {
         /// What happened (never the command's output).
         message: String,
     },
+    /// A file holding a secret or a command csctl would run, which users
+    /// other than its owner can change (ssh refuses such files too).
+    #[error(
+        "{} can be changed by other users and holds a secret or a command csctl would run; \
+         refusing to use it\n  hint: chmod 600 {}",
+        .path.display(),
+        .path.display()
+    )]
+    WritableByOthers {
+        /// The file.
+        path: PathBuf,
+    },
     /// A value that is well-formed but wrong, from any source.
     #[error("invalid `{key}` in {path}: {message}")]
     Invalid {

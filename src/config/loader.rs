@@ -69,6 +69,27 @@ fn readable_by_others(_path: &Path, _check_dir: bool) -> bool {
     false
 }
 
+/// Refuses a file that group or others can write when it holds a secret
+/// or a command: anyone who can change it can make csctl run a program or
+/// send the user's requests elsewhere.
+#[cfg(unix)]
+fn refuse_writable(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.permissions().mode() & 0o022 != 0 => {
+            Err(ConfigError::WritableByOthers {
+                path: path.to_path_buf(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+fn refuse_writable(_path: &Path) -> Result<(), ConfigError> {
+    Ok(())
+}
+
 fn mode_warning(path: &Path, check_dir: bool) -> Option<String> {
     if !readable_by_others(path, check_dir) {
         return None;
@@ -125,6 +146,9 @@ impl<'a> Loader<'a> {
             ),
         };
         let own = OwnConfig::load(&own_path, explicit, home)?;
+        if let Some(own) = own.as_ref().filter(|own| own.holds_secret_or_command()) {
+            refuse_writable(&own.path)?;
+        }
         Ok(Self {
             sources,
             own_path,
@@ -167,6 +191,9 @@ impl<'a> Loader<'a> {
                 Some(path) => CmkConfig::load(&path)?,
                 None => None,
             };
+            if let Some(cmk) = cmk.as_ref().filter(|cmk| cmk.holds_secret()) {
+                refuse_writable(&cmk.path)?;
+            }
             self.cmk = Some(cmk);
         }
         Ok(())

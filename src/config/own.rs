@@ -94,6 +94,16 @@ impl OwnConfig {
     pub fn holds_secret(&self) -> bool {
         self.profiles.values().any(Settings::holds_secret)
     }
+
+    /// Whether some profile stores a secret, or a command csctl would run
+    /// (`secret_command`, `password_command`).
+    pub fn holds_secret_or_command(&self) -> bool {
+        self.holds_secret()
+            || self
+                .profiles
+                .values()
+                .any(|p| p.secret_command.is_some() || p.password_command.is_some())
+    }
 }
 
 /// One line: `line L, column C: message`.

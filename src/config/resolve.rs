@@ -9,6 +9,7 @@ use super::command;
 use super::layers::{check, settled, take, Environment, Layer, Origin, Place, Sourced};
 use super::loader::{Loader, Selected};
 use super::peers;
+use super::settings::Secret;
 use super::{ConfigError, Overrides, Resolved, SigningSettings, Sources};
 use crate::client::{ClientConfig, Credentials, TlsConfig};
 
@@ -199,6 +200,7 @@ fn credentials(
     let api_key = take(merged.api_key.take())?;
     let direct_secret = take(merged.secret_key.take())?;
     let secret_command = take(merged.secret_command.take())?;
+    let secret_file = take(merged.secret_file.take())?;
     let username = take(merged.username.take())?;
     let password = take(merged.password.take())?;
     let password_command = take(merged.password_command.take())?;
@@ -214,7 +216,13 @@ fn credentials(
                     other => other.clone(),
                 },
             )),
-            (None, None) => None,
+            (None, None) => match &secret_file {
+                Some(file) => Some(Sourced::new(
+                    Secret(read_secret_file(profile_name, &file.value)?),
+                    file.origin.clone(),
+                )),
+                None => None,
+            },
         };
         if let Some(secret) = secret {
             let mut origins = vec![api_key.origin.clone()];
@@ -367,6 +375,38 @@ fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String>
         ));
     }
     warnings
+}
+
+/// The secret key kept in a private file (`secret_file`): its first line.
+fn read_secret_file(profile: &str, path: &std::path::Path) -> Result<String, ConfigError> {
+    let fail = |message: String| ConfigError::SecretCommand {
+        profile: profile.to_string(),
+        message,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            if metadata.permissions().mode() & 0o077 != 0 {
+                return Err(fail(format!(
+                    "the secret file {} can be read or changed by other users; run chmod 600 {}",
+                    path.display(),
+                    path.display()
+                )));
+            }
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(format!(
+            "cannot read the secret file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let secret = text.lines().next().unwrap_or_default().trim().to_string();
+    if secret.is_empty() {
+        return Err(fail(format!("the secret file {} is empty", path.display())));
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

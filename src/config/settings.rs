@@ -36,6 +36,8 @@ pub(crate) struct Settings {
     pub secret_key: Option<Secret>,
     #[serde(default, deserialize_with = "de_nonempty")]
     pub secret_command: Option<String>,
+    /// A private file holding the secret key (`csctl keys --save` writes one).
+    pub secret_file: Option<PathBuf>,
     #[serde(default, deserialize_with = "de_nonempty")]
     pub username: Option<String>,
     #[serde(default, deserialize_with = "de_secret")]
@@ -77,7 +79,11 @@ impl Settings {
 
     /// Whether the profile has some way to authenticate.
     pub fn auth_kind(&self) -> AuthKind {
-        if self.api_key.is_some() && (self.secret_key.is_some() || self.secret_command.is_some()) {
+        if self.api_key.is_some()
+            && (self.secret_key.is_some()
+                || self.secret_command.is_some()
+                || self.secret_file.is_some())
+        {
             AuthKind::ApiKey
         } else if self.username.is_some()
             && (self.password.is_some() || self.password_command.is_some())

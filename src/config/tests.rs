@@ -1054,6 +1054,39 @@ fn readable_config_without_secret_does_not_warn() {
 
 #[cfg(unix)]
 #[test]
+fn config_others_can_write_is_refused_when_it_holds_a_secret_or_command() {
+    let world = World::new();
+    let path = world.own(PROD);
+    let shown = path.display().to_string();
+    for mode in [0o620, 0o602, 0o666] {
+        set_mode(&path, mode);
+        let err = world.err();
+        assert_eq!(
+            err,
+            format!(
+                "{shown} can be changed by other users and holds a secret or a command csctl would run; \
+                 refusing to use it\n  hint: chmod 600 {shown}"
+            ),
+            "mode {mode:o}"
+        );
+    }
+    // A command is as dangerous as a secret.
+    world.own(
+        "[profiles.default]\nendpoint = \"https://e.example.com\"\napi_key = \"k\"\nsecret_command = \"echo s\"\n",
+    );
+    set_mode(&path, 0o664);
+    assert!(world.err().contains("hint: chmod 600"));
+    // Without either, a shared file is fine.
+    world.own("[profiles.default]\nendpoint = \"https://e.example.com\"\n");
+    set_mode(&path, 0o664);
+    assert!(world
+        .resolve(&Overrides::default())
+        .is_err_and(|e| !e.to_string().contains("chmod")));
+    set_mode(&path, 0o600);
+}
+
+#[cfg(unix)]
+#[test]
 fn readable_cs_ini_in_open_directory_warns() {
     let world = World::new();
     let path = world.cwd.join("cloudstack.ini");

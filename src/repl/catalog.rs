@@ -183,6 +183,9 @@ fn cache_file_name(profile: Option<&str>, config: &ClientConfig) -> String {
         Credentials::Password {
             username, domain, ..
         } => format!("user:{domain}/{username}"),
+        Credentials::Session { sessionkey, .. } => {
+            format!("session:{}", hex(&Sha256::digest(sessionkey)))
+        }
     };
     let mut hasher = Sha256::new();
     for part in [

@@ -41,6 +41,7 @@ mod respond;
 mod server;
 mod session;
 mod state;
+mod tenants;
 #[cfg(test)]
 pub(crate) mod test_proxy;
 mod views;
@@ -318,15 +319,18 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.seed,
         chrono::Utc::now(),
     );
+    let demo_keys = (config.api_key.clone(), config.secret_key.clone());
     let mut shared = server::Shared::new(
-        config.api_key,
-        config.secret_key,
         config.fail_rate,
         config.seed,
         config.rate_limit,
         config.clock_ahead,
         server::LazyWorld::new(account, move || {
-            state::State::new(cloud, job_delay, seed, started)
+            let mut state = state::State::new(cloud, job_delay, seed, started);
+            // The cloud's user signs with the configured keys.
+            let user = state.account.userid.clone();
+            state.tenants.pin_keys(&user, demo_keys.0, demo_keys.1);
+            state
         }),
     );
     shared.list_latency = config.latency;

@@ -85,6 +85,12 @@ impl Objects {
         index
     }
 
+    /// How many objects were ever added (removed ones included): the
+    /// index the next one gets.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
     /// An object by id (removed ones included), case-insensitively.
     pub fn find(&self, id: &str) -> Option<usize> {
         self.by_id.get(&id.to_ascii_lowercase()).copied()

@@ -23,6 +23,7 @@ use super::params::{self, Params};
 use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
 use super::session::{self, SessionCheck, Sessions};
 use super::state::State;
+use super::tenants::{self, Caller};
 
 /// Request counters (the rest of [`super::SimStats`] lives in the state).
 #[derive(Default)]
@@ -35,8 +36,6 @@ pub(crate) struct Counters {
 
 /// Everything the request handler shares.
 pub(crate) struct Shared {
-    pub api_key: String,
-    pub secret_key: String,
     pub account: Account,
     pub fail_rate: f64,
     fail_seed: u64,
@@ -87,8 +86,6 @@ impl LazyWorld {
 
 impl Shared {
     pub fn new(
-        api_key: String,
-        secret_key: String,
         fail_rate: f64,
         seed: Option<u64>,
         rate_limit: Option<u32>,
@@ -96,8 +93,6 @@ impl Shared {
         world: LazyWorld,
     ) -> Shared {
         Shared {
-            api_key,
-            secret_key,
             account: world.account.clone(),
             fail_rate,
             fail_seed: seed.map_or_else(rand::random, |s| s.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
@@ -157,7 +152,15 @@ impl Shared {
             .map(|(_, value)| value.as_str());
         match command {
             Some("login") => {
-                return session::login(&self.sessions, &self.account, method, headers, &raw)
+                let st = self.lock();
+                return session::login(
+                    &self.sessions,
+                    &self.account,
+                    &st.tenants,
+                    method,
+                    headers,
+                    &raw,
+                );
             }
             Some("logout") => return session::logout(&self.sessions, headers),
             _ => {}
@@ -165,23 +168,44 @@ impl Shared {
         let api = command.and_then(catalog::find);
         let key = api.map_or("errorresponse", |api| api.key);
         match self.sessions.check(headers, &raw, Instant::now()) {
-            SessionCheck::Valid => {
+            SessionCheck::Valid { user, verified } => {
                 let Some(command) = command else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
                 if let Err(reply) = self.throttle(key) {
                     return reply;
                 }
-                match api {
-                    Some(api) => self.dispatch(api, &raw),
-                    None => error_reply(
+                let Some(api) = api else {
+                    return error_reply(
                         "errorresponse",
                         &ApiError::new(
                             432,
                             Some(CS_SERVER_API),
                             format!("Unknown API command: {command}"),
                         ),
-                    ),
+                    );
+                };
+                if !verified && !session::BEFORE_TWO_FACTOR.contains(&api.name) {
+                    return self.reject(key, session::TWO_FACTOR_PENDING);
+                }
+                let caller = {
+                    let st = self.lock();
+                    if api.name == "validateUserTwoFactorAuthenticationCode" {
+                        let unix = Utc::now().timestamp().max(0) as u64;
+                        return session::validate_two_factor(
+                            &self.sessions,
+                            &st.tenants,
+                            &user,
+                            headers,
+                            &raw,
+                            unix,
+                        );
+                    }
+                    st.tenants.user(&user).map(Caller::of)
+                };
+                match caller {
+                    Some(caller) => self.dispatch(api, &raw, caller),
+                    None => self.reject(key, BAD_SESSION),
                 }
             }
             SessionCheck::Invalid => self.reject(key, BAD_SESSION),
@@ -189,18 +213,32 @@ impl Shared {
                 let Some(api) = api else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
-                let Some(signature) =
-                    auth::precheck(&raw, &self.api_key, Utc::now() + self.clock_ahead)
+                let given = raw
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("apikey"))
+                    .map(|(_, value)| value.as_str())
+                    .unwrap_or("");
+                let Some(signature) = auth::precheck(&raw, given, Utc::now() + self.clock_ahead)
                 else {
+                    return self.reject(key, BAD_SIGNATURE);
+                };
+                // Every user's registered keys sign as that user.
+                let found = {
+                    let st = self.lock();
+                    st.tenants
+                        .by_api_key(given)
+                        .map(|(user, secret)| (secret.to_string(), Caller::of(user)))
+                };
+                let Some((secret, caller)) = found else {
                     return self.reject(key, BAD_SIGNATURE);
                 };
                 if let Err(reply) = self.throttle(key) {
                     return reply;
                 }
-                if !auth::signature_matches(&raw, &self.secret_key, signature) {
+                if !auth::signature_matches(&raw, &secret, signature) {
                     return self.reject(key, BAD_SIGNATURE);
                 }
-                self.dispatch(api, &raw)
+                self.dispatch(api, &raw, caller)
             }
         }
     }
@@ -227,7 +265,7 @@ impl Shared {
 
     /// Runs an authenticated command: map unpacking, the parameter checks,
     /// then its handler, with the state locked and settled.
-    fn dispatch(&self, api: &'static Command, raw: &[(String, String)]) -> Reply {
+    fn dispatch(&self, api: &'static Command, raw: &[(String, String)], caller: Caller) -> Reply {
         if matches!(api.name, "login" | "logout") {
             // Answered before dispatch; never here.
             return error_reply(
@@ -237,6 +275,13 @@ impl Shared {
                     None,
                     "Please use HTTP POST to authenticate using this API",
                 ),
+            );
+        }
+        // The role's permissions (`ApiServer.checkCommandAvailable`).
+        if !tenants::allowed(caller.role, api.name) {
+            return error_reply(
+                api.key,
+                &ApiError::new(432, Some(CS_SERVER_API), tenants::not_available(api.name)),
             );
         }
         let params = match Params::parse(raw) {
@@ -260,11 +305,14 @@ impl Shared {
             now,
             wall: Utc::now(),
             api,
+            caller,
         };
         *ctx.st.received.entry(api.name).or_default() += 1;
         let changes = !crate::catalog::builtin().is_read_only(api.name);
         let target_name = changes.then(|| journal::before(ctx.st, raw)).flatten();
+        let before = ctx.st.objects.len();
         let reply = handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error));
+        tenants::claim(ctx.st, before, &ctx.caller, &params);
         if changes {
             journal::record(
                 ctx.st,

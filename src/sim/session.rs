@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::cloud::Account;
 use super::respond::{envelope, error_reply, ApiError, Reply, JSON_CONTENT_TYPE};
+use super::tenants::Tenants;
 
 /// Session inactivity timeout (`session.timeout`, 30 minutes), reported as `timeout`.
 pub(crate) const SESSION_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -22,6 +23,10 @@ pub(crate) const SESSION_TIMEOUT: Duration = Duration::from_secs(1800);
 struct Session {
     key: String,
     last_used: Instant,
+    /// The logged-in user's uuid.
+    user: String,
+    /// Whether the two-factor code was validated (or none is needed).
+    verified: bool,
 }
 
 /// Live sessions, by Jetty session id (the `JSESSIONID` value before `.`).
@@ -33,8 +38,9 @@ pub(crate) struct Sessions {
 pub(crate) enum SessionCheck {
     /// No live session: take the API-key path.
     None,
-    /// A live session whose key matches.
-    Valid,
+    /// A live session whose key matches: its user's uuid, and whether its
+    /// two-factor code was validated (or none was needed).
+    Valid { user: String, verified: bool },
     /// A live session, but the key is missing or wrong: the session is gone.
     Invalid,
 }
@@ -87,7 +93,10 @@ impl Sessions {
         };
         if param.is_some_and(matches) && cookie_key.is_none_or(matches) {
             session.last_used = now;
-            SessionCheck::Valid
+            SessionCheck::Valid {
+                user: session.user.clone(),
+                verified: session.verified,
+            }
         } else {
             sessions.remove(id);
             SessionCheck::Invalid
@@ -95,7 +104,13 @@ impl Sessions {
     }
 
     /// Opens a session (closing the caller's previous one): (id, key).
-    fn open(&self, previous: Option<&str>, now: Instant) -> (String, String) {
+    fn open(
+        &self,
+        previous: Option<&str>,
+        now: Instant,
+        user: &str,
+        verified: bool,
+    ) -> (String, String) {
         let mut guard = self.lock();
         let (sessions, rng) = &mut *guard;
         if let Some(previous) = previous {
@@ -117,9 +132,20 @@ impl Sessions {
             Session {
                 key: key.clone(),
                 last_used: now,
+                user: user.to_string(),
+                verified,
             },
         );
         (id, key)
+    }
+
+    /// Marks the caller's session as having passed its two-factor check.
+    fn mark_verified(&self, headers: &HeaderMap) {
+        if let Some(id) = session_id(headers) {
+            if let Some(session) = self.lock().0.get_mut(id) {
+                session.verified = true;
+            }
+        }
     }
 
     /// Closes a session; whether it existed.
@@ -158,11 +184,13 @@ struct LoginView<'a> {
     firstname: &'a str,
     lastname: &'a str,
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: String,
     registered: &'static str,
     sessionkey: &'a str,
     is2faenabled: &'static str,
     is2faverified: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    providerfor2fa: Option<&'static str>,
     issuerfor2fa: &'static str,
 }
 
@@ -172,10 +200,14 @@ fn bare(status: u16, text: &str) -> Reply {
     Reply::text(status, JSON_CONTENT_TYPE, text)
 }
 
-/// `login`: POST only, `username` + `password` (+ `domain` path or `domainId`).
+/// `login`: POST only, `username` + `password` (+ `domain` path or
+/// `domainId`), checked against every user of the cloud. A user with a
+/// TOTP secret gets a session that only the two-factor commands may use
+/// until `validateUserTwoFactorAuthenticationCode` accepts a code.
 pub(crate) fn login(
     sessions: &Sessions,
     account: &Account,
+    tenants: &Tenants,
     method: &Method,
     headers: &HeaderMap,
     params: &[(String, String)],
@@ -193,45 +225,70 @@ pub(crate) fn login(
     let Some(username) = get("username") else {
         return fail("failed to authenticate user, check if username/password are correct".into());
     };
-    if let Some(domain_id) = get("domainId").or_else(|| get("domainid")) {
-        if !domain_id.eq_ignore_ascii_case(&account.domainid) && domain_id != "1" {
-            return error_reply(
-                "loginresponse",
-                &ApiError::new(401, None, "Invalid domain id entered"),
-            );
+    let domain = if let Some(domain_id) = get("domainId").or_else(|| get("domainid")) {
+        // The numeric id 1 is ROOT's.
+        let found = if domain_id == "1" {
+            tenants.domain(&account.domainid)
+        } else {
+            tenants.domain(domain_id)
+        };
+        match found {
+            Some(domain) => domain,
+            None => {
+                return error_reply(
+                    "loginresponse",
+                    &ApiError::new(401, None, "Invalid domain id entered"),
+                )
+            }
         }
-    } else if let Some(domain) = get("domain") {
-        let mut path = domain.to_string();
-        if !path.starts_with('/') {
-            path.insert(0, '/');
+    } else {
+        let given = get("domain").unwrap_or("/");
+        match tenants.domain_by_path(given) {
+            Some(domain) => domain,
+            None => {
+                let mut path = given.to_string();
+                if !path.starts_with('/') {
+                    path.insert(0, '/');
+                }
+                if !path.ends_with('/') {
+                    path.push('/');
+                }
+                return fail(format!("Unable to find the domain from the path {path}"));
+            }
         }
-        if !path.ends_with('/') {
-            path.push('/');
-        }
-        if path != "/" {
-            return fail(format!("Unable to find the domain from the path {path}"));
-        }
-    }
-    let password_ok = get("password").is_some_and(|p| p == account.password);
-    if username != account.username || !password_ok {
+    };
+    let password = get("password").unwrap_or("");
+    let Some(user) = tenants.authenticate(username, password, &domain.id) else {
         return fail(format!(
-            "Failed to authenticate user {username} in domain 1; please provide valid credentials"
+            "Failed to authenticate user {username} in domain {}; please provide valid credentials",
+            if domain.id == account.domainid {
+                "1".to_string()
+            } else {
+                domain.id.clone()
+            }
         ));
-    }
-    let (id, key) = sessions.open(session_id(headers), Instant::now());
+    };
+    let two_factor = user.totp.is_some();
+    let (id, key) = sessions.open(session_id(headers), Instant::now(), &user.id, !two_factor);
+    let (firstname, lastname) = if user.id == account.userid {
+        (account.firstname.as_str(), account.lastname.as_str())
+    } else {
+        (user.username.as_str(), "")
+    };
     let view = LoginView {
-        username: &account.username,
-        userid: &account.userid,
-        domainid: &account.domainid,
+        username: &user.username,
+        userid: &user.id,
+        domainid: &user.domain_id,
         timeout: SESSION_TIMEOUT.as_secs(),
-        account: &account.name,
-        firstname: &account.firstname,
-        lastname: &account.lastname,
-        kind: "1",
+        account: &user.account,
+        firstname,
+        lastname,
+        kind: user.role.account_type().to_string(),
         registered: "false",
         sessionkey: &key,
-        is2faenabled: "false",
-        is2faverified: "true",
+        is2faenabled: if two_factor { "true" } else { "false" },
+        is2faverified: if two_factor { "false" } else { "true" },
+        providerfor2fa: two_factor.then_some("totp"),
         issuerfor2fa: "CloudStack",
     };
     let mut reply = Reply::ok(envelope("loginresponse", &view));
@@ -243,6 +300,66 @@ pub(crate) fn login(
         .headers
         .push(("set-cookie", format!("sessionkey={key}; HttpOnly")));
     reply
+}
+
+/// The commands a session may use before its two-factor code is validated.
+pub(crate) const BEFORE_TWO_FACTOR: &[&str] = &[
+    "validateUserTwoFactorAuthenticationCode",
+    "listUserTwoFactorAuthenticatorProviders",
+    "setupUserTwoFactorAuthentication",
+];
+
+/// The text of a call made before the two-factor code was validated.
+pub(crate) const TWO_FACTOR_PENDING: &str = "Two factor authentication is pending for the user, please validate the code using validateUserTwoFactorAuthenticationCode API";
+
+/// `validateUserTwoFactorAuthenticationCode codefor2fa=…`: the user's TOTP
+/// code at this moment (one step either side); a wrong or expired code is
+/// refused and the session stays unverified.
+pub(crate) fn validate_two_factor(
+    sessions: &Sessions,
+    tenants: &Tenants,
+    user: &str,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    unix: u64,
+) -> Reply {
+    const KEY: &str = "validateusertwofactorauthenticationcoderesponse";
+    let code = params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("codefor2fa"))
+        .map(|(_, v)| v.as_str());
+    let Some(code) = code.filter(|c| !c.is_empty()) else {
+        return error_reply(
+            KEY,
+            &ApiError::missing("validateusertwofactorauthenticationcode", "codefor2fa"),
+        );
+    };
+    let secret = tenants.user(user).and_then(|u| u.totp.as_deref());
+    let Some(secret) = secret else {
+        return error_reply(
+            KEY,
+            &ApiError::new(
+                530,
+                Some(4250),
+                "2FA is not enabled for the user, please setup 2FA using setupUserTwoFactorAuthentication API",
+            ),
+        );
+    };
+    if !super::tenants::totp_matches(secret, code, unix) {
+        return error_reply(
+            KEY,
+            &ApiError::new(
+                431,
+                Some(4350),
+                "two-factor authentication code provided is invalid",
+            ),
+        );
+    }
+    sessions.mark_verified(headers);
+    Reply::ok(envelope(
+        KEY,
+        &serde_json::json!({ "success": "true", "displaytext": "The code is valid" }),
+    ))
 }
 
 /// `logout`: closes the caller's session and expires every cookie it sent.
@@ -284,6 +401,7 @@ mod tests {
         let reply = login(
             sessions,
             &account,
+            &Tenants::new(&account),
             &Method::POST,
             &HeaderMap::new(),
             &params,
@@ -317,7 +435,7 @@ mod tests {
         let with_key = vec![("sessionkey".to_string(), key.clone())];
         assert!(matches!(
             sessions.check(&headers, &with_key, Instant::now()),
-            SessionCheck::Valid
+            SessionCheck::Valid { verified: true, .. }
         ));
         assert!(matches!(
             sessions.check(&headers, &[], Instant::now()),
@@ -334,7 +452,15 @@ mod tests {
     fn login_is_post_only_and_checks_the_password() {
         let sessions = Sessions::new(Some(1));
         let account = Account::default();
-        let reply = login(&sessions, &account, &Method::GET, &HeaderMap::new(), &[]);
+        let tenants = Tenants::new(&account);
+        let reply = login(
+            &sessions,
+            &account,
+            &tenants,
+            &Method::GET,
+            &HeaderMap::new(),
+            &[],
+        );
         assert_eq!(
             (reply.status, reply.body.as_slice()),
             (
@@ -349,6 +475,7 @@ mod tests {
         let reply = login(
             &sessions,
             &account,
+            &tenants,
             &Method::POST,
             &HeaderMap::new(),
             &params,

@@ -296,6 +296,8 @@ pub(crate) struct State {
     pub journal: Vec<super::journal::JournalEntry>,
     /// How many authenticated requests each command received.
     pub received: HashMap<&'static str, u64>,
+    /// Domains, accounts' users, their passwords and keys (see [`super::tenants`]).
+    pub tenants: super::tenants::Tenants,
 }
 
 /// Looks an id up the way the database does: case-insensitively.
@@ -325,6 +327,7 @@ impl State {
         };
         let created = cs_date(now);
         let mut state = State {
+            tenants: super::tenants::Tenants::new(&cloud.account),
             account: cloud.account,
             job_delay,
             rng,

@@ -146,6 +146,9 @@ fn the_manual_pages_in_docs_are_current() {
             "man",
             "snapshot",
             "diff",
+            "login",
+            "logout",
+            "keys",
         ]
         .into_iter()
         .map(Some),

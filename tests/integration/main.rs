@@ -6,6 +6,7 @@ mod catalog;
 mod cli_call;
 mod cli_config;
 mod cli_errors;
+mod cli_login;
 mod cli_output;
 #[cfg(unix)] // runs bash
 mod cli_shell;
@@ -39,5 +40,6 @@ mod sim_faults;
 mod sim_jobs;
 mod sim_paging;
 mod sim_semantics;
+mod sim_tenants;
 mod soak;
 mod support;

@@ -432,6 +432,15 @@ fn special(api: &Api, pool: &Pool) -> Option<Vec<(String, String)>> {
             ("virtualmachineids", vm),
         ]),
         "createSecurityGroup" => pairs(&[("name", "walk-sg".into())]),
+        // A user joins an account that exists.
+        "createUser" => pairs(&[
+            ("account", "admin".into()),
+            ("username", "walk-user".into()),
+            ("password", "walk".into()),
+            ("email", "walk@example.com".into()),
+            ("firstname", "walk".into()),
+            ("lastname", "walk".into()),
+        ]),
         "revokeSecurityGroupIngress" => pairs(&[("id", pool.rules["ingressrule"].clone())]),
         "revokeSecurityGroupEgress" => pairs(&[("id", pool.rules["egressrule"].clone())]),
         "authorizeSecurityGroupIngress" | "authorizeSecurityGroupEgress" => pairs(&[

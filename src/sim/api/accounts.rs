@@ -6,15 +6,30 @@
 
 use serde_json::{Map, Value};
 
-use super::generic;
+use rand::SeedableRng;
+
+use super::generic::{self, Outcome};
 use super::{Ctx, Handlers};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::State;
+use crate::sim::tenants::{self, Caller, RoleType};
 use crate::sim::views::DOMAIN;
 
 /// The commands of this group.
-pub(crate) const HANDLERS: Handlers = &[("listCapabilities", list_capabilities)];
+pub(crate) const HANDLERS: Handlers = &[
+    ("listCapabilities", list_capabilities),
+    ("createDomain", create_domain),
+    ("createAccount", create_account),
+    ("createUser", create_user),
+    ("registerUserKeys", register_user_keys),
+    ("getUserKeys", get_user_keys),
+    ("setupUserTwoFactorAuthentication", setup_two_factor),
+    (
+        "listUserTwoFactorAuthenticatorProviders",
+        list_two_factor_providers,
+    ),
+];
 
 /// The server version the simulator claims.
 pub(crate) const CLOUDSTACK_VERSION: &str = "4.22.0.0";
@@ -189,4 +204,310 @@ pub(crate) fn list_capabilities(ctx: &mut Ctx<'_>, _params: &Params) -> Result<R
         ctx.api.key,
         &serde_json::json!({ "capability": capability }),
     )))
+}
+
+/// The server's `PermissionDeniedException` (531) for acting on what the
+/// caller does not manage.
+fn denied(caller: &Caller, what: &str) -> ApiError {
+    ApiError::new(
+        531,
+        Some(4365),
+        format!(
+            "Account {} does not have permission to operate on {what}",
+            caller.account
+        ),
+    )
+}
+
+/// Whether the caller manages objects of `domain` (root admin: all;
+/// domain admin: its domain and subdomains).
+fn manages_domain(st: &State, caller: &Caller, domain: &str) -> bool {
+    match caller.role {
+        RoleType::Admin => true,
+        RoleType::DomainAdmin => st.tenants.is_within(domain, &caller.domain_id),
+        RoleType::User => false,
+    }
+}
+
+/// Whether the caller may act on this user (itself, or as its admin).
+fn manages_user(st: &State, caller: &Caller, user: &tenants::User) -> bool {
+    user.id.eq_ignore_ascii_case(&caller.user_id)
+        || (user.role != RoleType::Admin || caller.role == RoleType::Admin)
+            && manages_domain(st, caller, &user.domain_id)
+}
+
+/// The domain a command names with `domainid`, else the caller's; checked.
+fn domain_param(ctx: &Ctx<'_>, params: &Params, name: &str) -> Result<String, ApiError> {
+    let id = params
+        .get(name)
+        .map_or_else(|| ctx.caller.domain_id.clone(), str::to_string);
+    let Some(domain) = ctx.st.tenants.domain(&id) else {
+        return Err(ApiError::no_entity(ctx.command(), name, &id));
+    };
+    let id = domain.id.clone();
+    if !manages_domain(ctx.st, &ctx.caller, &id) {
+        return Err(denied(&ctx.caller, &format!("domain {id}")));
+    }
+    Ok(id)
+}
+
+/// `createDomain name= [parentdomainid=]`: a subdomain (of ROOT by default).
+fn create_domain(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let parent = match params.get("parentdomainid") {
+        Some(_) => domain_param(ctx, params, "parentdomainid")?,
+        None => ctx.st.account.domainid.clone(),
+    };
+    if !manages_domain(ctx.st, &ctx.caller, &parent) {
+        return Err(denied(&ctx.caller, &format!("domain {parent}")));
+    }
+    let name = params.get("name").unwrap_or_default().to_string();
+    let parent_name = ctx
+        .st
+        .tenants
+        .domain(&parent)
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    let index = generic::create_as(ctx, params, "listDomains");
+    let id = ctx.st.objects[index].id().to_string();
+    let path = ctx.st.tenants.add_domain(&id, &name, &parent);
+    let level = path.matches('/').count() as i64;
+    let obj = &mut ctx.st.objects[index];
+    obj.set("name", name);
+    obj.set("path", path);
+    obj.set("parentdomainid", parent);
+    obj.set("parentdomainname", parent_name);
+    obj.set("level", level);
+    obj.set("haschild", false);
+    obj.set("state", "Active");
+    Ok(generic::answer(ctx, params, Outcome::object(index)))
+}
+
+/// The fields of a user object (as `listUsers` shows it).
+fn user_fields(ctx: &Ctx<'_>, user: &tenants::User, params: &Params) -> Map<String, Value> {
+    let domain = ctx.st.tenants.domain(&user.domain_id);
+    let text = |name: &str| params.get(name).unwrap_or_default().to_string();
+    object(&[
+        ("id", user.id.clone().into()),
+        ("username", user.username.clone().into()),
+        ("firstname", text("firstname").into()),
+        ("lastname", text("lastname").into()),
+        ("email", text("email").into()),
+        ("account", user.account.clone().into()),
+        ("accountid", user.account_id.clone().into()),
+        ("accounttype", user.role.account_type().into()),
+        ("roletype", user.role.as_str().into()),
+        ("rolename", user.role.role_name().into()),
+        (
+            "domain",
+            domain.map_or(DOMAIN.into(), |d| d.name.clone()).into(),
+        ),
+        ("domainid", user.domain_id.clone().into()),
+        ("state", "enabled".into()),
+        ("isdefault", false.into()),
+        ("iscallerchilddomain", false.into()),
+        ("is2faenabled", false.into()),
+        ("is2famandated", false.into()),
+        ("usersource", "native".into()),
+        ("timezone", text("timezone").into()),
+        ("created", crate::sim::state::cs_date(ctx.wall).into()),
+    ])
+}
+
+/// Refuses a second user of the same name in a domain (`AccountManagerImpl`).
+fn check_unique(ctx: &Ctx<'_>, username: &str, domain: &str) -> Result<(), ApiError> {
+    let taken = ctx
+        .st
+        .tenants
+        .users
+        .iter()
+        .any(|u| u.username == username && u.domain_id.eq_ignore_ascii_case(domain));
+    if taken {
+        return Err(ApiError::new(
+            530,
+            Some(4250),
+            format!("The user {username} already exists in domain {domain}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `createAccount`: an account of `accounttype` (0 user, 2 domain admin, 1
+/// admin) in `domainid` (the caller's by default) with its first user.
+fn create_account(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let domain = domain_param(ctx, params, "domainid")?;
+    let role = RoleType::from_account_type(params.get("accounttype"));
+    if role == RoleType::Admin && ctx.caller.role != RoleType::Admin {
+        return Err(denied(&ctx.caller, "root admin accounts"));
+    }
+    let username = params.get("username").unwrap_or_default().to_string();
+    check_unique(ctx, &username, &domain)?;
+    let name = params.get("account").unwrap_or(&username).to_string();
+    let index = generic::create_as(ctx, params, "listAccounts");
+    let account_id = ctx.st.objects[index].id().to_string();
+    let user = tenants::User {
+        id: ctx.st.uuid(),
+        username,
+        password: params.get("password").unwrap_or_default().to_string(),
+        account: name.clone(),
+        account_id,
+        domain_id: domain.clone(),
+        role,
+        keys: None,
+        totp: None,
+    };
+    let fields = user_fields(ctx, &user, params);
+    let (domain_name, domain_path) = ctx
+        .st
+        .tenants
+        .domain(&domain)
+        .map(|d| (d.name.clone(), d.path.clone()))
+        .unwrap_or_default();
+    generic::seed(ctx.st, "listUsers", fields.clone());
+    ctx.st.tenants.add_user(user);
+    let obj = &mut ctx.st.objects[index];
+    obj.set("name", name);
+    obj.set("accounttype", role.account_type());
+    obj.set("roletype", role.as_str());
+    obj.set("rolename", role.role_name());
+    obj.set("domainid", domain);
+    obj.set("domain", domain_name);
+    obj.set("domainpath", domain_path);
+    obj.set("state", "enabled");
+    obj.set("isdefault", false);
+    obj.set("user", Value::Array(vec![Value::Object(fields)]));
+    Ok(generic::answer(ctx, params, Outcome::object(index)))
+}
+
+/// `createUser account= [domainid=]`: one more user of an existing account.
+fn create_user(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let domain = domain_param(ctx, params, "domainid")?;
+    let account = params.get("account").unwrap_or_default().to_string();
+    let Some(member) = ctx
+        .st
+        .tenants
+        .users
+        .iter()
+        .find(|u| u.account == account && u.domain_id.eq_ignore_ascii_case(&domain))
+        .cloned()
+    else {
+        return Err(ApiError::invalid(format!(
+            "Unable to find account {account} in domain id={domain} to create user"
+        )));
+    };
+    let username = params.get("username").unwrap_or_default().to_string();
+    check_unique(ctx, &username, &domain)?;
+    let user = tenants::User {
+        id: ctx.st.uuid(),
+        username,
+        password: params.get("password").unwrap_or_default().to_string(),
+        account,
+        account_id: member.account_id,
+        domain_id: domain,
+        role: member.role,
+        keys: None,
+        totp: None,
+    };
+    let fields = user_fields(ctx, &user, params);
+    let index = generic::seed(ctx.st, "listUsers", fields);
+    ctx.st.tenants.add_user(user);
+    Ok(generic::answer(ctx, params, Outcome::object(index)))
+}
+
+/// The user a keys or two-factor command names (`id` or `userid`; the
+/// caller by default), when the caller may act on it.
+fn named_user(ctx: &Ctx<'_>, params: &Params, name: &str) -> Result<tenants::User, ApiError> {
+    let id = params
+        .get(name)
+        .map_or_else(|| ctx.caller.user_id.clone(), str::to_string);
+    let Some(user) = ctx.st.tenants.user(&id) else {
+        return Err(ApiError::no_entity(ctx.command(), name, &id));
+    };
+    if !manages_user(ctx.st, &ctx.caller, user) {
+        return Err(denied(&ctx.caller, &format!("user {}", user.id)));
+    }
+    Ok(user.clone())
+}
+
+fn keys_reply(ctx: &Ctx<'_>, keys: Option<(String, String)>) -> Reply {
+    let inner = match keys {
+        Some((apikey, secretkey)) => serde_json::json!({
+            "apikey": apikey,
+            "secretkey": secretkey,
+            "apikeyaccess": true,
+        }),
+        None => serde_json::json!({}),
+    };
+    Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "userkeys": inner }),
+    ))
+}
+
+/// `registerUserKeys id=`: a new key pair; the user's old keys stop working.
+fn register_user_keys(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let user = named_user(ctx, params, "id")?;
+    let mut rng = rand::rngs::StdRng::from_seed(ctx.st.random_bytes::<32>());
+    let keys = ctx.st.tenants.register_keys(&user.id, &mut rng);
+    if let Some(index) = ctx.st.objects.live("user", &user.id) {
+        ctx.st.objects[index].set("apikey", keys.0.clone());
+    }
+    Ok(keys_reply(ctx, Some(keys)))
+}
+
+/// `getUserKeys id=`: the user's key pair (empty when none was registered).
+fn get_user_keys(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let user = named_user(ctx, params, "id")?;
+    Ok(keys_reply(ctx, user.keys))
+}
+
+/// `setupUserTwoFactorAuthentication [enable=] [provider=] [userid=]`:
+/// a TOTP secret for the user (`enable=true`), or two-factor off.
+fn setup_two_factor(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let user = named_user(ctx, params, "userid")?;
+    let enable = params.flag_or("enable", true);
+    let mut view = object(&[
+        ("id", user.id.clone().into()),
+        ("username", user.username.clone().into()),
+        ("accountid", user.account_id.clone().into()),
+    ]);
+    if enable {
+        let provider = params.get("provider").unwrap_or("totp");
+        if !provider.eq_ignore_ascii_case("totp") {
+            return Err(ApiError::invalid(format!(
+                "Invalid user two factor authentication provider: {provider} (the simulator has totp)"
+            )));
+        }
+        let mut rng = rand::rngs::StdRng::from_seed(ctx.st.random_bytes::<32>());
+        let secret = ctx
+            .st
+            .tenants
+            .setup_totp(&user.id, &mut rng)
+            .unwrap_or_default();
+        view.insert("secretcode".into(), secret.into());
+    } else {
+        ctx.st.tenants.disable_totp(&user.id);
+    }
+    if let Some(index) = ctx.st.objects.live("user", &user.id) {
+        ctx.st.objects[index].set("is2faenabled", enable);
+    }
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "setup2fa": view }),
+    )))
+}
+
+/// `listUserTwoFactorAuthenticatorProviders [name=]`.
+fn list_two_factor_providers(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let wanted = params.get("name");
+    let items: Vec<Value> = tenants::PROVIDERS
+        .iter()
+        .filter(|(name, _)| wanted.is_none_or(|w| w.eq_ignore_ascii_case(name)))
+        .map(|(name, description)| serde_json::json!({ "name": name, "description": description }))
+        .collect();
+    Ok(crate::sim::respond::list_reply(
+        ctx.api.key,
+        "providers",
+        items.len(),
+        items,
+    ))
 }

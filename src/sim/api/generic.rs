@@ -517,8 +517,9 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params, kind: &str) -> Result<Rep
         .key_or_guess()
         .unwrap_or("null")
         .to_string();
-    let matches = matching(ctx.st, params, kind, ctx.api.cat.response.fields());
+    let mut matches = matching(ctx.st, params, kind, ctx.api.cat.response.fields());
     let st = &*ctx.st;
+    matches.retain(|&i| crate::sim::tenants::may_see(st, &ctx.caller, params, &st.objects[i]));
     Ok(paged(ctx, &key, &matches, &page, |i| view(st, i)))
 }
 

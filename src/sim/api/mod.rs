@@ -41,6 +41,8 @@ pub(crate) struct Ctx<'a> {
     pub now: Instant,
     pub wall: DateTime<Utc>,
     pub api: &'static Command,
+    /// Who the request runs as.
+    pub caller: crate::sim::tenants::Caller,
 }
 
 impl Ctx<'_> {
