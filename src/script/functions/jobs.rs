@@ -111,7 +111,7 @@ fn outcome_jobid(outcome: &JobOutcome) -> &str {
 
 /// After an interrupted wait: says on stderr which jobs were still pending
 /// (they go on in the cloud) and how to check them.
-fn note_pending(state: &HostState, what: &str, pending: &[String]) {
+pub(crate) fn note_pending(state: &HostState, what: &str, pending: &[String]) {
     if pending.is_empty() || !state.interrupter.is_interrupted() {
         return;
     }
