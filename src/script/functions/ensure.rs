@@ -13,7 +13,7 @@ use serde_json::{Map as JsonMap, Value};
 
 use super::{block_on_call, throw_map, FnResult};
 use crate::catalog::identity::{self, Default as RuleDefault, ObjectKind, RuleKind};
-use crate::client::{self, ClientError, JobOutcome, ListOptions, Params};
+use crate::client::{self, ClientError, JobOutcome, ListOptions, Params, WaitOptions};
 use crate::script::convert::{json_to_dynamic, map_to_json};
 use crate::script::HostState;
 
@@ -42,7 +42,16 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
         .with_params_info(["kind: &str", "identities: Array", "desired: Dynamic", "Array"])
         .with_comments(["/// `ensure` for many objects of one `kind` at once: one list (a few pages), the creates\n/// submitted together and their jobs waited on together. `desired` is one map for all, or an\n/// array with one map per identity. Returns one result per identity, in order; a failed one is\n/// `#{action: \"failed\", error, identity}` (the others go on)."])
         .register_into_engine(engine, move |kind: &str, identities: Array, desired: Dynamic| -> FnResult<Array> {
-            ensure_many(&s, kind, &identities, &desired)
+            ensure_many(&s, kind, &identities, &desired, &s.wait_defaults())
+        });
+    let s = state.clone();
+    FuncRegistration::new("ensure_all")
+        .with_volatility(true)
+        .with_params_info(["kind: &str", "identities: Array", "desired: Dynamic", "options: Map", "Array"])
+        .with_comments(["/// `ensure_all(kind, identities, desired)` with the wait options of `wait_jobs` (`timeout`…)."])
+        .register_into_engine(engine, move |kind: &str, identities: Array, desired: Dynamic, options: Map| -> FnResult<Array> {
+            let (options, _) = super::jobs::wait_options(&s, &options, "ensure_all")?;
+            ensure_many(&s, kind, &identities, &desired, &options)
         });
     let s = state.clone();
     FuncRegistration::new("ensure_rules")
@@ -222,7 +231,11 @@ fn submitted(state: &HostState, command: &str, answer: Result<Value, String>) ->
 
 /// Waits for every job among `pending` at once; each becomes its result
 /// (`jobresult`) or its failure.
-fn settle(state: &HostState, pending: Vec<Pending>) -> FnResult<Vec<Result<Value, String>>> {
+fn settle(
+    state: &HostState,
+    options: &WaitOptions,
+    pending: Vec<Pending>,
+) -> FnResult<Vec<Result<Value, String>>> {
     let jobids: Vec<String> = pending
         .iter()
         .filter_map(|p| match p {
@@ -244,7 +257,7 @@ fn settle(state: &HostState, pending: Vec<Pending>) -> FnResult<Vec<Result<Value
         }
     }
     .into_iter();
-    let timeout = state.wait_defaults().timeout;
+    let timeout = options.timeout;
     Ok(pending
         .into_iter()
         .map(|p| match p {
@@ -254,6 +267,9 @@ fn settle(state: &HostState, pending: Vec<Pending>) -> FnResult<Vec<Result<Value
                 JobOutcome::Succeeded { job, .. } => {
                     Ok(job.get("jobresult").cloned().unwrap_or(Value::Null))
                 }
+                JobOutcome::Failed {
+                    jobid, errortext, ..
+                } => Err(format!("{errortext} (failed, job {jobid})")),
                 other => Err(match other.into_result(timeout) {
                     Err(error) => error.to_string(),
                     Ok(_) => unreachable!("not a success"),
@@ -352,7 +368,7 @@ fn ensure_one(state: &HostState, kind: &str, identity: &Map, desired: &Map) -> F
         return ensure_rule_as_object(state, kind, identity, desired);
     }
     let item = item_of(identity, desired, "ensure")?;
-    let mut results = ensure_objects(state, kind, vec![item], "ensure")?;
+    let mut results = ensure_objects(state, kind, vec![item], "ensure", &state.wait_defaults())?;
     match results.remove(0) {
         Ok(result) => Ok(result),
         Err(text) => Err(throw_map(
@@ -381,6 +397,7 @@ fn ensure_many(
     kind: &str,
     identities: &Array,
     desired: &Dynamic,
+    options: &WaitOptions,
 ) -> FnResult<Array> {
     let shared = desired.clone().try_cast::<Map>();
     let each = desired.clone().try_cast::<Array>();
@@ -410,7 +427,7 @@ fn ensure_many(
         .iter()
         .map(|item| Value::Object(item.identity.clone()))
         .collect();
-    let results = ensure_objects(state, kind, items, "ensure_all")?;
+    let results = ensure_objects(state, kind, items, "ensure_all", options)?;
     Ok(results
         .into_iter()
         .zip(identities_json)
@@ -451,7 +468,9 @@ fn ensure_objects(
     kind: &str,
     items: Vec<Item>,
     function: &str,
+    options: &WaitOptions,
 ) -> FnResult<Vec<Result<Map, String>>> {
+    let options = options.clone();
     let spec = Spec::of(state, kind)?;
     let catalog = state.client.catalog();
     if let Some(hand) = spec.hand {
@@ -549,7 +568,7 @@ fn ensure_objects(
         let answer = submit(state, command, &params)?;
         pending.push(submitted(state, command, answer));
     }
-    let mut created = settle(state, pending)?.into_iter();
+    let mut created = settle(state, &options, pending)?.into_iter();
 
     // Changes: what differs, and what the update command can change.
     let update_api = spec.update.as_deref().and_then(|name| catalog.find(name));
@@ -620,7 +639,9 @@ fn ensure_objects(
         }
     }
     for ((index, object, differ, cannot), result) in
-        updates.into_iter().zip(settle(state, update_pending)?)
+        updates
+            .into_iter()
+            .zip(settle(state, &options, update_pending)?)
     {
         results[index] = Some(result.map(|answer| {
             let updated = entity_of(&answer);
@@ -821,6 +842,7 @@ fn ensure_rule_set(
         )));
     }
     let desired = rules_of(spec, rules)?;
+    let options = state.wait_defaults();
 
     let listed = list_items(state, spec.list, &list_params)?;
     let existing: Vec<Value> = match spec.nested {
@@ -937,7 +959,7 @@ fn ensure_rule_set(
         pending.push(submitted(state, spec.delete, answer));
     }
     let mut errors = Vec::new();
-    for (result, &i) in settle(state, pending)?.into_iter().zip(&removing) {
+    for (result, &i) in settle(state, &options, pending)?.into_iter().zip(&removing) {
         if let Err(text) = result {
             errors.push(format!("removing {}: {text}", existing[i]));
         }
@@ -979,7 +1001,7 @@ fn ensure_rule_set(
         .copied()
         .chain(to_replace.iter().map(|(r, _)| *r))
         .collect();
-    for ((result, what), rule) in settle(state, pending)?
+    for ((result, what), rule) in settle(state, &options, pending)?
         .into_iter()
         .zip(commands)
         .zip(wanted)

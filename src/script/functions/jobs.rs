@@ -291,7 +291,11 @@ fn job_id(job: &Dynamic, function: &str, index: Option<usize>) -> FnResult<Strin
 
 /// The wait options of a script's `options` map over the host's defaults,
 /// and whether to show the progress bar.
-fn wait_options(state: &HostState, options: &Map, function: &str) -> FnResult<(WaitOptions, bool)> {
+pub(crate) fn wait_options(
+    state: &HostState,
+    options: &Map,
+    function: &str,
+) -> FnResult<(WaitOptions, bool)> {
     let mut wait = state.wait_defaults();
     let mut progress = state.progress.load(std::sync::atomic::Ordering::Relaxed);
     for (key, value) in options {
