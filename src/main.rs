@@ -4,9 +4,9 @@ mod cli;
 mod commands;
 mod completion;
 mod error;
+mod journal;
 mod repl;
 mod snapshot;
-#[allow(dead_code)] // used by the job journal and login sessions as they land
 mod state_dir;
 
 use std::process::ExitCode;

@@ -23,6 +23,7 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         () = signals.recv() => return Err(ClientError::Cancelled.into()),
     };
     let client = &target.client;
+    crate::journal::attach(client, None);
     let options = ListOptions {
         concurrency: args.page_concurrency,
     };

@@ -3,6 +3,7 @@
 
 mod apis;
 mod call;
+mod jobs;
 mod plan;
 mod repl;
 mod run;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
         Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
+        Command::Jobs(args) => runtime.block_on(jobs::run(&global, &args)),
     }
 }
 

@@ -23,7 +23,7 @@ mod call;
 pub mod catalog;
 mod commands;
 mod complete;
-mod private;
+pub(crate) mod private;
 mod render;
 mod rhai_input;
 pub mod shorthand;
