@@ -589,12 +589,29 @@ fn ensure_objects(
                     })
                 })));
             }
-            Step::Found(object) => {
+            Step::Found(mut object) => {
                 let mut differ = Vec::new();
                 let mut cannot = Vec::new();
                 let mut params = Params::new();
+                if spec.kind == "volume" {
+                    if let Some(vm) = item.desired.get("virtualmachineid") {
+                        match attach(state, &options, &object, vm)? {
+                            Ok(Some(moved)) => {
+                                object = moved;
+                                differ.push("virtualmachineid".to_string());
+                            }
+                            Ok(None) => {}
+                            Err(text) => {
+                                results.push(Some(Err(text)));
+                                continue;
+                            }
+                        }
+                    }
+                }
                 for (param, value) in &item.desired {
-                    if item.identity.contains_key(param) {
+                    if item.identity.contains_key(param)
+                        || (spec.kind == "volume" && param == "virtualmachineid")
+                    {
                         continue;
                     }
                     let Some(found) = answer_values(&object, &spec.field(param), param) else {
@@ -614,11 +631,15 @@ fn ensure_objects(
                         cannot.push(param.clone());
                     }
                 }
-                if differ.is_empty() {
+                if params.is_empty() {
                     results.push(Some(Ok(result_map(Outcome {
-                        action: "unchanged",
+                        action: if differ.is_empty() {
+                            "unchanged"
+                        } else {
+                            "changed"
+                        },
+                        changed: differ,
                         object,
-                        changed: Vec::new(),
                         cannot_change: cannot,
                     }))));
                     continue;
@@ -661,6 +682,50 @@ fn ensure_objects(
         .into_iter()
         .map(|r| r.expect("every item has a result"))
         .collect())
+}
+
+/// Moves a volume to the VM `vm` (an id; empty: detached): detaches it
+/// from another VM first. The volume as it is now, `None` when it already
+/// was where wanted, or the failure.
+fn attach(
+    state: &HostState,
+    options: &WaitOptions,
+    volume: &Value,
+    vm: &Value,
+) -> FnResult<Result<Option<Value>, String>> {
+    let wanted = scalar_text(vm).unwrap_or_default();
+    let current = volume
+        .get("virtualmachineid")
+        .and_then(scalar_text)
+        .unwrap_or_default();
+    if wanted == current {
+        return Ok(Ok(None));
+    }
+    let id = volume.get("id").and_then(scalar_text).unwrap_or_default();
+    let mut now = volume.clone();
+    let fail = |e: client::ParamError| params_error(format!("ensure: {e}"));
+    if !current.is_empty() {
+        let mut params = Params::new();
+        params.insert("id", &id).map_err(fail)?;
+        let answer = submit(state, "detachVolume", &params)?;
+        let pending = vec![submitted(state, "detachVolume", answer)];
+        match settle(state, options, pending)?.remove(0) {
+            Ok(answer) => now = entity_of(&answer),
+            Err(text) => return Ok(Err(format!("detaching volume {id}: {text}"))),
+        }
+    }
+    if !wanted.is_empty() {
+        let mut params = Params::new();
+        params.insert("id", &id).map_err(fail)?;
+        params.insert("virtualmachineid", &wanted).map_err(fail)?;
+        let answer = submit(state, "attachVolume", &params)?;
+        let pending = vec![submitted(state, "attachVolume", answer)];
+        match settle(state, options, pending)?.remove(0) {
+            Ok(answer) => now = entity_of(&answer),
+            Err(text) => return Ok(Err(format!("attaching volume {id}: {text}"))),
+        }
+    }
+    Ok(Ok(Some(now)))
 }
 
 // ---------------------------------------------------------------------------
