@@ -380,3 +380,67 @@ fn previous_jobs_gives_a_script_the_jobs_of_its_last_run() {
         "previous: 1 [\"createAffinityGroup\"]\nresults: 1\n"
     );
 }
+
+#[test]
+fn any_catalogue_kind_works_through_the_generic_path() {
+    let sim = TestSim::start_with(|config| config.job_delay = Duration::from_millis(20));
+    let home = tempfile::tempdir().unwrap();
+    let path = script(
+        home.path(),
+        "generic.rhai",
+        r#"
+        print(ensure("instancegroup", #{ name: "batch" }).action);
+        print(ensure("InstanceGroup", #{ name: "batch" }).action);
+        try { ensure("zebra", #{ name: "z" }); } catch (e) { print(e.message); }
+        try { ensure("vm", #{ hostname: "z" }); } catch (e) { print(e.message); }
+        "#,
+    );
+    let stdout = success(&run(&sim, home.path(), &path, &[]));
+    assert_eq!(
+        stdout,
+        "created\nunchanged\n\
+         ensure: unknown kind `zebra`: it needs a list and a create command in the catalogue \
+         (kinds with chosen identities: virtualmachine, sshkeypair, volume, network, publicipaddress, affinitygroup)\n\
+         ensure: `hostname` does not identify a virtualmachine: its identity is made of name, zoneid\n"
+    );
+}
+
+#[test]
+fn csctl_call_journals_its_job_with_secrets_redacted_and_jobs_lists_it() {
+    let sim = TestSim::start_with(|config| config.job_delay = Duration::from_millis(20));
+    let home = tempfile::tempdir().unwrap();
+    let output = against(&sim, home.path())
+        .args([
+            "call",
+            "deployVirtualMachine",
+            &format!("zoneid={ZONE1}"),
+            &format!("serviceofferingid={M1_SMALL}"),
+            &format!("templateid={DEBIAN7}"),
+            "name=called",
+            "userdata=c2VjcmV0LXVzZXJkYXRh",
+            "--no-wait",
+        ])
+        .output()
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&success(&output)).unwrap();
+    let jobid = answer["jobid"].as_str().unwrap().to_string();
+    let journal = std::fs::read_to_string(state_dir(home.path()).join("jobs.jsonl")).unwrap();
+    assert!(journal.contains(&jobid), "{journal}");
+    assert!(journal.contains("\"userdata\":\"<redacted>\""), "{journal}");
+    assert!(!journal.contains("c2VjcmV0LXVzZXJkYXRh"), "{journal}");
+    assert!(!journal.contains(&sim.api_key), "{journal}");
+
+    let waited = against(&sim, home.path())
+        .args(["jobs", "wait", &jobid, "-o", "csv"])
+        .output()
+        .unwrap();
+    let stdout = success(&waited);
+    assert!(
+        stdout.starts_with("jobid,command,status,result\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{jobid},deployVirtualMachine,succeeded,")),
+        "{stdout}"
+    );
+}
