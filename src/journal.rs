@@ -122,8 +122,16 @@ pub struct Journal {
     run: String,
     script: Option<String>,
     endpoint: String,
-    /// One writer at a time within the process; whether a write failed.
-    state: Mutex<bool>,
+    /// One writer at a time within the process.
+    state: Mutex<Writer>,
+}
+
+/// The open journal file (kept open: a cluster of a thousand VMs writes a
+/// thousand lines) and whether a write failed already (warned once).
+#[derive(Default)]
+struct Writer {
+    file: Option<std::fs::File>,
+    failed: bool,
 }
 
 impl Journal {
@@ -135,7 +143,7 @@ impl Journal {
             run: format!("{}-{}", now.timestamp_millis(), std::process::id()),
             script: script.map(str::to_string),
             endpoint: clean_endpoint(endpoint),
-            state: Mutex::new(false),
+            state: Mutex::new(Writer::default()),
         }
     }
 
@@ -145,14 +153,15 @@ impl Journal {
     }
 
     fn append(&self, record: &Record) {
-        let mut failed = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let Ok(mut line) = serde_json::to_string(record) else {
             return;
         };
         line.push('\n');
-        if let Err(error) = append_line(&self.path, &line) {
-            if !*failed {
-                *failed = true;
+        if let Err(error) = append_line(&mut writer.file, &self.path, &line) {
+            writer.file = None;
+            if !writer.failed {
+                writer.failed = true;
                 csctl::client::trace::write_stderr(&format!(
                     "csctl: warning: cannot write the job journal {}: {error}",
                     self.path.display()
@@ -162,24 +171,30 @@ impl Journal {
     }
 }
 
-fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        if !dir.exists() {
-            crate::repl::private::private_dir(dir)?;
+/// Appends `line` with one write (O_APPEND: whole lines, even with other
+/// csctl processes writing), opening the file (private) when needed; past
+/// [`MAX_BYTES`], prunes it and reopens it next time.
+fn append_line(file: &mut Option<std::fs::File>, path: &Path, line: &str) -> std::io::Result<()> {
+    if file.is_none() {
+        if let Some(dir) = path.parent() {
+            if !dir.exists() {
+                crate::repl::private::private_dir(dir)?;
+            }
         }
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        *file = Some(options.open(path)?);
+        crate::repl::private::private_file(path)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    crate::repl::private::private_file(path)?;
-    file.write_all(line.as_bytes())?;
-    if file.metadata()?.len() > MAX_BYTES {
-        drop(file);
+    let open = file.as_mut().expect("opened above");
+    open.write_all(line.as_bytes())?;
+    if open.metadata()?.len() > MAX_BYTES {
+        *file = None;
         prune(path, (MAX_BYTES / 2) as usize)?;
     }
     Ok(())

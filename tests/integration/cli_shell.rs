@@ -145,6 +145,7 @@ fn the_manual_pages_in_docs_are_current() {
             "completions",
             "man",
             "snapshot",
+            "jobs",
         ]
         .into_iter()
         .map(Some),
