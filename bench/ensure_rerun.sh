@@ -6,11 +6,16 @@
 # request lines, by command.
 #
 #   bench/ensure_rerun.sh [N]
+#   CSCTL_BIN=target/debug/csctl bench/ensure_rerun.sh   (no release build)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 N="${1:-300}"
-build_csctl
-echo "ensure rerun: N=$N, job delay 100ms — $(machine_line)"
+if [ -n "${CSCTL_BIN:-}" ]; then
+    CSCTL="$(cd "$(dirname "$CSCTL_BIN")" && pwd)/$(basename "$CSCTL_BIN")"
+else
+    build_csctl
+fi
+echo "ensure rerun: N=$N, job delay 100ms, $("$CSCTL" --version 2>/dev/null | head -1) at $CSCTL — $(machine_line)"
 start_sim ENDPOINT --job-delay 100ms
 export CLOUDSTACK_ENDPOINT="$ENDPOINT" CSCTL_STATE_DIR="$WORK/state"
 

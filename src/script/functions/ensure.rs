@@ -6,6 +6,7 @@
 //! order. Creates and changes that start jobs are submitted first and
 //! waited on together (`listAsyncJobs` pages, as `wait_jobs` does).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, FuncRegistration, Map};
@@ -348,6 +349,50 @@ impl Spec {
         })
     }
 
+    /// The text an object is indexed by: its values of the identity's
+    /// `keys`, as [`Spec::matches`] compares them; `None` when it lacks one.
+    fn object_key(&self, keys: &[String], object: &Value) -> Option<String> {
+        let mut key = String::new();
+        for param in keys {
+            let values = answer_values(object, &self.field(param), param)?;
+            self.push_key(&mut key, param, &values);
+        }
+        Some(key)
+    }
+
+    /// The same text for an item's identity.
+    fn item_key(&self, keys: &[String], identity: &JsonMap<String, Value>) -> String {
+        let mut key = String::new();
+        for param in keys {
+            let values = identity
+                .get(param)
+                .map(|value| desired_values(param, value))
+                .unwrap_or_default();
+            self.push_key(&mut key, param, &values);
+        }
+        key
+    }
+
+    fn push_key(&self, key: &mut String, param: &str, values: &[String]) {
+        let caseless = self.caseless(param);
+        let mut values: Vec<String> = values
+            .iter()
+            .map(|v| {
+                if caseless {
+                    v.to_lowercase()
+                } else {
+                    v.clone()
+                }
+            })
+            .collect();
+        values.sort();
+        for value in values {
+            key.push_str(&value);
+            key.push('\u{1f}');
+        }
+        key.push('\u{1e}');
+    }
+
     fn matches(&self, identity: &JsonMap<String, Value>, object: &Value) -> bool {
         identity.iter().all(|(param, value)| {
             let wanted = desired_values(param, value);
@@ -531,13 +576,35 @@ fn ensure_objects(
         Create,
         Failed(String),
     }
+    // The listed objects by identity, so that a thousand items are matched
+    // against a thousand objects in a thousand look-ups, not a million
+    // comparisons. Items named by other fields are compared one by one.
+    let keys: Vec<String> = items
+        .first()
+        .map(|item| item.identity.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (at, object) in existing.iter().enumerate() {
+        if let Some(key) = spec.object_key(&keys, object) {
+            index.entry(key).or_default().push(at);
+        }
+    }
     let steps: Vec<Step> = items
         .iter()
         .map(|item| {
-            let found: Vec<&Value> = existing
-                .iter()
-                .filter(|object| spec.matches(&item.identity, object))
-                .collect();
+            let same_keys = item.identity.len() == keys.len()
+                && keys.iter().all(|key| item.identity.contains_key(key));
+            let found: Vec<&Value> = if same_keys {
+                index
+                    .get(&spec.item_key(&keys, &item.identity))
+                    .map(|ats| ats.iter().map(|&at| &existing[at]).collect())
+                    .unwrap_or_default()
+            } else {
+                existing
+                    .iter()
+                    .filter(|object| spec.matches(&item.identity, object))
+                    .collect()
+            };
             match found.as_slice() {
                 [] => Step::Create,
                 [one] => Step::Found((*one).clone()),
