@@ -23,7 +23,7 @@ use csctl::client::{Client, JobObserver, JobOutcome, Params};
 /// The journal's file name in the state folder.
 pub const FILE: &str = "jobs.jsonl";
 /// The size past which the journal keeps only its newest half.
-pub const MAX_BYTES: u64 = 1 << 20;
+pub const MAX_BYTES: u64 = 4 << 20;
 /// Parameter values longer than this are cut (the journal names a job; it
 /// is not a copy of the request).
 const MAX_VALUE: usize = 120;
@@ -494,7 +494,7 @@ mod tests {
             assert_eq!(mode, 0o600);
         }
         // Past the limit, only the newest lines stay, whole.
-        for i in 0..20_000 {
+        for i in 0..40_000 {
             journal.submitted(
                 "deployVirtualMachine",
                 &params,
@@ -505,7 +505,7 @@ mod tests {
         let size = std::fs::metadata(&path).unwrap().len();
         assert!(size <= MAX_BYTES, "{size}");
         let jobs = read(&path).unwrap();
-        assert_eq!(jobs.last().unwrap().jobid, "k19999");
-        assert!(jobs.len() > 1000 && jobs.len() < 20_000, "{}", jobs.len());
+        assert_eq!(jobs.last().unwrap().jobid, "k39999");
+        assert!(jobs.len() > 1000 && jobs.len() < 40_000, "{}", jobs.len());
     }
 }
