@@ -292,7 +292,7 @@ fn a_run_stopped_by_sigterm_while_waiting_is_resumed_by_jobs_wait_last_run() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    unsafe_sigterm(child.id());
+    sigterm(child.id());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(143));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -348,7 +348,7 @@ fn a_run_stopped_by_sigterm_while_waiting_is_resumed_by_jobs_wait_last_run() {
     );
 }
 
-fn unsafe_sigterm(pid: u32) {
+fn sigterm(pid: u32) {
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
