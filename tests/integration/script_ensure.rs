@@ -444,3 +444,23 @@ fn csctl_call_journals_its_job_with_secrets_redacted_and_jobs_lists_it() {
         "{stdout}"
     );
 }
+
+#[test]
+fn ensure_all_waits_as_long_as_its_timeout_says() {
+    let sim = TestSim::start_with(|config| config.job_delay = Duration::from_secs(120));
+    let home = tempfile::tempdir().unwrap();
+    let path = script(
+        home.path(),
+        "slow.rhai",
+        r#"
+        let r = ensure_all("vm", [#{ name: "slow-1", zoneid: "{ZONE1}" }],
+            #{ serviceofferingid: "{M1_SMALL}", templateid: "{DEBIAN7}" }, #{ timeout: 0.3, interval: 0.05 });
+        print(`${r[0].action}: ${r[0].error}`);
+        "#,
+    );
+    let started = Instant::now();
+    let stdout = success(&run(&sim, home.path(), &path, &[]));
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(stdout.starts_with("failed: "), "{stdout}");
+    assert!(stdout.contains("did not finish within 300ms"), "{stdout}");
+}

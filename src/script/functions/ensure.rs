@@ -247,8 +247,18 @@ fn settle(
     let mut outcomes = if jobids.is_empty() {
         Vec::new()
     } else {
-        let options = state.wait_defaults();
-        let waited = state.block_on(client::wait_jobs(&state.client, &jobids, &options, &|_| {}));
+        // The wait_jobs progress bar (shown only on a terminal).
+        let bar = crate::script::progress::JobsProgress::new(
+            jobids.len(),
+            state.progress.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        let waited = state.block_on(client::wait_jobs(
+            &state.client,
+            &jobids,
+            options,
+            &|counts| bar.update(counts),
+        ));
+        drop(bar);
         match waited {
             Ok(outcomes) => outcomes,
             Err(stop) => {
