@@ -93,6 +93,8 @@ pub enum Command {
     Logout,
     /// Show, create or rotate the logged-in user's API keys, and save them in the profile
     Keys(KeysArgs),
+    /// List recent async jobs with their status, or wait for them again (`jobs wait`)
+    Jobs(JobsArgs),
 }
 
 /// `csctl diff A B`.
@@ -570,4 +572,45 @@ mod tests {
         assert!(parse_timeout("0").is_err());
         assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
     }
+}
+
+/// `csctl jobs`.
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// `wait`: wait again for jobs of the journal
+    #[command(subcommand)]
+    pub action: Option<JobsAction>,
+    /// How many of the newest jobs to list
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Output format: json, jsonl, table, column or csv
+    #[arg(
+        short,
+        long,
+        default_value = "table",
+        value_name = "FORMAT",
+        global = true
+    )]
+    pub output: Format,
+}
+
+/// What `csctl jobs` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// Wait for jobs (after Ctrl-C, SIGTERM or a timeout) and print each result
+    Wait(JobsWaitArgs),
+}
+
+/// `csctl jobs wait`.
+#[derive(Debug, Args)]
+pub struct JobsWaitArgs {
+    /// The jobs to wait for
+    #[arg(value_name = "JOBID", required_unless_present = "last_run")]
+    pub jobids: Vec<String>,
+    /// Wait for every job of the newest run (csctl process) on this cloud
+    #[arg(long, conflicts_with = "jobids")]
+    pub last_run: bool,
+    /// Give up after this long (e.g. 10m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
+    pub wait_timeout: Duration,
 }

@@ -102,7 +102,8 @@ pub fn pending_jobs_note(jobids: &[String]) -> String {
     let more = jobids.len().saturating_sub(shown.len());
     let example = jobids.first().map_or("ID", String::as_str);
     format!(
-        "{} job{} still pending, which go{} on in the cloud: {}{}; check each later with \
+        "{} job{} still pending, which go{} on in the cloud: {}{}; wait for them again with \
+         `csctl jobs wait --last-run`, or check each with \
          `csctl call queryAsyncJobResult jobid={example}`",
         jobids.len(),
         if jobids.len() == 1 { "" } else { "s" },

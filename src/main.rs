@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod completion;
 mod error;
+mod journal;
 mod repl;
 mod sessions;
 mod snapshot;

@@ -21,6 +21,7 @@
 
 pub mod describe;
 mod entity;
+pub mod identity;
 mod live;
 mod model;
 mod verb;

@@ -59,6 +59,8 @@ struct Inner {
     catalog: SharedCatalog,
     /// Signs requests (API-key credentials only); its HMAC is keyed once.
     signer: Option<Signer>,
+    /// Told of the jobs submitted and ended (shared with `with_own_pool`).
+    observer: super::observe::SharedObserver,
 }
 
 /// Counters of what a client did, for reports and soak tests.
@@ -121,6 +123,7 @@ impl Client {
                 retries: Arc::new(AtomicU64::new(0)),
                 catalog: SharedCatalog::default(),
                 signer,
+                observer: super::observe::SharedObserver::default(),
             }),
         })
     }
@@ -145,6 +148,7 @@ impl Client {
                 retries: inner.retries.clone(),
                 catalog: inner.catalog.clone(),
                 signer: inner.signer.clone(),
+                observer: inner.observer.clone(),
             }),
         })
     }
@@ -166,6 +170,30 @@ impl Client {
     /// like a job (`{jobid}`) counts for commands it does not know.
     pub fn job_to_wait(&self, command: &str, answer: &Value) -> Option<String> {
         known::job_to_wait(&self.catalog(), command, answer)
+    }
+
+    /// Makes the client (and its clones) tell `observer` of every async
+    /// job it submits ([`Client::call`], [`Client::call_and_wait`]) and of
+    /// every job end its waits see.
+    pub fn set_job_observer(&self, observer: std::sync::Arc<dyn super::JobObserver>) {
+        self.inner.observer.set(observer);
+    }
+
+    /// Tells the job observer, if any, when `answer` to `command` started a
+    /// job. For callers that decode answers themselves ([`Client::call_with`]).
+    pub fn note_submitted(&self, command: &str, params: &Params, answer: &Value) {
+        if let Some(observer) = self.inner.observer.get() {
+            if let Some(jobid) = self.job_to_wait(command, answer) {
+                observer.submitted(command, params, &jobid, answer);
+            }
+        }
+    }
+
+    /// Tells the job observer, if any, that a wait saw a job end.
+    pub(crate) fn note_ended(&self, outcome: &super::JobOutcome) {
+        if let Some(observer) = self.inner.observer.get() {
+            observer.ended(outcome);
+        }
     }
 
     /// What this client (and its clones) did so far.
@@ -199,7 +227,9 @@ impl Client {
     /// warning on stderr but are sent; a 401 or 432 answer to a command the
     /// catalogue does not know is [`ClientError::UnknownCommand`].
     pub async fn call(&self, command: &str, params: &Params) -> Result<Value, ClientError> {
-        self.call_with(command, params, response::decode).await
+        let answer = self.call_with(command, params, response::decode).await?;
+        self.note_submitted(command, params, &answer);
+        Ok(answer)
     }
 
     /// [`Client::call`] with the answer decoded by `decode`.

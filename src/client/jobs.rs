@@ -346,6 +346,10 @@ pub async fn wait_jobs_with<T>(
 ) -> Vec<T> {
     let deadline = Instant::now() + options.timeout;
     let tally = Tally::new(jobids.len(), progress);
+    let map = |outcome: JobOutcome| {
+        client.note_ended(&outcome);
+        map(outcome)
+    };
     let distinct: HashSet<&str> = jobids.iter().map(String::as_str).collect();
     if options.batch && distinct.len() > 1 {
         return wait_batched(client, jobids, options, deadline, &tally, map).await;

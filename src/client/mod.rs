@@ -17,6 +17,8 @@
 //! - `known`: what the API catalogue says about a call (exact name, unknown
 //!   parameters, async, unknown-command hints).
 //! - [`trace`]: the `-v` log, with secrets redacted.
+//! - `observe`: the [`JobObserver`] told of every job submitted and ended
+//!   (the binary's job journal).
 
 pub(crate) mod config;
 pub(crate) mod error;
@@ -24,6 +26,7 @@ pub(crate) mod http;
 pub(crate) mod jobs;
 pub(crate) mod known;
 pub(crate) mod login;
+pub(crate) mod observe;
 pub(crate) mod pacer;
 pub(crate) mod paging;
 pub(crate) mod params;
@@ -41,6 +44,7 @@ pub use http::{Client, ClientStats};
 pub use jobs::{job_id, wait_job, wait_jobs, CallAndWaitError, JobOutcome, Progress, WaitOptions};
 pub use known::{canonical_name, CatalogRef};
 pub use login::LoginSession;
+pub use observe::JobObserver;
 pub use paging::{
     for_each_page, list_all, list_all_with, AllItems, ListOptions, DEFAULT_PAGE_CONCURRENCY,
 };

@@ -23,6 +23,7 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         () = signals.recv() => return Err(ClientError::Cancelled.into()),
     };
     let client = &target.client;
+    crate::journal::attach(client, None);
     let options = ListOptions {
         concurrency: args.page_concurrency,
     };
@@ -67,7 +68,8 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
             }
             Err(CallAndWaitError::Cancelled { jobid }) => {
                 return Err(Error::Interrupted(format!(
-                    "job {jobid} ({}) goes on in the cloud; check it later with \
+                    "job {jobid} ({}) goes on in the cloud; wait for it again with \
+                     `csctl jobs wait {jobid}`, or check it with \
                      `csctl call queryAsyncJobResult jobid={jobid}`",
                     args.command
                 )))

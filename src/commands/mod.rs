@@ -6,6 +6,7 @@ mod call;
 mod diff;
 mod keys;
 mod login;
+mod jobs;
 mod plan;
 mod repl;
 mod run;
@@ -45,6 +46,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Login(args) => runtime.block_on(until_ctrl_c(login::login(&global, &args))),
         Command::Logout => runtime.block_on(until_ctrl_c(login::logout(&global))),
         Command::Keys(args) => runtime.block_on(until_ctrl_c(keys::run(&global, &args))),
+        Command::Jobs(args) => runtime.block_on(jobs::run(&global, &args)),
     }
 }
 

@@ -38,5 +38,6 @@ pub fn run(
             sim: None,
         }
     };
+    crate::journal::attach(&connection.client, None);
     repl::run(runtime, connection, options)
 }

@@ -27,6 +27,7 @@ pub fn run(
     }
     let target = runtime.block_on(connect(global, &args.target))?;
     let host = ScriptHost::new(target.client.clone(), runtime.handle().clone());
+    previous_jobs(&host, &target.client, &path);
     let ctrl_c = host.install_ctrl_c_handler();
     let name = path.to_string_lossy();
     let result = host.run_source(&name, &text, &script_args);
@@ -44,6 +45,28 @@ pub fn run(
         Err(error @ ScriptError::Read { .. }) => Err(Error::Io(error.to_string())),
         Err(error) => Err(Error::Script(error.to_string())),
     }
+}
+
+/// Writes this run's jobs into the job journal and gives the script the
+/// jobs of its previous run (`previous_jobs()`): the same script file, the
+/// same cloud.
+fn previous_jobs(host: &ScriptHost, client: &csctl::client::Client, path: &Path) {
+    let script = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned();
+    let run = crate::journal::attach(client, Some(&script));
+    let Some(file) = crate::journal::path() else {
+        return;
+    };
+    let jobs = crate::journal::read(&file).unwrap_or_default();
+    let previous = crate::journal::last_run(
+        &jobs,
+        &client.config().endpoint,
+        Some(&script),
+        run.as_deref(),
+    );
+    host.set_previous_jobs(previous.into_iter().map(crate::journal::job_json).collect());
 }
 
 /// The script file: `path` as given, or with `.rhai` added when that is

@@ -138,6 +138,9 @@ pub(crate) struct HostState {
     pub(crate) output: RwLock<OutputSink>,
     pub(crate) wait_options: RwLock<WaitOptions>,
     pub(crate) progress: AtomicBool,
+    /// The jobs of the script's previous run (`previous_jobs()`), as the
+    /// program that runs it found them in its job journal.
+    pub(crate) previous_jobs: RwLock<Vec<serde_json::Value>>,
     /// Where the script's requests run (see [`LocalRuntime`]).
     local: LocalRuntime,
 }
@@ -358,6 +361,7 @@ impl ScriptHost {
             output: RwLock::new(standard_output()),
             wait_options: RwLock::new(WaitOptions::default()),
             progress: AtomicBool::new(true),
+            previous_jobs: RwLock::default(),
         });
         let sources = SourceMap::default();
         let resolver = Arc::new(ScriptResolver::new(sources.clone()));
@@ -436,6 +440,17 @@ impl ScriptHost {
     /// shown only when stderr is a terminal anyway.
     pub fn set_progress(&self, enabled: bool) {
         self.state.progress.store(enabled, Ordering::Relaxed);
+    }
+
+    /// What `previous_jobs()` gives the script: the jobs its previous run
+    /// submitted (e.g. from csctl's job journal), one JSON object each with
+    /// at least `jobid` and `command`.
+    pub fn set_previous_jobs(&self, jobs: Vec<serde_json::Value>) {
+        *self
+            .state
+            .previous_jobs
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = jobs;
     }
 
     /// The defaults of `wait_jobs`, `wait_job` and `api_wait` (a script's

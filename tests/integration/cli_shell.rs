@@ -149,6 +149,7 @@ fn the_manual_pages_in_docs_are_current() {
             "login",
             "logout",
             "keys",
+            "jobs",
         ]
         .into_iter()
         .map(Some),

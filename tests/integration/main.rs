@@ -30,6 +30,7 @@ mod repl_pty;
 mod repl_start;
 mod script_bad_input;
 mod script_bundled;
+mod script_ensure;
 mod script_errors;
 mod script_helpers;
 mod signing;

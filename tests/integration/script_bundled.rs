@@ -179,17 +179,36 @@ fn a_cluster_of_twenty_gives_twenty_running_vms_and_teardown_removes_them() {
         assert_eq!(vm["serviceofferingid"], M1_SMALL);
         assert_eq!(vm["nic"][0]["networkid"], NETWORK);
     }
-    // A second cluster with the same names is refused as a whole.
-    let stderr = failure(
-        &run(
-            &sim,
-            home.path(),
-            "scripts/deploy_cluster.rhai",
-            &["count=2", "prefix=web"],
-        ),
-        1,
+    // Run again, the cluster is left alone; VMs of those names with other
+    // settings that cannot change in place are reported, not duplicated.
+    let stdout = success(&run(
+        &sim,
+        home.path(),
+        "scripts/deploy_cluster.rhai",
+        &["count=20", "prefix=web"],
+    ));
+    assert!(
+        stdout.contains("20 of 20 VMs deployed (0 created now, 20 already there)"),
+        "{stdout}"
     );
-    assert!(stderr.contains("already used"), "{stderr}");
+    let output = run(
+        &sim,
+        home.path(),
+        "scripts/deploy_cluster.rhai",
+        &[
+            "count=2",
+            "prefix=web",
+            &format!("service_offering_id={M1_MEDIUM}"),
+        ],
+    );
+    let stderr = failure(&output, 1);
+    assert!(stderr.contains("2 of 2 deployments failed"), "{stderr}");
+    let stdout = texts(&output).0;
+    assert!(
+        stdout.contains("already exists with other [\"serviceofferingid\"]"),
+        "{stdout}"
+    );
+    assert_eq!(live_vms(&sim, home.path()).len(), 21);
 
     // Without confirm=yes, teardown only lists.
     let stdout = success(&run(

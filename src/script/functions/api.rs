@@ -121,12 +121,23 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
 
 fn call(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {
     let params = params_of(args, "api")?;
-    block_on_call(
+    let answer = block_on_call(
         state,
         command,
         state.client.call_with(command, &params, decode_answer),
     )?
-    .map_err(client_error)
+    .map_err(client_error)?;
+    // The job journal hears of the job as it would from `Client::call`.
+    if let Some(jobid) = answer
+        .read_lock::<Map>()
+        .and_then(|map| map.get("jobid").cloned())
+    {
+        let jobid = serde_json::Value::String(jobid.to_string());
+        state
+            .client
+            .note_submitted(command, &params, &serde_json::json!({ "jobid": jobid }));
+    }
+    Ok(answer)
 }
 
 fn call_and_wait(state: &HostState, command: &str, args: &Map) -> FnResult<Dynamic> {

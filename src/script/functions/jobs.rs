@@ -1,4 +1,5 @@
-//! `wait_jobs` and `wait_job`: waiting on async jobs, many at once.
+//! `wait_jobs` and `wait_job`: waiting on async jobs, many at once;
+//! `previous_jobs`: the jobs of the script's previous run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,21 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
         .with_comments(["/// `wait_jobs(jobs)` with options: `timeout` (seconds, in all), `interval` (seconds, the\n/// longest pause between two polls of a job), `concurrency` (single polls in flight), `batch` (bool: follow many jobs with\n/// `listAsyncJobs` pages; `false` polls each job alone), `progress` (bool)."])
         .register_into_engine(engine, move |jobs: Array, options: Map| -> FnResult<Array> {
             wait_all(&s, &jobs, &options)
+        });
+
+    let s = state.clone();
+    FuncRegistration::new("previous_jobs")
+        .with_volatility(true)
+        .with_params_info(["Array"])
+        .with_comments(["/// The async jobs this script's previous run submitted (from the job journal): maps with
+/// `jobid`, `command`, `params`, `status` (as last seen, or ()), `objectid`, `run`.
+/// Pass them to `wait_jobs` to pick up what an interrupted run left going."])
+        .register_into_engine(engine, move || -> FnResult<Array> {
+            let jobs = s
+                .previous_jobs
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            Ok(jobs.iter().map(json_to_dynamic).collect())
         });
 
     let s = state.clone();
@@ -111,7 +127,7 @@ fn outcome_jobid(outcome: &JobOutcome) -> &str {
 
 /// After an interrupted wait: says on stderr which jobs were still pending
 /// (they go on in the cloud) and how to check them.
-fn note_pending(state: &HostState, what: &str, pending: &[String]) {
+pub(crate) fn note_pending(state: &HostState, what: &str, pending: &[String]) {
     if pending.is_empty() || !state.interrupter.is_interrupted() {
         return;
     }
@@ -291,7 +307,11 @@ fn job_id(job: &Dynamic, function: &str, index: Option<usize>) -> FnResult<Strin
 
 /// The wait options of a script's `options` map over the host's defaults,
 /// and whether to show the progress bar.
-fn wait_options(state: &HostState, options: &Map, function: &str) -> FnResult<(WaitOptions, bool)> {
+pub(crate) fn wait_options(
+    state: &HostState,
+    options: &Map,
+    function: &str,
+) -> FnResult<(WaitOptions, bool)> {
     let mut wait = state.wait_defaults();
     let mut progress = state.progress.load(std::sync::atomic::Ordering::Relaxed);
     for (key, value) in options {

@@ -2,6 +2,7 @@
 //!
 //! - [`api`]: `api`, `api_wait`, `list_all`, `sign`, `signed_url`;
 //! - [`jobs`]: `wait_jobs`, `wait_job`;
+//! - [`ensure`]: `ensure`, `ensure_all`, `ensure_rules` (scripts that can be run again);
 //! - [`util`]: `arg`, `sleep`, `env`, `now`, `to_json`, `parse_json`, `print_table`.
 //!
 //! Every function that does I/O is registered volatile, so that the
@@ -11,6 +12,7 @@
 //! `catch` stops.
 
 mod api;
+mod ensure;
 mod jobs;
 mod util;
 
@@ -28,6 +30,7 @@ pub(crate) type FnResult<T> = Result<T, Box<EvalAltResult>>;
 pub(crate) fn register_all(engine: &mut Engine, state: &Arc<HostState>) {
     api::register(engine, state);
     jobs::register(engine, state);
+    ensure::register(engine, state);
     util::register(engine, state);
 }
 

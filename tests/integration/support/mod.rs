@@ -121,6 +121,7 @@ pub fn scrub_environment(command: &mut std::process::Command, home: &Path) {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_STATE_HOME", home.join(".local/state"))
         .env("NO_COLOR", "1");
 }
 
