@@ -293,9 +293,15 @@ pub(crate) struct State {
     instance_seq: u64,
     pub stats: VmCounters,
     /// Every state-changing request (see [`super::journal`]).
-    pub journal: Vec<super::journal::JournalEntry>,
+    pub journal: std::collections::VecDeque<super::journal::JournalEntry>,
     /// How many authenticated requests each command received.
     pub received: HashMap<&'static str, u64>,
+    /// Destroyed VMs waiting for the expunge task, with when they were
+    /// destroyed (see `api::vm`'s `expunge_destroyed`).
+    pub destroyed_at: Vec<(usize, Instant)>,
+    /// When the world was built: the expunge task runs every
+    /// `expunge.interval` from then.
+    pub started: Instant,
 }
 
 /// Looks an id up the way the database does: case-insensitively.
@@ -351,8 +357,10 @@ impl State {
             event_seq: 0,
             instance_seq: 0,
             stats: VmCounters::default(),
-            journal: Vec::new(),
+            journal: std::collections::VecDeque::new(),
             received: HashMap::new(),
+            destroyed_at: Vec::new(),
+            started: Instant::now(),
         };
         for zone in cloud.zones {
             let host_id = state.uuid();
@@ -574,6 +582,7 @@ impl State {
             self.events.pop();
             self.complete_job(job);
         }
+        self.expunge_destroyed(now);
     }
 
     /// Live tags of a resource.
