@@ -382,36 +382,9 @@ impl State {
             state.zones.push(zone_rt);
         }
         state.zone_idx = indexed(&state.zones, |z| &z.spec.id);
-        for (index, network) in cloud.networks.into_iter().enumerate() {
-            let zone = find(&state.zone_idx, &network.zoneid).expect("validated cloud");
-            let (base, prefix) = cloud::parse_cidr(&network.cidr).expect("validated cloud");
-            let size = 1u32 << (32 - u32::from(prefix));
-            let mut used = HashSet::new();
-            used.insert(1); // the gateway
-            let rt = NetworkRt {
-                zone,
-                displaytext: network
-                    .displaytext
-                    .clone()
-                    .unwrap_or_else(|| network.name.clone()),
-                networkdomain: network
-                    .networkdomain
-                    .clone()
-                    .unwrap_or_else(|| "cs.simulator.internal".into()),
-                gateway: Ipv4Addr::from(base + 1).to_string(),
-                netmask: Ipv4Addr::from(cloud::prefix_mask(prefix)).to_string(),
-                cidr: format!("{}/{prefix}", Ipv4Addr::from(base)),
-                vlan_uri: format!("vlan://{}", 1000 + index),
-                base,
-                size,
-                used,
-                cursor: 2,
-                names: HashMap::new(),
-                spec: network,
-            };
-            state.networks.push(rt);
+        for network in cloud.networks {
+            state.add_network(network);
         }
-        state.network_idx = indexed(&state.networks, |n| &n.spec.id);
         for network in 0..state.networks.len() {
             if let Some(ip) = state.networks[network].spec.source_nat_ip.clone() {
                 let address: Ipv4Addr = ip.ipaddress.parse().expect("validated cloud");
@@ -454,16 +427,8 @@ impl State {
         }
         state.template_idx = indexed(&state.templates, |t| &t.spec.id);
         for offering in cloud.service_offerings {
-            state.offerings.push(OfferingRt {
-                created: created.clone(),
-                displaytext: offering
-                    .displaytext
-                    .clone()
-                    .unwrap_or_else(|| offering.name.clone()),
-                spec: offering,
-            });
+            state.add_offering(offering, created.clone());
         }
-        state.offering_idx = indexed(&state.offerings, |o| &o.spec.id);
         super::existing::load(
             &mut state,
             &cloud.virtual_machines,
@@ -475,6 +440,59 @@ impl State {
         super::existing::load_tags(&mut state, &cloud.tags);
         super::existing::load_members(&mut state, &cloud.members);
         state
+    }
+
+    /// Adds a network of a validated spec (its zone known, its CIDR one the
+    /// simulator serves): the cloud file's, or one `createNetwork` made.
+    pub fn add_network(&mut self, network: Network) -> usize {
+        let index = self.networks.len();
+        let zone = find(&self.zone_idx, &network.zoneid).expect("validated network");
+        let (base, prefix) = cloud::parse_cidr(&network.cidr).expect("validated network");
+        let size = 1u32 << (32 - u32::from(prefix));
+        let mut used = HashSet::new();
+        used.insert(1); // the gateway
+        let rt = NetworkRt {
+            zone,
+            displaytext: network
+                .displaytext
+                .clone()
+                .unwrap_or_else(|| network.name.clone()),
+            networkdomain: network
+                .networkdomain
+                .clone()
+                .unwrap_or_else(|| "cs.simulator.internal".into()),
+            gateway: Ipv4Addr::from(base + 1).to_string(),
+            netmask: Ipv4Addr::from(cloud::prefix_mask(prefix)).to_string(),
+            cidr: format!("{}/{prefix}", Ipv4Addr::from(base)),
+            vlan_uri: format!("vlan://{}", 1000 + index),
+            base,
+            size,
+            used,
+            cursor: 2,
+            names: HashMap::new(),
+            spec: network,
+        };
+        self.network_idx
+            .insert(rt.spec.id.to_ascii_lowercase(), index);
+        self.networks.push(rt);
+        index
+    }
+
+    /// Adds a service offering: the cloud file's, or one
+    /// `createServiceOffering` made.
+    pub fn add_offering(&mut self, offering: ServiceOffering, created: String) -> usize {
+        let index = self.offerings.len();
+        self.offering_idx
+            .insert(offering.id.to_ascii_lowercase(), index);
+        self.offerings.push(OfferingRt {
+            created,
+            displaytext: offering
+                .displaytext
+                .clone()
+                .unwrap_or_else(|| offering.name.clone()),
+            spec: offering,
+        });
+        index
     }
 
     /// A new uuid v4 from the (possibly seeded) RNG.
@@ -539,7 +557,10 @@ impl State {
             Entity::PublicIp => self.ip(id).is_some(),
             Entity::Job => self.job(id).is_some(),
             Entity::Rule => self.rule(id).is_some(),
-            Entity::Domain => id.eq_ignore_ascii_case(&self.account.domainid),
+            Entity::Domain => {
+                id.eq_ignore_ascii_case(&self.account.domainid)
+                    || self.objects.live("domain", id).is_some()
+            }
         }
     }
 

@@ -668,3 +668,82 @@ fn an_attached_volume_is_extracted_only_from_a_stopped_vm() {
     let started = sim.api("extractVolume", &extract);
     job_result(&sim, &started);
 }
+
+#[test]
+fn ids_made_by_one_command_are_taken_by_the_others() {
+    let sim = TestSim::start();
+    let offering = sim.api(
+        "createServiceOffering",
+        &[
+            ("name", "tiny"),
+            ("displaytext", "Tiny"),
+            ("cpunumber", "1"),
+            ("cpuspeed", "500"),
+            ("memory", "256"),
+        ],
+    )["serviceoffering"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let listed = sim.api("listServiceOfferings", &[("id", &offering)]);
+    assert_eq!(listed["serviceoffering"][0]["name"], "tiny", "{listed}");
+
+    let network_offering = sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let network = &sim.api(
+        "createNetwork",
+        &[
+            ("name", "back"),
+            ("zoneid", ZONE1),
+            ("networkofferingid", &network_offering),
+            ("gateway", "10.20.0.1"),
+            ("netmask", "255.255.255.0"),
+        ],
+    )["network"];
+    assert_eq!(network["cidr"], "10.20.0.0/24", "{network}");
+    let network = network["id"].as_str().unwrap().to_string();
+    let listed = sim.api("listNetworks", &[("id", &network)]);
+    assert_eq!(listed["network"][0]["name"], "back", "{listed}");
+
+    let domain = sim.api("createDomain", &[("name", "team")])["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "deployVirtualMachine",
+        &[
+            ("zoneid", ZONE1),
+            ("templateid", DEBIAN7),
+            ("serviceofferingid", &offering),
+            ("networkids", &network),
+            ("domainid", &domain),
+            ("account", "admin"),
+        ],
+    );
+    let vm = &job_result(&sim, &started)["virtualmachine"];
+    assert_eq!(vm["serviceofferingname"], "tiny", "{vm}");
+    assert_eq!(vm["nic"][0]["networkname"], "back", "{vm}");
+    assert!(vm["nic"][0]["ipaddress"]
+        .as_str()
+        .unwrap()
+        .starts_with("10.20.0."));
+
+    let role = sim.api("createRole", &[("name", "ops"), ("type", "User")])["role"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let account = &sim.api(
+        "createAccount",
+        &[
+            ("username", "ops1"),
+            ("password", "pw"),
+            ("email", "ops1@example.com"),
+            ("firstname", "O"),
+            ("lastname", "P"),
+            ("roleid", &role),
+        ],
+    )["account"];
+    assert!(account["id"].is_string(), "{account}");
+}
