@@ -406,26 +406,9 @@ impl State {
         }
         state.ip_idx = indexed(&state.ips, |i| &i.id);
         for template in cloud.templates {
-            let zones = match &template.zoneids {
-                Some(ids) => ids
-                    .iter()
-                    .filter_map(|id| find(&state.zone_idx, id))
-                    .collect(),
-                None => (0..state.zones.len()).collect(),
-            };
-            let rt = TemplateRt {
-                zones,
-                created: created.clone(),
-                ostypeid: state.uuid(),
-                displaytext: template
-                    .displaytext
-                    .clone()
-                    .unwrap_or_else(|| template.name.clone()),
-                spec: template,
-            };
-            state.templates.push(rt);
+            let ostypeid = state.uuid();
+            state.add_template(template, created.clone(), ostypeid);
         }
-        state.template_idx = indexed(&state.templates, |t| &t.spec.id);
         for offering in cloud.service_offerings {
             state.add_offering(offering, created.clone());
         }
@@ -475,6 +458,32 @@ impl State {
         self.network_idx
             .insert(rt.spec.id.to_ascii_lowercase(), index);
         self.networks.push(rt);
+        index
+    }
+
+    /// Adds a template in the zones it names (every zone when it names
+    /// none): the cloud file's, or one `registerTemplate` made.
+    pub fn add_template(&mut self, template: Template, created: String, ostypeid: String) -> usize {
+        let index = self.templates.len();
+        let zones = match &template.zoneids {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| find(&self.zone_idx, id))
+                .collect(),
+            None => (0..self.zones.len()).collect(),
+        };
+        self.template_idx
+            .insert(template.id.to_ascii_lowercase(), index);
+        self.templates.push(TemplateRt {
+            zones,
+            created,
+            ostypeid,
+            displaytext: template
+                .displaytext
+                .clone()
+                .unwrap_or_else(|| template.name.clone()),
+            spec: template,
+        });
         index
     }
 

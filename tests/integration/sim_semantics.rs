@@ -730,6 +730,45 @@ fn ids_made_by_one_command_are_taken_by_the_others() {
         .unwrap()
         .starts_with("10.20.0."));
 
+    let ostype = sim.api("listOsTypes", &[])["ostype"][0].clone();
+    let registered = sim.api(
+        "registerTemplate",
+        &[
+            ("name", "golden"),
+            ("displaytext", "Golden"),
+            ("url", "http://192.0.2.1/golden.qcow2"),
+            ("format", "QCOW2"),
+            ("hypervisor", "KVM"),
+            ("zoneid", ZONE1),
+            ("ostypeid", ostype["id"].as_str().unwrap()),
+        ],
+    );
+    let template = registered["template"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        registered["template"][0]["ostypename"],
+        ostype["description"]
+    );
+    let listed = sim.api(
+        "listTemplates",
+        &[("templatefilter", "self"), ("id", &template)],
+    );
+    assert_eq!(listed["template"][0]["name"], "golden", "{listed}");
+    let started = sim.api(
+        "deployVirtualMachine",
+        &[
+            ("zoneid", ZONE1),
+            ("templateid", &template),
+            ("serviceofferingid", &offering),
+        ],
+    );
+    assert_eq!(
+        job_result(&sim, &started)["virtualmachine"]["templatename"],
+        "golden"
+    );
+
     let role = sim.api("createRole", &[("name", "ops"), ("type", "User")])["role"]["id"]
         .as_str()
         .unwrap()
