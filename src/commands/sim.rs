@@ -16,6 +16,7 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
         latency: args.latency,
         ..SimConfig::default()
     };
+    let keys_given = global.api_key.is_some();
     match (&global.api_key, &global.secret_key) {
         (Some(api_key), Some(secret_key)) => {
             config.api_key = api_key.clone();
@@ -30,6 +31,19 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
     }
     if let Some(path) = &args.cloud {
         config.cloud = sim::load_cloud_file(path)?;
+    }
+    config.password_login = sim::password_login_allowed(args.listen, keys_given, &config.cloud);
+    if !args.listen.ip().is_loopback() {
+        csctl::client::trace::write_stderr(&format!(
+            "warning: the simulator listens on {}, beyond this machine: whoever reaches it \
+             can read and change the cloud it serves (a snapshot's inventory too) with the keys below{}",
+            args.listen,
+            if config.password_login {
+                ""
+            } else {
+                "; password login is off"
+            }
+        ));
     }
     sim::serve_until_ctrl_c(config).await?;
     Ok(())

@@ -21,6 +21,8 @@ pub(crate) enum VmOp {
     Reboot,
     Destroy,
     Expunge,
+    /// `expungeVirtualMachine` of a destroyed VM (answers `success`).
+    ExpungeDestroyed,
 }
 
 /// A job's effect on the world, returning the `jobresult`.

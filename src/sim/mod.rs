@@ -96,6 +96,22 @@ pub struct SimConfig {
     /// How long each answer of a list command (one page) is delayed, as a
     /// real server's database work delays it; other commands answer at once.
     pub latency: Duration,
+    /// Whether `login` with the account's username and password is
+    /// accepted (default true); see [`password_login_allowed`] for the
+    /// rule `csctl sim` applies.
+    pub password_login: bool,
+}
+
+/// What `login` answers when password login is off.
+pub(crate) const LOGIN_OFF: &str = "Password login is off on this simulator: sign requests with its API key and secret key, or give the account a password in the cloud file";
+
+/// Whether a simulator should accept password login: only on loopback
+/// with the demo keys, unless a password of its own was given (the cloud
+/// file's account). Anyone who reaches an exposed simulator, or one given
+/// real keys, must not get in with the documented `admin` / `password`.
+pub fn password_login_allowed(listen: SocketAddr, keys_given: bool, cloud: &Cloud) -> bool {
+    let own_password = cloud.account.password != demo::PASSWORD;
+    own_password || (listen.ip().is_loopback() && !keys_given)
 }
 
 /// The default cap on open connections: far below the usual limit of
@@ -119,6 +135,7 @@ impl Default for SimConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             latency: Duration::ZERO,
+            password_login: true,
         }
     }
 }
@@ -334,6 +351,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         }),
     );
     shared.list_latency = config.latency;
+    shared.password_login = config.password_login;
     let shared = Arc::new(shared);
     let router = server::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -368,12 +386,13 @@ pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
         seed: config.seed,
         rate_limit: config.rate_limit,
         latency: config.latency,
+        password_login: config.password_login,
     };
     let sim = start(config).await?;
     // Install the handler (on first poll) before the banner says to press Ctrl-C.
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let early = futures::FutureExt::now_or_never(ctrl_c.as_mut());
-    println!("{}", banner.render(&sim.endpoint()));
+    println!("{}", banner.render(sim.addr(), &sim.endpoint()));
     let waited = match early {
         Some(result) => result,
         None => ctrl_c.await,
@@ -392,10 +411,13 @@ struct Banner {
     seed: Option<u64>,
     rate_limit: Option<u32>,
     latency: Duration,
+    password_login: bool,
 }
 
 impl Banner {
-    fn render(&self, endpoint: &str) -> String {
+    /// The banner of a simulator bound to `addr`, reached at `endpoint`
+    /// from this machine.
+    fn render(&self, addr: SocketAddr, endpoint: &str) -> String {
         let mut extras = vec![format!(
             "job delay {}",
             humantime::format_duration(self.job_delay)
@@ -415,17 +437,27 @@ impl Banner {
         if let Some(seed) = self.seed {
             extras.push(format!("seed {seed}"));
         }
+        // The bound address as it is: a wildcard is every interface, not
+        // the loopback address the local endpoint uses.
+        let listening = if addr.ip().is_unspecified() {
+            format!("{addr} (every interface; {endpoint} from this machine)")
+        } else {
+            endpoint.to_string()
+        };
+        let login = if self.password_login {
+            format!("{} / {} (domain /)", self.username, self.password)
+        } else {
+            "off (no password given: sign requests with the keys)".to_string()
+        };
         format!(
-            "CloudStack simulator listening on {endpoint}\n\
+            "CloudStack simulator listening on {listening}\n\
              \x20 api key:    {}\n\
              \x20 secret key: {}\n\
-             \x20 login:      {} / {} (domain /)\n\
+             \x20 login:      {login}\n\
              \x20 {}\n\
              Press Ctrl-C to stop.",
             self.api_key,
             self.secret_key,
-            self.username,
-            self.password,
             extras.join(", ")
         )
     }
@@ -447,8 +479,10 @@ mod tests {
             seed: Some(3),
             rate_limit: None,
             latency: Duration::ZERO,
+            password_login: true,
         };
-        let text = banner.render("http://127.0.0.1:8080/client/api");
+        let local = "127.0.0.1:8080".parse().unwrap();
+        let text = banner.render(local, "http://127.0.0.1:8080/client/api");
         for needle in [
             "http://127.0.0.1:8080/client/api",
             demo::API_KEY,
@@ -460,6 +494,45 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn an_exposed_banner_tells_the_true_address_and_no_password() {
+        let banner = Banner {
+            api_key: demo::API_KEY.into(),
+            secret_key: demo::SECRET_KEY.into(),
+            username: demo::USERNAME.into(),
+            password: demo::PASSWORD.into(),
+            job_delay: Duration::from_millis(150),
+            fail_rate: 0.0,
+            seed: None,
+            rate_limit: None,
+            latency: Duration::ZERO,
+            password_login: false,
+        };
+        let text = banner.render(
+            "0.0.0.0:8080".parse().unwrap(),
+            "http://127.0.0.1:8080/client/api",
+        );
+        assert!(
+            text.contains("listening on 0.0.0.0:8080 (every interface"),
+            "{text}"
+        );
+        assert!(text.contains("login:      off"), "{text}");
+        assert!(!text.contains("admin / password"), "{text}");
+    }
+
+    #[test]
+    fn password_login_needs_loopback_and_demo_keys_or_a_password() {
+        let demo_cloud = Cloud::demo();
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let exposed: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert!(password_login_allowed(loopback, false, &demo_cloud));
+        assert!(!password_login_allowed(loopback, true, &demo_cloud));
+        assert!(!password_login_allowed(exposed, false, &demo_cloud));
+        let mut own = Cloud::demo();
+        own.account.password = "a-password-of-its-own".into();
+        assert!(password_login_allowed(exposed, true, &own));
     }
 
     #[tokio::test]

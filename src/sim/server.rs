@@ -47,6 +47,9 @@ pub(crate) struct Shared {
     pub counters: Counters,
     /// The delay of every answer to a list command (`--latency`).
     pub list_latency: std::time::Duration,
+    /// Whether `login` with a password is accepted (see
+    /// [`super::SimConfig::password_login`]).
+    pub password_login: bool,
 }
 
 /// The simulated world, built when it is first needed: filling it (the
@@ -104,6 +107,7 @@ impl Shared {
             state: world,
             counters: Counters::default(),
             list_latency: std::time::Duration::ZERO,
+            password_login: true,
         }
     }
 
@@ -151,6 +155,9 @@ impl Shared {
             .find(|(name, _)| name == "command")
             .map(|(_, value)| value.as_str());
         match command {
+            Some("login") if !self.password_login => {
+                return error_reply("loginresponse", &ApiError::new(531, None, super::LOGIN_OFF))
+            }
             Some("login") => {
                 let st = self.lock();
                 return session::login(

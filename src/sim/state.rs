@@ -293,11 +293,17 @@ pub(crate) struct State {
     instance_seq: u64,
     pub stats: VmCounters,
     /// Every state-changing request (see [`super::journal`]).
-    pub journal: Vec<super::journal::JournalEntry>,
+    pub journal: std::collections::VecDeque<super::journal::JournalEntry>,
     /// How many authenticated requests each command received.
     pub received: HashMap<&'static str, u64>,
     /// Domains, accounts' users, their passwords and keys (see [`super::tenants`]).
     pub tenants: super::tenants::Tenants,
+    /// Destroyed VMs waiting for the expunge task, with when they were
+    /// destroyed (see `api::vm`'s `expunge_destroyed`).
+    pub destroyed_at: Vec<(usize, Instant)>,
+    /// When the world was built: the expunge task runs every
+    /// `expunge.interval` from then.
+    pub started: Instant,
 }
 
 /// Looks an id up the way the database does: case-insensitively.
@@ -354,8 +360,10 @@ impl State {
             event_seq: 0,
             instance_seq: 0,
             stats: VmCounters::default(),
-            journal: Vec::new(),
+            journal: std::collections::VecDeque::new(),
             received: HashMap::new(),
+            destroyed_at: Vec::new(),
+            started: Instant::now(),
         };
         for zone in cloud.zones {
             let host_id = state.uuid();
@@ -377,36 +385,9 @@ impl State {
             state.zones.push(zone_rt);
         }
         state.zone_idx = indexed(&state.zones, |z| &z.spec.id);
-        for (index, network) in cloud.networks.into_iter().enumerate() {
-            let zone = find(&state.zone_idx, &network.zoneid).expect("validated cloud");
-            let (base, prefix) = cloud::parse_cidr(&network.cidr).expect("validated cloud");
-            let size = 1u32 << (32 - u32::from(prefix));
-            let mut used = HashSet::new();
-            used.insert(1); // the gateway
-            let rt = NetworkRt {
-                zone,
-                displaytext: network
-                    .displaytext
-                    .clone()
-                    .unwrap_or_else(|| network.name.clone()),
-                networkdomain: network
-                    .networkdomain
-                    .clone()
-                    .unwrap_or_else(|| "cs.simulator.internal".into()),
-                gateway: Ipv4Addr::from(base + 1).to_string(),
-                netmask: Ipv4Addr::from(cloud::prefix_mask(prefix)).to_string(),
-                cidr: format!("{}/{prefix}", Ipv4Addr::from(base)),
-                vlan_uri: format!("vlan://{}", 1000 + index),
-                base,
-                size,
-                used,
-                cursor: 2,
-                names: HashMap::new(),
-                spec: network,
-            };
-            state.networks.push(rt);
+        for network in cloud.networks {
+            state.add_network(network);
         }
-        state.network_idx = indexed(&state.networks, |n| &n.spec.id);
         for network in 0..state.networks.len() {
             if let Some(ip) = state.networks[network].spec.source_nat_ip.clone() {
                 let address: Ipv4Addr = ip.ipaddress.parse().expect("validated cloud");
@@ -428,37 +409,12 @@ impl State {
         }
         state.ip_idx = indexed(&state.ips, |i| &i.id);
         for template in cloud.templates {
-            let zones = match &template.zoneids {
-                Some(ids) => ids
-                    .iter()
-                    .filter_map(|id| find(&state.zone_idx, id))
-                    .collect(),
-                None => (0..state.zones.len()).collect(),
-            };
-            let rt = TemplateRt {
-                zones,
-                created: created.clone(),
-                ostypeid: state.uuid(),
-                displaytext: template
-                    .displaytext
-                    .clone()
-                    .unwrap_or_else(|| template.name.clone()),
-                spec: template,
-            };
-            state.templates.push(rt);
+            let ostypeid = state.uuid();
+            state.add_template(template, created.clone(), ostypeid);
         }
-        state.template_idx = indexed(&state.templates, |t| &t.spec.id);
         for offering in cloud.service_offerings {
-            state.offerings.push(OfferingRt {
-                created: created.clone(),
-                displaytext: offering
-                    .displaytext
-                    .clone()
-                    .unwrap_or_else(|| offering.name.clone()),
-                spec: offering,
-            });
+            state.add_offering(offering, created.clone());
         }
-        state.offering_idx = indexed(&state.offerings, |o| &o.spec.id);
         super::existing::load(
             &mut state,
             &cloud.virtual_machines,
@@ -470,6 +426,85 @@ impl State {
         super::existing::load_tags(&mut state, &cloud.tags);
         super::existing::load_members(&mut state, &cloud.members);
         state
+    }
+
+    /// Adds a network of a validated spec (its zone known, its CIDR one the
+    /// simulator serves): the cloud file's, or one `createNetwork` made.
+    pub fn add_network(&mut self, network: Network) -> usize {
+        let index = self.networks.len();
+        let zone = find(&self.zone_idx, &network.zoneid).expect("validated network");
+        let (base, prefix) = cloud::parse_cidr(&network.cidr).expect("validated network");
+        let size = 1u32 << (32 - u32::from(prefix));
+        let mut used = HashSet::new();
+        used.insert(1); // the gateway
+        let rt = NetworkRt {
+            zone,
+            displaytext: network
+                .displaytext
+                .clone()
+                .unwrap_or_else(|| network.name.clone()),
+            networkdomain: network
+                .networkdomain
+                .clone()
+                .unwrap_or_else(|| "cs.simulator.internal".into()),
+            gateway: Ipv4Addr::from(base + 1).to_string(),
+            netmask: Ipv4Addr::from(cloud::prefix_mask(prefix)).to_string(),
+            cidr: format!("{}/{prefix}", Ipv4Addr::from(base)),
+            vlan_uri: format!("vlan://{}", 1000 + index),
+            base,
+            size,
+            used,
+            cursor: 2,
+            names: HashMap::new(),
+            spec: network,
+        };
+        self.network_idx
+            .insert(rt.spec.id.to_ascii_lowercase(), index);
+        self.networks.push(rt);
+        index
+    }
+
+    /// Adds a template in the zones it names (every zone when it names
+    /// none): the cloud file's, or one `registerTemplate` made.
+    pub fn add_template(&mut self, template: Template, created: String, ostypeid: String) -> usize {
+        let index = self.templates.len();
+        let zones = match &template.zoneids {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| find(&self.zone_idx, id))
+                .collect(),
+            None => (0..self.zones.len()).collect(),
+        };
+        self.template_idx
+            .insert(template.id.to_ascii_lowercase(), index);
+        self.templates.push(TemplateRt {
+            zones,
+            created,
+            ostypeid,
+            displaytext: template
+                .displaytext
+                .clone()
+                .unwrap_or_else(|| template.name.clone()),
+            spec: template,
+        });
+        index
+    }
+
+    /// Adds a service offering: the cloud file's, or one
+    /// `createServiceOffering` made.
+    pub fn add_offering(&mut self, offering: ServiceOffering, created: String) -> usize {
+        let index = self.offerings.len();
+        self.offering_idx
+            .insert(offering.id.to_ascii_lowercase(), index);
+        self.offerings.push(OfferingRt {
+            created,
+            displaytext: offering
+                .displaytext
+                .clone()
+                .unwrap_or_else(|| offering.name.clone()),
+            spec: offering,
+        });
+        index
     }
 
     /// A new uuid v4 from the (possibly seeded) RNG.
@@ -534,7 +569,10 @@ impl State {
             Entity::PublicIp => self.ip(id).is_some(),
             Entity::Job => self.job(id).is_some(),
             Entity::Rule => self.rule(id).is_some(),
-            Entity::Domain => id.eq_ignore_ascii_case(&self.account.domainid),
+            Entity::Domain => {
+                id.eq_ignore_ascii_case(&self.account.domainid)
+                    || self.objects.live("domain", id).is_some()
+            }
         }
     }
 
@@ -577,6 +615,7 @@ impl State {
             self.events.pop();
             self.complete_job(job);
         }
+        self.expunge_destroyed(now);
     }
 
     /// Live tags of a resource.

@@ -45,8 +45,10 @@ fn is_uuid(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
-/// The generic kinds: (list command, filter, key in `objects` when the
-/// answer had none).
+/// The generic kinds: (list command, key in `objects`). The key is the
+/// list's noun, not its answer key: several lists share an answer key
+/// (`listFirewallRules` and `listEgressFirewallRules` both answer
+/// `firewallrule`), and the cloud file must keep them apart.
 const GENERIC: &[(&str, &str)] = &[
     ("listVPCs", "vpc"),
     ("listDiskOfferings", "diskoffering"),
@@ -54,6 +56,7 @@ const GENERIC: &[(&str, &str)] = &[
     ("listSecurityGroups", "securitygroup"),
     ("listAffinityGroups", "affinitygroup"),
     ("listFirewallRules", "firewallrule"),
+    ("listEgressFirewallRules", "egressfirewallrule"),
     ("listLoadBalancerRules", "loadbalancerrule"),
     ("listVolumes", "volume"),
     ("listResourceLimits", "resourcelimit"),
@@ -305,12 +308,10 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
     }
 
     let mut objects: BTreeMap<String, Vec<Map<String, Value>>> = BTreeMap::new();
-    let mut generic = |command: &str, filter: &str, fallback: &str| {
-        let Some((key, items)) = listed.lists.get(&(command.to_string(), filter.to_string()))
-        else {
+    let mut generic = |command: &str, filter: &str, key: &str| {
+        let Some((_, items)) = listed.lists.get(&(command.to_string(), filter.to_string())) else {
             return;
         };
-        let key = key.clone().unwrap_or_else(|| fallback.to_string());
         for item in items {
             let Value::Object(map) = item else { continue };
             let mut map = map.clone();
@@ -325,11 +326,11 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
             // Volatile: a job in flight on the source is not one here.
             map.remove("jobid");
             map.remove("jobstatus");
-            objects.entry(key.clone()).or_default().push(map);
+            objects.entry(key.to_string()).or_default().push(map);
         }
     };
-    for (command, fallback) in GENERIC {
-        generic(command, "", fallback);
+    for (command, key) in GENERIC {
+        generic(command, "", key);
     }
     for filter in super::TEMPLATE_FILTERS {
         generic("listIsos", filter, "iso");

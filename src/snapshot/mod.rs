@@ -235,7 +235,10 @@ impl Kind {
             Kind::SecurityGroups => one("listSecurityGroups"),
             Kind::AffinityGroups => one("listAffinityGroups"),
             Kind::PublicIps => one("listPublicIpAddresses"),
-            Kind::FirewallRules => one("listFirewallRules"),
+            Kind::FirewallRules => vec![
+                ("listFirewallRules", Vec::new()),
+                ("listEgressFirewallRules", Vec::new()),
+            ],
             Kind::PortForwardingRules => one("listPortForwardingRules"),
             Kind::LoadBalancerRules => one("listLoadBalancerRules"),
             Kind::Vms => one("listVirtualMachines"),

@@ -30,7 +30,8 @@ const VOLATILE: &[&str] = &[
 
 /// The populating script: key pairs, VMs with user data (one from a
 /// password-enabled template), a public IP with a port forwarding rule,
-/// tags, a security group with a rule, a data volume.
+/// tags, a security group with a rule, a data volume, an ingress and an
+/// egress firewall rule (both answer under `firewallrule`).
 const POPULATE: &str = r#"
 let net = api("listNetworks", #{}).network[0];
 let kp = api("createSSHKeyPair", #{ name: "ops-key" }).keypair;
@@ -51,6 +52,10 @@ api_wait("createPortForwardingRule", #{ ipaddressid: ip.id, virtualmachineid: vm
     protocol: "tcp", privateport: 22, publicport: 2222 });
 let lb = api_wait("createLoadBalancerRule", #{ publicipid: ip.id, name: "front",
     algorithm: "roundrobin", privateport: 80, publicport: 80, networkid: net.id }).loadbalancer;
+api_wait("createFirewallRule", #{ ipaddressid: ip.id, protocol: "tcp",
+    startport: 22, endport: 22, cidrlist: "10.0.0.0/8" });
+api_wait("createEgressFirewallRule", #{ networkid: net.id, protocol: "tcp",
+    startport: 80, endport: 80, cidrlist: "10.1.0.0/16" });
 api_wait("assignToLoadBalancerRule", #{ id: lb.id, virtualmachineids: [vms[1].id, vms[2].id] });
 api_wait("createTags", #{ resourcetype: "UserVm", resourceids: vms[0].id, tags: #{ env: "prod" } });
 let sg = api("createSecurityGroup", #{ name: "web" }).securitygroup;
@@ -74,6 +79,8 @@ const LISTS: &[(&str, &[(&str, &str)])] = &[
     ("listVolumes", &[]),
     ("listPublicIpAddresses", &[]),
     ("listPortForwardingRules", &[]),
+    ("listFirewallRules", &[]),
+    ("listEgressFirewallRules", &[]),
     ("listTags", &[]),
     ("listSSHKeyPairs", &[]),
     ("listSecurityGroups", &[]),

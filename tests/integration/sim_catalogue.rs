@@ -117,10 +117,17 @@ impl Walk<'_> {
     fn id_for(&self, api: &Api, param: &str) -> Option<String> {
         let cat = catalog::builtin();
         let list = cat.list_command_for(api, param)?;
+        // Not the VMs destroyed before the walk (for recover and expunge).
+        let gone = |id: &String| {
+            self.pool
+                .names
+                .get(id)
+                .is_some_and(|n| n.starts_with("walk-gone"))
+        };
         self.pool
             .by_list
             .get(list.name.as_ref())
-            .and_then(|ids| ids.first().cloned())
+            .and_then(|ids| ids.iter().find(|id| !gone(id)).cloned())
     }
 
     /// Values for a command's required parameters; `None` while an id it
@@ -300,10 +307,16 @@ impl Walk<'_> {
 /// Whether a command with hand-chosen parameters must wait for an object
 /// another command makes.
 fn waits(api: &Api, pool: &Pool) -> bool {
+    // The VMs destroyed before the walk do not count.
+    let gone = |id: &str| {
+        pool.names
+            .get(id)
+            .is_some_and(|n| n.starts_with("walk-gone"))
+    };
     let has = |list: &str, keep: &dyn Fn(&str) -> bool| {
         pool.by_list
             .get(list)
-            .is_some_and(|ids| ids.iter().any(|id| keep(id)))
+            .is_some_and(|ids| ids.iter().any(|id| keep(id) && !gone(id)))
     };
     let needs_vm = [
         "createPortForwardingRule",
@@ -350,10 +363,23 @@ fn special(api: &Api, pool: &Pool) -> Option<Vec<(String, String)>> {
             .and_then(|ids| ids.last().cloned())
             .unwrap_or_default()
     };
+    // The VMs destroyed before the walk are for recover and expunge only.
+    let gone = |id: &String| {
+        pool.names
+            .get(id)
+            .is_some_and(|n| n.starts_with("walk-gone"))
+    };
     let vm = pool
         .by_list
         .get("listVirtualMachines")
-        .and_then(|ids| ids.first().cloned());
+        .and_then(|ids| ids.iter().find(|id| !gone(id)).cloned());
+    let named = |name: &str| {
+        pool.names
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default()
+    };
     // An address other than the source NAT one.
     let ip = pool.by_list.get("listPublicIpAddresses").and_then(|ids| {
         ids.iter()
@@ -441,6 +467,15 @@ fn special(api: &Api, pool: &Pool) -> Option<Vec<(String, String)>> {
             ("firstname", "walk".into()),
             ("lastname", "walk".into()),
         ]),
+        "recoverVirtualMachine" => pairs(&[("id", named("walk-gone-1"))]),
+        "expungeVirtualMachine" => pairs(&[("id", named("walk-gone-2"))]),
+        "updateResourceLimit" => pairs(&[("resourcetype", "0".into()), ("max", "-1".into())]),
+        // Of a detached volume (the server refuses a running VM's).
+        "extractVolume" => pairs(&[
+            ("id", named("walk-data")),
+            ("zoneid", ZONE1.into()),
+            ("mode", "HTTP_DOWNLOAD".into()),
+        ]),
         "revokeSecurityGroupIngress" => pairs(&[("id", pool.rules["ingressrule"].clone())]),
         "revokeSecurityGroupEgress" => pairs(&[("id", pool.rules["egressrule"].clone())]),
         "authorizeSecurityGroupIngress" | "authorizeSecurityGroupEgress" => pairs(&[
@@ -457,6 +492,14 @@ fn special(api: &Api, pool: &Pool) -> Option<Vec<(String, String)>> {
 #[test]
 fn every_catalogue_command_answers_with_its_shape() {
     let sim = TestSim::start_with(|config| config.job_delay = Duration::ZERO);
+    for name in ["walk-gone-1", "walk-gone-2"] {
+        let vm = sim.deploy(&[("name", name)])["jobresult"]["virtualmachine"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let started = sim.api("destroyVirtualMachine", &[("id", &vm)]);
+        sim.wait_job(started["jobid"].as_str().unwrap());
+    }
     let cat = catalog::builtin();
     let mut walk = Walk {
         sim: &sim,

@@ -49,7 +49,7 @@ fn ssh_key_pairs_are_created_registered_listed_and_deleted() {
         &[
             ("command", "registerSSHKeyPair"),
             ("name", "bad"),
-            ("publickey", "ssh-rsa AAAA"),
+            ("publickey", "ssh-foo AAAA"),
         ],
     );
     assert_eq!((status, text.as_str()), (431, "Public key is invalid"));
@@ -100,6 +100,89 @@ fn ssh_key_pairs_are_created_registered_listed_and_deleted() {
     );
     let vm = sim.deploy(&[("keypair", "k2")]);
     assert_eq!(vm["jobresult"]["virtualmachine"]["keypairs"], "k2");
+}
+
+#[test]
+fn keys_are_registered_as_the_server_checks_them() {
+    let sim = TestSim::start();
+    // The server checks the type and the two parts, not the key inside:
+    // its fingerprint is the MD5 of the decoded second part.
+    let registered = &sim.api(
+        "registerSSHKeyPair",
+        &[("name", "short"), ("publickey", "ssh-rsa AAAA a comment")],
+    )["keypair"];
+    assert_eq!(
+        registered["fingerprint"],
+        "69:3e:9a:f8:4d:3d:fc:c7:1e:64:0e:00:5b:dc:5e:2e"
+    );
+    // Material without a space is the Base64 of a key line.
+    let encoded = "c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTVBQUFBSURPQytOenJOeXNudHA0MXFNR29HWVg5U0hVb1NHdEVueTg5NGE3bVAzbncgdGVzdA==";
+    let registered = &sim.api(
+        "registerSSHKeyPair",
+        &[("name", "encoded"), ("publickey", encoded)],
+    )["keypair"];
+    assert_eq!(
+        registered["fingerprint"],
+        "17:9c:a8:89:48:4a:85:83:d6:ee:ed:98:5e:86:40:93"
+    );
+    for bad in ["ssh-rsa", "rsa AAAA", "bm90IGEga2V5"] {
+        let (status, text) = error(
+            &sim,
+            &[
+                ("command", "registerSSHKeyPair"),
+                ("name", "bad"),
+                ("publickey", bad),
+            ],
+        );
+        assert_eq!(
+            (status, text.as_str()),
+            (431, "Public key is invalid"),
+            "{bad}"
+        );
+    }
+    let vm = sim.deploy(&[("keypair", "short")]);
+    assert_eq!(vm["jobresult"]["virtualmachine"]["keypairs"], "short");
+}
+
+#[test]
+fn resource_limits_are_kept() {
+    let sim = TestSim::start();
+    let held = sim.api("listVirtualMachines", &[])["count"]
+        .as_u64()
+        .unwrap_or(0);
+    let max = (held + 1).to_string();
+    let updated = &sim.api(
+        "updateResourceLimit",
+        &[("resourcetype", "0"), ("max", &max)],
+    )["resourcelimit"];
+    assert_eq!(updated["max"], held + 1);
+    assert_eq!(updated["resourcetypename"], "user_vm");
+    let listed = sim.api("listResourceLimits", &[("resourcetype", "0")]);
+    assert_eq!(listed["count"], 1, "{listed}");
+    assert_eq!(listed["resourcelimit"][0]["max"], held + 1);
+    sim.deploy(&[]);
+    let (status, _) = error(
+        &sim,
+        &[
+            ("command", "deployVirtualMachine"),
+            ("zoneid", ZONE1),
+            ("serviceofferingid", M1_SMALL),
+            ("templateid", DEBIAN7),
+        ],
+    );
+    assert_eq!(status, 535);
+    let (status, text) = error(
+        &sim,
+        &[
+            ("command", "updateResourceLimit"),
+            ("resourcetype", "0"),
+            ("max", "-2"),
+        ],
+    );
+    assert_eq!(status, 431, "{text}");
+    sim.api("updateResourceLimit", &[("resourcetype", "0")]);
+    let listed = sim.api("listResourceLimits", &[("resourcetype", "0")]);
+    assert_eq!(listed["resourcelimit"][0]["max"], -1);
 }
 
 #[test]
@@ -459,4 +542,247 @@ fn a_cloud_file_holds_objects_of_any_kind() {
     bad.objects.insert("rockets".into(), vec![]);
     let error = bad.validate().unwrap_err();
     assert!(error.contains("`rockets`"), "{error}");
+}
+
+/// The ids a list command answers with.
+fn listed_ids(sim: &TestSim, command: &str, key: &str) -> Vec<String> {
+    sim.api(command, &[("listall", "true")])[key]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|row| row["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A data volume made and attached to `vm_id`: its id.
+fn attached_data_volume(sim: &TestSim, vm_id: &str) -> String {
+    let offering = sim.api("listDiskOfferings", &[("name", "Small")])["diskoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "createVolume",
+        &[
+            ("name", "data"),
+            ("zoneid", ZONE1),
+            ("diskofferingid", &offering),
+        ],
+    );
+    let id = job_result(sim, &started)["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api("attachVolume", &[("id", &id), ("virtualmachineid", vm_id)]);
+    job_result(sim, &started);
+    id
+}
+
+#[test]
+fn destroyed_vms_are_recovered_stopped_or_expunged_by_the_settings() {
+    let sim = TestSim::start();
+    let settings = sim.api("listConfigurations", &[("name", "expunge.delay")]);
+    assert_eq!(settings["configuration"][0]["value"], "86400", "{settings}");
+    assert!(settings["configuration"][0].get("id").is_none());
+
+    let vm = sim.deploy(&[])["jobresult"]["virtualmachine"].clone();
+    let vm_id = vm["id"].as_str().unwrap();
+    let (status, text) = error(&sim, &[("command", "recoverVirtualMachine"), ("id", vm_id)]);
+    assert_eq!(
+        (status, text),
+        (431, format!("Vm with id {vm_id} is not in the right state"))
+    );
+    let data = attached_data_volume(&sim, vm_id);
+    let started = sim.api(
+        "destroyVirtualMachine",
+        &[("id", vm_id), ("volumeids", &data)],
+    );
+    assert_eq!(
+        job_result(&sim, &started)["virtualmachine"]["state"],
+        "Destroyed"
+    );
+    assert!(!listed_ids(&sim, "listVolumes", "volume").contains(&data));
+    let recovered = &sim.api("recoverVirtualMachine", &[("id", vm_id)])["virtualmachine"];
+    assert_eq!(recovered["state"], "Stopped");
+    let listed = sim.api("listVirtualMachines", &[("id", vm_id)]);
+    assert_eq!(listed["virtualmachine"][0]["state"], "Stopped");
+
+    // Only DATADISKs of this VM may go with it.
+    let root = sim.api(
+        "listVolumes",
+        &[("virtualmachineid", vm_id), ("type", "ROOT")],
+    )["volume"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, text) = error(
+        &sim,
+        &[
+            ("command", "destroyVirtualMachine"),
+            ("id", vm_id),
+            ("volumeids", &root),
+        ],
+    );
+    assert_eq!(status, 431);
+    assert!(
+        text.starts_with("The following supplied volumes are not DATADISK attached to the VM"),
+        "{text}"
+    );
+
+    // With no delay, the expunge task takes a destroyed VM at once.
+    for name in ["expunge.delay", "expunge.interval"] {
+        let updated =
+            &sim.api("updateConfiguration", &[("name", name), ("value", "0")])["configuration"];
+        assert_eq!(updated["value"], "0", "{updated}");
+    }
+    let started = sim.api("destroyVirtualMachine", &[("id", vm_id)]);
+    job_result(&sim, &started);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (status, text) = error(&sim, &[("command", "recoverVirtualMachine"), ("id", vm_id)]);
+    assert_eq!(status, 431, "{text}");
+    assert!(!listed_ids(&sim, "listVirtualMachines", "virtualmachine").contains(&vm_id.to_string()));
+    assert!(
+        !listed_ids(&sim, "listVolumes", "volume").contains(&root),
+        "the ROOT volume goes with the VM"
+    );
+}
+
+#[test]
+fn an_attached_volume_is_extracted_only_from_a_stopped_vm() {
+    let sim = TestSim::start();
+    let vm = sim.deploy(&[])["jobresult"]["virtualmachine"].clone();
+    let vm_id = vm["id"].as_str().unwrap();
+    let data = attached_data_volume(&sim, vm_id);
+    let extract = [
+        ("id", data.as_str()),
+        ("zoneid", ZONE1),
+        ("mode", "HTTP_DOWNLOAD"),
+    ];
+    let started = sim.api("extractVolume", &extract);
+    let job = sim.wait_job(started["jobid"].as_str().unwrap());
+    assert_eq!(job["jobstatus"], 2, "{job}");
+    assert_eq!(job["jobresult"]["errorcode"], 531, "{job}");
+    let started = sim.api("stopVirtualMachine", &[("id", vm_id)]);
+    job_result(&sim, &started);
+    let started = sim.api("extractVolume", &extract);
+    job_result(&sim, &started);
+}
+
+#[test]
+fn ids_made_by_one_command_are_taken_by_the_others() {
+    let sim = TestSim::start();
+    let offering = sim.api(
+        "createServiceOffering",
+        &[
+            ("name", "tiny"),
+            ("displaytext", "Tiny"),
+            ("cpunumber", "1"),
+            ("cpuspeed", "500"),
+            ("memory", "256"),
+        ],
+    )["serviceoffering"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let listed = sim.api("listServiceOfferings", &[("id", &offering)]);
+    assert_eq!(listed["serviceoffering"][0]["name"], "tiny", "{listed}");
+
+    let network_offering = sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let network = &sim.api(
+        "createNetwork",
+        &[
+            ("name", "back"),
+            ("zoneid", ZONE1),
+            ("networkofferingid", &network_offering),
+            ("gateway", "10.20.0.1"),
+            ("netmask", "255.255.255.0"),
+        ],
+    )["network"];
+    assert_eq!(network["cidr"], "10.20.0.0/24", "{network}");
+    let network = network["id"].as_str().unwrap().to_string();
+    let listed = sim.api("listNetworks", &[("id", &network)]);
+    assert_eq!(listed["network"][0]["name"], "back", "{listed}");
+
+    let domain = sim.api("createDomain", &[("name", "team")])["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "deployVirtualMachine",
+        &[
+            ("zoneid", ZONE1),
+            ("templateid", DEBIAN7),
+            ("serviceofferingid", &offering),
+            ("networkids", &network),
+            ("domainid", &domain),
+            ("account", "admin"),
+        ],
+    );
+    let vm = &job_result(&sim, &started)["virtualmachine"];
+    assert_eq!(vm["serviceofferingname"], "tiny", "{vm}");
+    assert_eq!(vm["nic"][0]["networkname"], "back", "{vm}");
+    assert!(vm["nic"][0]["ipaddress"]
+        .as_str()
+        .unwrap()
+        .starts_with("10.20.0."));
+
+    let ostype = sim.api("listOsTypes", &[])["ostype"][0].clone();
+    let registered = sim.api(
+        "registerTemplate",
+        &[
+            ("name", "golden"),
+            ("displaytext", "Golden"),
+            ("url", "http://192.0.2.1/golden.qcow2"),
+            ("format", "QCOW2"),
+            ("hypervisor", "KVM"),
+            ("zoneid", ZONE1),
+            ("ostypeid", ostype["id"].as_str().unwrap()),
+        ],
+    );
+    let template = registered["template"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        registered["template"][0]["ostypename"],
+        ostype["description"]
+    );
+    let listed = sim.api(
+        "listTemplates",
+        &[("templatefilter", "self"), ("id", &template)],
+    );
+    assert_eq!(listed["template"][0]["name"], "golden", "{listed}");
+    let started = sim.api(
+        "deployVirtualMachine",
+        &[
+            ("zoneid", ZONE1),
+            ("templateid", &template),
+            ("serviceofferingid", &offering),
+        ],
+    );
+    assert_eq!(
+        job_result(&sim, &started)["virtualmachine"]["templatename"],
+        "golden"
+    );
+
+    let role = sim.api("createRole", &[("name", "ops"), ("type", "User")])["role"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let account = &sim.api(
+        "createAccount",
+        &[
+            ("username", "ops1"),
+            ("password", "pw"),
+            ("email", "ops1@example.com"),
+            ("firstname", "O"),
+            ("lastname", "P"),
+            ("roleid", &role),
+        ],
+    )["account"];
+    assert!(account["id"].is_string(), "{account}");
 }

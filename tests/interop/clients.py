@@ -73,6 +73,17 @@ def run_cs():
         ipaddressid=ip_id, protocol="tcp", startport=22, endport=22, cidrlist="0.0.0.0/0"),
         "firewallrule"))
     step(c, "listFirewallRules", lambda: check(cs.listFirewallRules(ipaddressid=ip_id), "firewallrule"))
+    egress = step(c, "createEgressFirewallRule", lambda: check(cs.createEgressFirewallRule(
+        networkid=NETWORK, protocol="tcp", startport=443, endport=443, cidrlist="10.0.0.0/8"),
+        "firewallrule"))
+
+    def egress_apart():
+        listed = check(cs.listEgressFirewallRules(networkid=NETWORK), "firewallrule")
+        assert [r["id"] for r in listed] == [egress["id"]], listed
+        ingress = cs.listFirewallRules().get("firewallrule", [])
+        assert egress["id"] not in [r["id"] for r in ingress], ingress
+
+    step(c, "listEgressFirewallRules (apart from ingress)", egress_apart)
     pf = step(c, "createPortForwardingRule", lambda: check(cs.createPortForwardingRule(
         ipaddressid=ip_id, privateport=22, publicport=2222, protocol="tcp",
         virtualmachineid=vm_id), "portforwardingrule"))
@@ -97,6 +108,8 @@ def run_cs():
         step(c, "deletePortForwardingRule", lambda: cs.deletePortForwardingRule(id=pf["id"]))
     if fw:
         step(c, "deleteFirewallRule", lambda: cs.deleteFirewallRule(id=fw["id"]))
+    if egress:
+        step(c, "deleteEgressFirewallRule", lambda: cs.deleteEgressFirewallRule(id=egress["id"]))
     step(c, "enableStaticNat",
          lambda: cs.enableStaticNat(ipaddressid=ip_id, virtualmachineid=vm_id))
     nat = step(c, "createIpForwardingRule", lambda: check(cs.createIpForwardingRule(

@@ -35,7 +35,7 @@ pub(crate) const HANDLERS: Handlers = &[
 pub(crate) const CLOUDSTACK_VERSION: &str = "4.22.0.0";
 
 /// Resource types of `listResourceLimits`, by number.
-const RESOURCE_TYPES: [&str; 12] = [
+pub(crate) const RESOURCE_TYPES: [&str; 12] = [
     "user_vm",
     "public_ip",
     "volume",
@@ -50,7 +50,7 @@ const RESOURCE_TYPES: [&str; 12] = [
     "secondary_storage",
 ];
 
-fn object(pairs: &[(&str, Value)]) -> Map<String, Value> {
+pub(crate) fn object(pairs: &[(&str, Value)]) -> Map<String, Value> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))

@@ -246,14 +246,25 @@ pub(crate) fn seed(st: &mut State) {
 }
 
 /// The list command whose objects a cloud file's `objects` key names: the
-/// list's key (`diskoffering`) or its noun (`diskofferings`, any case).
+/// one whose noun is the key (`diskofferings`, `diskoffering`, any case),
+/// else the one whose answer key it is. The noun comes first: several list
+/// commands share an answer key (`firewallrule` is the key of
+/// `listFirewallRules` and `listEgressFirewallRules`, `domain` of
+/// `listDomains` and `listDomainChildren`), and taking the first of them
+/// would serve ingress rules as egress ones.
 pub(crate) fn list_command_for_key(key: &str) -> Option<&'static str> {
     let kind = normalize(key);
-    crate::sim::catalog::all()
+    let lists: Vec<_> = crate::sim::catalog::all()
         .into_iter()
         .filter(|command| command.cat.response.list && command.name.starts_with("list"))
-        .find(|command| {
-            command.cat.response.key.as_deref() == Some(key) || kind_of(command.name) == kind
+        .collect();
+    lists
+        .iter()
+        .find(|command| kind_of(command.name) == kind)
+        .or_else(|| {
+            lists
+                .iter()
+                .find(|command| command.cat.response.key.as_deref() == Some(key))
         })
         .map(|command| command.name)
 }

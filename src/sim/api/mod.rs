@@ -12,10 +12,12 @@ pub(crate) mod generic;
 pub(crate) mod infra;
 pub(crate) mod jobs;
 pub(crate) mod lb;
+pub(crate) mod limits;
 pub(crate) mod nat;
 pub(crate) mod network;
 pub(crate) mod offerings;
 pub(crate) mod securitygroups;
+pub(crate) mod settings;
 pub(crate) mod sshkeys;
 pub(crate) mod tags;
 pub(crate) mod templates;
@@ -75,6 +77,7 @@ const GROUPS: &[Handlers] = &[
     lb::HANDLERS,
     securitygroups::HANDLERS,
     accounts::HANDLERS,
+    limits::HANDLERS,
 ];
 
 /// Fills a new world with the objects every cloud has, then a cloud
@@ -90,6 +93,7 @@ pub(crate) fn seed(
         securitygroups::seed(st);
     }
     infra::seed_objects(st, objects, complete);
+    settings::seed(st);
 }
 
 static BY_NAME: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {

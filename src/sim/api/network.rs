@@ -1,16 +1,77 @@
-//! Guest networks: `listNetworks`.
+//! Guest networks: `listNetworks`, `createNetwork`.
 
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 use super::{account_matches, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use crate::sim::cloud::{self, Network};
 use crate::sim::params::Params;
-use crate::sim::respond::{ApiError, Reply};
+use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::State;
 use crate::sim::views::{Pairs, Tags, DOMAIN};
 
 /// The commands of this group.
-pub(crate) const HANDLERS: Handlers = &[("listNetworks", list_networks)];
+pub(crate) const HANDLERS: Handlers = &[
+    ("listNetworks", list_networks),
+    ("createNetwork", create_network),
+];
+
+/// The guest CIDR of a network made without `gateway` and `netmask` (the
+/// zone's default guest CIDR: isolated networks may all use it).
+const DEFAULT_GUEST_CIDR: &str = "10.1.1.0/24";
+
+/// `createNetwork` (sync): a guest network every command that takes a
+/// network sees (`listNetworks id=`, `deployVirtualMachine networkids=`).
+/// `gateway` and `netmask` go together and give its CIDR.
+pub(crate) fn create_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let cidr = match (params.get("gateway"), params.get("netmask")) {
+        (None, None) => DEFAULT_GUEST_CIDR.to_string(),
+        (Some(gateway), Some(netmask)) => {
+            let parse = |text: &str| text.trim().parse::<std::net::Ipv4Addr>().ok();
+            let (Some(gateway), Some(netmask)) = (parse(gateway), parse(netmask)) else {
+                return Err(ApiError::invalid("Invalid gateway or netmask"));
+            };
+            let mask = u32::from(netmask);
+            let prefix = mask.leading_ones();
+            if mask.count_ones() != prefix || prefix > 30 {
+                return Err(ApiError::invalid(format!("Invalid netmask {netmask}")));
+            }
+            let base = std::net::Ipv4Addr::from(u32::from(gateway) & mask);
+            format!("{base}/{prefix}")
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "gateway and netmask must be given together",
+            ))
+        }
+    };
+    if cloud::parse_cidr(&cidr).is_err() {
+        return Err(ApiError::invalid(format!("Invalid CIDR {cidr}")));
+    }
+    let id = ctx.st.uuid();
+    let name = params.get("name").unwrap_or_default().to_string();
+    let network = Network {
+        id,
+        displaytext: Some(params.get("displaytext").unwrap_or(&name).to_string()),
+        name,
+        zoneid: params.get("zoneid").unwrap_or_default().to_string(),
+        cidr,
+        networkdomain: params.get("networkdomain").map(str::to_string),
+        source_nat_ip: None,
+    };
+    if ctx.st.zone(&network.zoneid).is_none() {
+        return Err(ApiError::invalid(format!(
+            "Unable to find zone by id {}",
+            network.zoneid
+        )));
+    }
+    let index = ctx.st.add_network(network);
+    let view = serde_json::to_value(ctx.st.network_view(index)).expect("in-memory");
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "network": view }),
+    )))
+}
 
 pub(crate) fn list_networks(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let page = paging(params)?;

@@ -1,14 +1,52 @@
-//! Compute offerings: `listServiceOfferings`.
+//! Compute offerings: `listServiceOfferings`, `createServiceOffering`.
 
 use serde::Serialize;
 
 use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use crate::sim::cloud::ServiceOffering;
 use crate::sim::params::Params;
-use crate::sim::respond::{ApiError, Reply};
-use crate::sim::state::State;
+use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::{cs_date, State};
 
 /// The commands of this group.
-pub(crate) const HANDLERS: Handlers = &[("listServiceOfferings", list_service_offerings)];
+pub(crate) const HANDLERS: Handlers = &[
+    ("listServiceOfferings", list_service_offerings),
+    ("createServiceOffering", create_service_offering),
+];
+
+/// `createServiceOffering` (sync): an offering every command that takes
+/// one sees (`listServiceOfferings id=`, `deployVirtualMachine`). Without
+/// `cpunumber`, `cpuspeed` or `memory` it is a custom offering (0 shown).
+pub(crate) fn create_service_offering(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Result<Reply, ApiError> {
+    let number = |name: &str| -> Result<u32, ApiError> {
+        match params.int(name) {
+            None => Ok(0),
+            Some(value) => u32::try_from(value).ok().filter(|v| *v > 0).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "Failed to create service offering: specify {name} between 1 and 2147483647"
+                ))
+            }),
+        }
+    };
+    let name = params.get("name").unwrap_or_default().to_string();
+    let offering = ServiceOffering {
+        id: ctx.st.uuid(),
+        displaytext: Some(params.get("displaytext").unwrap_or(&name).to_string()),
+        name,
+        cpunumber: number("cpunumber")?,
+        cpuspeed: number("cpuspeed")?,
+        memory: number("memory")?,
+    };
+    let index = ctx.st.add_offering(offering, cs_date(ctx.wall));
+    let view = serde_json::to_value(ctx.st.offering_view(index)).expect("in-memory");
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "serviceoffering": view }),
+    )))
+}
 
 pub(crate) fn list_service_offerings(
     ctx: &mut Ctx<'_>,

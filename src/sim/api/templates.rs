@@ -1,15 +1,74 @@
-//! Templates: `listTemplates`.
+//! Templates: `listTemplates`, `registerTemplate`.
 
 use serde::Serialize;
 
 use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use crate::sim::cloud::Template;
 use crate::sim::params::Params;
-use crate::sim::respond::{ApiError, Reply};
-use crate::sim::state::State;
+use crate::sim::respond::{list_reply, ApiError, Reply};
+use crate::sim::state::{cs_date, State};
 use crate::sim::views::{Tags, DOMAIN};
 
 /// The commands of this group.
-pub(crate) const HANDLERS: Handlers = &[("listTemplates", list_templates)];
+pub(crate) const HANDLERS: Handlers = &[
+    ("listTemplates", list_templates),
+    ("registerTemplate", register_template),
+];
+
+/// `registerTemplate` (sync): a template of the caller's (`self`) in the
+/// zones `zoneids` or `zoneid` names (`-1` or none: every zone), which
+/// `listTemplates` and `deployVirtualMachine` take at once. Its OS type is
+/// the `listOsTypes` entry `ostypeid` names.
+pub(crate) fn register_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let zones: Vec<String> = params
+        .get("zoneids")
+        .or_else(|| params.get("zoneid"))
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty() && *id != "-1")
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(unknown) = zones.iter().find(|id| ctx.st.zone(id).is_none()) {
+        return Err(ApiError::invalid(format!(
+            "Unable to find zone by id {unknown}"
+        )));
+    }
+    let st = &mut *ctx.st;
+    let ostypeid = params.get("ostypeid").map(str::to_ascii_lowercase);
+    let ostypename = ostypeid
+        .as_deref()
+        .and_then(|id| st.objects.live("ostype", id))
+        .and_then(|index| st.objects[index].str("description").map(str::to_string))
+        .unwrap_or_else(|| "Other Linux (64-bit)".to_string());
+    let name = params.get("name").unwrap_or_default().to_string();
+    let template = Template {
+        id: st.uuid(),
+        displaytext: Some(params.get("displaytext").unwrap_or(&name).to_string()),
+        name,
+        zoneids: (!zones.is_empty()).then_some(zones),
+        ostypename,
+        hypervisor: params.get("hypervisor").unwrap_or("KVM").to_string(),
+        format: params.get("format").unwrap_or("QCOW2").to_ascii_uppercase(),
+        size: 0,
+        featured: params.flag("isfeatured"),
+        public: params.flag("ispublic"),
+        owned: true,
+        passwordenabled: params.flag("passwordenabled"),
+    };
+    let ostypeid = ostypeid.unwrap_or_else(|| st.uuid());
+    let index = st.add_template(template, cs_date(ctx.wall), ostypeid);
+    let st = &*ctx.st;
+    let zones = st.templates[index].zones.clone();
+    Ok(list_reply(
+        ctx.api.key,
+        "template",
+        zones.len(),
+        zones.iter().map(|&zone| st.template_view(index, zone)),
+    ))
+}
 
 /// The `templatefilter` values (`TemplateFilter` enum constants).
 const TEMPLATE_FILTERS: [&str; 7] = [

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -11,7 +12,7 @@ use super::{
 };
 use crate::sim::jobs::{Action, NewJob, VmOp};
 use crate::sim::params::Params;
-use crate::sim::respond::{ApiError, Reply};
+use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::{cs_date, Nic, State, Vm, VmState};
 use crate::sim::views::{ipv4, Pairs, Tags, DOMAIN, EMPTY};
 
@@ -23,6 +24,8 @@ pub(crate) const HANDLERS: Handlers = &[
     ("stopVirtualMachine", stop),
     ("rebootVirtualMachine", reboot),
     ("destroyVirtualMachine", destroy),
+    ("recoverVirtualMachine", recover),
+    ("expungeVirtualMachine", expunge),
     ("listNics", list_nics),
 ];
 
@@ -31,6 +34,7 @@ const START_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.StartVMCmdBy
 const STOP_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.StopVMCmdByAdmin";
 const REBOOT_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.RebootVMCmdByAdmin";
 const DESTROY_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.DestroyVMCmdByAdmin";
+const EXPUNGE_CMD: &str = "org.apache.cloudstack.api.command.admin.vm.ExpungeVMCmd";
 
 /// `NetUtils.verifyDomainNameLabel(name, true)`: what a VM host name may be.
 fn valid_host_name(name: &str) -> bool {
@@ -520,6 +524,10 @@ pub(crate) fn reboot(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
     })
 }
 
+/// `destroyVirtualMachine`: the VM goes to `Destroyed` (and is expunged
+/// `expunge.delay` later) or, with `expunge=true`, at once. The data
+/// volumes `volumeids` names are checked first (each a DATADISK attached to
+/// this VM) and deleted with it.
 pub(crate) fn destroy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let expunge = params.flag("expunge");
     let op = if expunge {
@@ -527,14 +535,75 @@ pub(crate) fn destroy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiEr
     } else {
         VmOp::Destroy
     };
-    vm_job(ctx, params, op, DESTROY_CMD, |state| {
+    let id = params.get("id").unwrap_or_default();
+    let volumes = match params.get("volumeids") {
+        Some(list) => super::volumes::attached_data_volumes(ctx.st, id, list)?,
+        None => Vec::new(),
+    };
+    let reply = vm_job(ctx, params, op, DESTROY_CMD, |state| {
         match (state, expunge) {
             (VmState::Expunging, _) => Err(not_in_state("destroy", state)),
             (_, true) => Ok((VmState::Expunging, VmState::Expunging)),
             (VmState::Running, false) => Ok((VmState::Stopping, VmState::Destroyed)),
             (other, false) => Ok((other, VmState::Destroyed)),
         }
-    })
+    })?;
+    let vm = ctx.st.vm(id).expect("checked by the catalog");
+    if matches!(
+        ctx.st.vms[vm].projected,
+        VmState::Destroyed | VmState::Expunging
+    ) {
+        // Deleted when the destroy is accepted rather than when its job
+        // ends: nothing can use them in between.
+        super::volumes::delete_all(ctx.st, &volumes);
+    }
+    Ok(reply)
+}
+
+/// `recoverVirtualMachine` (sync): a destroyed VM not yet expunged comes
+/// back `Stopped`, with its volumes; the server's checks
+/// (`UserVmManagerImpl.recoverVirtualMachine`) and texts.
+pub(crate) fn recover(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    let st = &mut *ctx.st;
+    let vm = st
+        .vm(id)
+        .ok_or_else(|| ApiError::invalid(format!("Unable to find an Instance with id {id}")))?;
+    if st.vms[vm].removed {
+        return Err(ApiError::invalid(format!("Unable to find vm by id {id}")));
+    }
+    if st.vms[vm].projected != VmState::Destroyed || !st.vms[vm].queue.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "Vm with id {id} is not in the right state"
+        )));
+    }
+    st.vms[vm].state = VmState::Stopped;
+    st.vms[vm].projected = VmState::Stopped;
+    st.destroyed_at.retain(|(waiting, _)| *waiting != vm);
+    if !st.vms[vm].counted {
+        st.vms[vm].counted = true;
+        let zone = st.vms[vm].zone;
+        st.zones[zone].active_vms += 1;
+    }
+    let view = serde_json::to_value(st.vm_view(vm, false)).expect("in-memory");
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "virtualmachine": view }),
+    )))
+}
+
+/// `expungeVirtualMachine`: a destroyed VM, now.
+pub(crate) fn expunge(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    vm_job(
+        ctx,
+        params,
+        VmOp::ExpungeDestroyed,
+        EXPUNGE_CMD,
+        |state| match state {
+            VmState::Destroyed => Ok((VmState::Expunging, VmState::Expunging)),
+            other => Err(not_in_state("expunge", other)),
+        },
+    )
 }
 
 impl State {
@@ -582,8 +651,12 @@ impl State {
             }
             _ => {}
         }
-        if matches!(op, VmOp::Destroy | VmOp::Expunge) {
-            self.release_vm(vm, op == VmOp::Expunge);
+        let expunged = matches!(op, VmOp::Expunge | VmOp::ExpungeDestroyed);
+        if matches!(op, VmOp::Destroy) || expunged {
+            self.release_vm(vm, expunged);
+        }
+        if op == VmOp::Destroy && after == VmState::Destroyed {
+            self.destroyed_at.push((vm, Instant::now()));
         }
         let mut view =
             serde_json::to_value(self.vm_view(vm, op == VmOp::Deploy)).expect("in-memory");
@@ -591,21 +664,66 @@ impl State {
             map.insert("jobid".into(), Value::String(job_id));
             map.insert("jobstatus".into(), Value::from(0));
         }
-        if op == VmOp::Expunge {
-            self.vms[vm].removed = true;
-            let id = self.vms[vm].id.clone();
-            self.remove_tags(&id, |_| true);
-            super::volumes::on_expunge(self, &id);
-            for ip in &mut self.ips {
-                if ip.static_nat.as_ref().is_some_and(|(nat, _)| *nat == vm) {
-                    ip.static_nat = None;
-                }
-            }
-            for rule in self.rules.iter_mut().filter(|r| r.vm == vm) {
-                rule.removed = true;
-            }
+        if expunged {
+            self.expunge_now(vm);
+        }
+        if op == VmOp::ExpungeDestroyed {
+            return serde_json::json!({ "success": true });
         }
         serde_json::json!({ "virtualmachine": view })
+    }
+
+    /// The server's expunge task, run as time passes: a VM destroyed at
+    /// least `expunge.delay` ago is expunged at the task's next run (every
+    /// `expunge.interval` from the simulator's start).
+    pub(crate) fn expunge_destroyed(&mut self, now: Instant) {
+        if self.destroyed_at.is_empty() {
+            return;
+        }
+        let delay = super::settings::seconds(self, super::settings::EXPUNGE_DELAY);
+        let interval = super::settings::seconds(self, super::settings::EXPUNGE_INTERVAL)
+            .max(std::time::Duration::from_millis(1));
+        let started = self.started;
+        // When the task first runs at or after `destroyed + delay`; `None`
+        // when that is beyond any clock (a setting of centuries).
+        let run_after = |destroyed: Instant| {
+            let due = destroyed
+                .checked_add(delay)?
+                .saturating_duration_since(started);
+            let runs = u32::try_from(due.as_nanos().div_ceil(interval.as_nanos())).ok()?;
+            started.checked_add(interval.checked_mul(runs)?)
+        };
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.destroyed_at)
+            .into_iter()
+            .partition(|(_, destroyed)| run_after(*destroyed).is_some_and(|at| at <= now));
+        self.destroyed_at = waiting;
+        for (vm, _) in due {
+            let idle = self.vms[vm].queue.is_empty();
+            if idle && !self.vms[vm].removed && self.vms[vm].projected == VmState::Destroyed {
+                self.vms[vm].state = VmState::Expunging;
+                self.vms[vm].projected = VmState::Expunging;
+                self.release_vm(vm, true);
+                self.expunge_now(vm);
+            }
+        }
+    }
+
+    /// What expunging a VM takes with it: its ROOT volume, tags, static
+    /// NAT and port forwarding rules.
+    fn expunge_now(&mut self, vm: usize) {
+        self.vms[vm].removed = true;
+        self.destroyed_at.retain(|(waiting, _)| *waiting != vm);
+        let id = self.vms[vm].id.clone();
+        self.remove_tags(&id, |_| true);
+        super::volumes::on_expunge(self, &id);
+        for ip in &mut self.ips {
+            if ip.static_nat.as_ref().is_some_and(|(nat, _)| *nat == vm) {
+                ip.static_nat = None;
+            }
+        }
+        for rule in self.rules.iter_mut().filter(|r| r.vm == vm) {
+            rule.removed = true;
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) const HANDLERS: Handlers = &[
     ("attachVolume", attach),
     ("detachVolume", detach),
     ("deleteVolume", delete),
+    ("extractVolume", extract),
 ];
 
 const KIND: &str = "volume";
@@ -279,4 +280,78 @@ pub(crate) fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         ctx.api.key,
         &serde_json::json!({ "success": true }),
     )))
+}
+
+/// The data volumes `destroyVirtualMachine volumeids=` names (a
+/// comma-separated list), checked as the server does
+/// (`checkForUnattachedVolumes`): each a DATADISK attached to this VM.
+pub(crate) fn attached_data_volumes(
+    st: &State,
+    vm_id: &str,
+    list: &str,
+) -> Result<Vec<usize>, ApiError> {
+    let mut found = Vec::new();
+    let mut wrong = String::new();
+    for id in list.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        let index = volume(st, id)?;
+        let obj = &st.objects[index];
+        let attached = obj
+            .str("virtualmachineid")
+            .is_some_and(|vm| vm.eq_ignore_ascii_case(vm_id));
+        if !attached || obj.str("type") != Some("DATADISK") {
+            wrong.push_str(&format!(
+                "Volume {{\"id\":\"{}\",\"name\":\"{}\"}}; ",
+                obj.id(),
+                obj.str("name").unwrap_or_default()
+            ));
+        }
+        found.push(index);
+    }
+    if !wrong.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "The following supplied volumes are not DATADISK attached to the VM: {wrong}"
+        )));
+    }
+    Ok(found)
+}
+
+/// Deletes volumes (detached first), as destroying their VM with
+/// `volumeids` does.
+pub(crate) fn delete_all(st: &mut State, volumes: &[usize]) {
+    for &index in volumes {
+        for field in VM_FIELDS {
+            st.objects[index].fields.remove(field);
+        }
+        st.objects[index].removed = true;
+        let id = st.objects[index].id().to_string();
+        st.remove_tags(&id, |_| true);
+    }
+}
+
+/// `extractVolume`: only a detached volume, or one whose VM is stopped
+/// (`VolumeApiServiceImpl.extractVolume`: a `PermissionDeniedException`,
+/// 531, in the job); then the generic answer (a download URL).
+pub(crate) fn extract(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = volume(ctx.st, params.get("id").unwrap_or_default())?;
+    let st = &*ctx.st;
+    let busy = st.objects[index]
+        .str("virtualmachineid")
+        .and_then(|vm| st.vm(vm))
+        .is_some_and(|vm| st.vms[vm].projected != VmState::Stopped);
+    if !busy {
+        return generic::run(ctx, params);
+    }
+    let id = st.objects[index].id().to_string();
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("Volume"),
+        instance_id: Some(id),
+        action: Action::Effect(Box::new(|_: &mut State| Value::Null)),
+        failure: Some((
+            531,
+            "Invalid state of the volume with specified ID. It should be either detached or the VM should be in stopped state.".into(),
+        )),
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, None, job))
 }
