@@ -327,13 +327,9 @@ fn varied_rules() {
     compare(&script, &[]);
 }
 
-// Needs issue 22 (branch i22): a snapshot does not list egress rules yet,
-// and a served copy answers `listFirewallRules` with nothing and
-// `listEgressFirewallRules` with the ingress rules (both answer
-// `firewallrule`), so the plan misses the `deleteFirewallRule` the real
-// run sends. Un-ignore once i22 is merged.
+// Ingress and egress rules share the answer key `firewallrule`: a served
+// copy that mixed them up planned no `deleteFirewallRule` (issue 22).
 #[test]
-#[ignore = "needs issue 22: served copies keep ingress and egress rules apart"]
 fn varied_teardown_with_ingress_and_egress_rules() {
     let (_dir, script) = varied("teardown", TEARDOWN);
     let plan = compare(&script, &[]);
