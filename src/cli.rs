@@ -354,23 +354,19 @@ pub fn command() -> clap::Command {
     })
 }
 
-/// Parses the process's command line, or prints the error or help and
-/// exits (status 2 for an error, as clap does).
-pub fn parse() -> Cli {
+/// Parses the process's command line. Help, `--version` and mistakes come
+/// back as [`Error::CommandLine`](crate::error::Error::CommandLine) (clap's
+/// own text, status 0 or 2) or a usage error; `main` reports them, so
+/// nothing here prints or exits.
+pub fn parse() -> Result<Cli, crate::error::Error> {
     let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let parsed = command()
         .try_get_matches_from(&words)
         .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
-    match parsed {
-        Ok(cli) => cli,
-        Err(error) => {
-            if let Some(message) = script_option_hint(&error, &words) {
-                eprintln!("csctl: error: {message}");
-                std::process::exit(2);
-            }
-            error.exit()
-        }
-    }
+    parsed.map_err(|error| match script_option_hint(&error, &words) {
+        Some(message) => crate::error::Error::Usage(message),
+        None => crate::error::Error::CommandLine(error),
+    })
 }
 
 /// `csctl run x.rhai --hostname web01`: an option after the script that

@@ -148,14 +148,10 @@ async fn stream_all(
                         .find(|column| !columns.contains(column))
                     {
                         warned = true;
-                        eprintln!(
-                            "csctl: warning: `{}` appears only after the first page and is not in the CSV \
-                             (columns come from the first page when streaming); -o jsonl or -o json shows every field",
-                            extra
-                                .chars()
-                                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-                                .collect::<String>()
-                        );
+                        crate::error::write_stderr(&format!(
+                            "csctl: warning: `{extra}` appears only after the first page and is not in the CSV \
+                             (columns come from the first page when streaming); -o jsonl or -o json shows every field"
+                        ));
                     }
                 }
                 output::csv_rows(&rows, columns, header, terminal)

@@ -11,8 +11,6 @@ mod sign;
 mod sim;
 mod snapshot;
 
-use std::io::Write as _;
-
 use crate::cli::{Cli, Command, GlobalArgs, SimTarget};
 use crate::error::Error;
 use csctl::client::{Client, ClientConfig, ClientError, Credentials};
@@ -133,13 +131,6 @@ where
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(Error::Io(format!("cannot write the output: {error}"))),
-    }
+    csctl::output::write_stdout(text)
+        .map_err(|error| Error::Io(format!("cannot write the output: {error}")))
 }

@@ -35,7 +35,7 @@ pub fn run(
             let kinds = crate::snapshot::select(&[], &[])?;
             let taken = super::snapshot::take_with_progress(&source.client, &kinds).await?;
             for warning in &taken.warnings {
-                eprintln!("csctl: warning: {}", super::snapshot::printable(warning));
+                crate::error::write_stderr(&format!("csctl: warning: {warning}"));
             }
             Ok::<_, Error>(taken.cloud)
         })?,
@@ -56,7 +56,7 @@ pub fn run(
     config.verbosity = global.verbose;
     let client = Client::new(config)?;
     let host = ScriptHost::new(client, runtime.handle().clone());
-    let ctrl_c = host.install_ctrl_c_handler();
+    let ctrl_c = host.install_ctrl_c_handler(crate::error::exit_interrupted_again);
     let result = host.run_source(&args.script.to_string_lossy(), text, script_args);
     drop(ctrl_c);
     // Jobs the script did not wait for still say what they would do.

@@ -31,6 +31,10 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
     if let Some(path) = &args.cloud {
         config.cloud = sim::load_cloud_file(path)?;
     }
-    sim::serve_until_ctrl_c(config).await?;
+    sim::serve_until_ctrl_c(config, |banner| {
+        // A closed stdout does not stop the simulator.
+        let _ = super::print_stdout(&format!("{banner}\n"));
+    })
+    .await?;
     Ok(())
 }

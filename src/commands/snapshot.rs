@@ -17,12 +17,12 @@ pub async fn run(global: &GlobalArgs, args: &SnapshotArgs) -> Result<(), Error> 
     let target = connect(global, &SimTarget::default()).await?;
     let taken = take_with_progress(&target.client, &kinds).await?;
     for warning in &taken.warnings {
-        eprintln!("csctl: warning: {}", printable(warning));
+        crate::error::write_stderr(&format!("csctl: warning: {warning}"));
     }
     match &args.output {
         Some(path) => {
             snapshot::write_file(path, &taken.cloud)?;
-            eprintln!("{}", summary(&taken, &path.display().to_string()));
+            crate::error::write_stderr(&summary(&taken, &path.display().to_string()));
             Ok(())
         }
         None => {
@@ -86,11 +86,4 @@ fn summary(taken: &Snapshot, path: &str) -> String {
         parts.push(format!("{} {key}", items.len()));
     }
     format!("wrote {path}: {}", parts.join(", "))
-}
-
-/// Server text with its control characters replaced, for the terminal.
-pub(super) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
 }

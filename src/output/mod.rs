@@ -25,6 +25,21 @@ pub use terminal::{spinner, stdout_is_terminal, terminal_width};
 use columns::Column;
 use table::{Grid, Style};
 
+/// Writes `text` on standard output and flushes: the way csctl's answers
+/// reach stdout (the print macros are refused by clippy.toml outside this
+/// module). A closed pipe (`| head`) is not an error.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error),
+        _ => Ok(()),
+    }
+}
+
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
