@@ -202,9 +202,12 @@ pub struct CallArgs {
     /// Output format: json, jsonl, table, column (aligned, no borders) or csv
     #[arg(short, long, default_value = "json", value_name = "FORMAT")]
     pub output: Format,
-    /// Fields to show, e.g. name,state,id (`*`: all of them in a table); also `filter=name,state`
+    /// Fields to show, e.g. name,state,id (`*`: all of them in a table; `!id,!tags`: all but these); also `filter=name,state`
     #[arg(long, value_name = "A,B,…")]
     pub fields: Option<Fields>,
+    /// A jq filter applied to the answer (after --all's paging), e.g. '.virtualmachine[] | select(.state == "Running") | .name'
+    #[arg(long, value_name = "EXPR")]
+    pub query: Option<String>,
     /// Return the job id of an async command instead of waiting for the job
     #[arg(long)]
     pub no_wait: bool,

@@ -40,6 +40,9 @@ pub enum Error {
     /// on, a call that may have been applied).
     #[error("interrupted; {0}")]
     Interrupted(String),
+    /// A `--query` expression is not valid jq, or failed on the answer.
+    #[error(transparent)]
+    Query(#[from] csctl::output::query::QueryError),
     /// A snapshot could not be taken or written.
     #[error(transparent)]
     Snapshot(#[from] crate::snapshot::SnapshotError),
@@ -54,6 +57,7 @@ impl Error {
         match self {
             Self::CommandLine(error) => u8::try_from(error.exit_code()).unwrap_or(2),
             Self::Config(_) | Self::Params(_) | Self::Usage(_) => 2,
+            Self::Query(csctl::output::query::QueryError::Invalid { .. }) => 2,
             Self::Snapshot(crate::snapshot::SnapshotError::UnknownKind { .. }) => 2,
             Self::Client(
                 ClientError::Params(_)

@@ -26,7 +26,11 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
     let options = ListOptions {
         concurrency: args.page_concurrency,
     };
-    if args.all && matches!(args.output, Format::Jsonl | Format::Csv) {
+    if let Some(expr) = &args.query {
+        // A mistake in the query is told before anything is sent.
+        output::query::check(expr)?;
+    }
+    if args.all && args.query.is_none() && matches!(args.output, Format::Jsonl | Format::Csv) {
         let fields = args.fields.clone().or(filter).unwrap_or_default();
         return tokio::select! {
             streamed = stream_all(client, &args.command, &params, &options, args.output, &fields) => streamed,
@@ -82,7 +86,10 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         terminal: stdout_is_terminal(),
         one_row_as_fields: true,
     };
-    print_stdout(&render_view(&answer, &view))
+    match &args.query {
+        Some(expr) => print_stdout(&output::query::render(expr, &answer, &view)?),
+        None => print_stdout(&render_view(&answer, &view)),
+    }
 }
 
 /// Takes cloudmonkey's `filter=a,b` out of the parameters (it chooses
@@ -133,6 +140,10 @@ async fn stream_all(
                 let columns = columns.get_or_insert_with(|| {
                     let mut columns = match fields {
                         Fields::Only(names) => names.clone(),
+                        Fields::Except(_) => output::columns(&rows)
+                            .into_iter()
+                            .filter(|name| fields.keeps(name))
+                            .collect(),
                         _ => output::columns(&rows),
                     };
                     if columns.is_empty() {
@@ -145,7 +156,7 @@ async fn stream_all(
                 if !header && !warned && !matches!(fields, Fields::Only(_)) {
                     if let Some(extra) = output::columns(&rows)
                         .into_iter()
-                        .find(|column| !columns.contains(column))
+                        .find(|column| !columns.contains(column) && fields.keeps(column))
                     {
                         warned = true;
                         crate::error::write_stderr(&format!(

@@ -10,6 +10,7 @@
 //! exact JSON.
 
 mod columns;
+pub mod query;
 mod table;
 mod terminal;
 pub mod text;
@@ -122,6 +123,14 @@ pub fn render(value: &Value, format: Format, width: Option<u16>) -> String {
 /// Renders a value as `view` says. The text ends with a newline unless it
 /// is empty.
 pub fn render_view(value: &Value, view: &View) -> String {
+    if let Fields::Except(names) = &view.fields {
+        // Leaving fields out is the answer without them, shown whole.
+        let view = View {
+            fields: Fields::All,
+            ..view.clone()
+        };
+        return render_view(&without_fields(value, names), &view);
+    }
     let key = list_key(value);
     match view.format {
         Format::Json => {
@@ -149,6 +158,33 @@ pub fn render_view(value: &Value, view: &View) -> String {
         Format::Csv => csv(&rows(value), key.as_deref(), view),
         Format::Table | Format::Column => grid(&rows(value), key.as_deref(), view),
     }
+}
+
+/// `value` with the top-level fields `names` taken out of each of its rows
+/// (the items of a list answer, the elements of an array, the entity).
+fn without_fields(value: &Value, names: &[String]) -> Value {
+    let strip = |row: &mut Value| {
+        if let Value::Object(fields) = row {
+            fields.retain(|name, _| !names.iter().any(|left| left.eq_ignore_ascii_case(name)));
+        }
+    };
+    let mut value = value.clone();
+    match &mut value {
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        Value::Object(fields) => {
+            if is_list_answer(fields) {
+                for items in fields.values_mut().filter_map(Value::as_array_mut) {
+                    items.iter_mut().for_each(strip);
+                }
+            } else if fields.len() == 1 && fields.values().all(Value::is_object) {
+                fields.values_mut().for_each(strip);
+            } else {
+                strip(&mut value);
+            }
+        }
+        _ => {}
+    }
+    value
 }
 
 /// The key of the list or entity an answer holds: `virtualmachine` for
@@ -399,6 +435,7 @@ pub fn csv_rows(rows: &[Value], columns: &[String], header: bool, terminal: bool
 pub fn jsonl_row(row: &Value, fields: &Fields) -> String {
     let text = match fields {
         Fields::Only(names) => columns::project(row, names, None).to_string(),
+        Fields::Except(names) => without_fields(row, names).to_string(),
         _ => row.to_string(),
     };
     let mut line = text::escape_json_text(text);

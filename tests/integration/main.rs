@@ -7,6 +7,7 @@ mod cli_call;
 mod cli_config;
 mod cli_errors;
 mod cli_output;
+mod cli_query;
 #[cfg(unix)] // runs bash
 mod cli_shell;
 mod cli_tls;
