@@ -3,6 +3,7 @@
 
 mod apis;
 mod call;
+mod man;
 mod plan;
 mod repl;
 mod run;
@@ -33,7 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Repl(args) => repl::run(&runtime, &global, &args),
         Command::Apis(args) => apis::run(&global, &args),
         Command::Completions(args) => shell::completions(&args),
-        Command::Man(args) => shell::man(&args),
+        Command::Man(args) => man::man(&args),
         Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
     }
 }
