@@ -127,7 +127,8 @@ impl Shell {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A subcommand whose page to print (csctl-SUBCOMMAND(1)) instead of csctl(1)
-    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir",
+          add = ArgValueCompleter::new(crate::completion::page_names))]
     pub subcommand: Option<String>,
     /// Write every page (csctl.1, csctl-call.1, …) into this directory instead
     #[arg(long, value_name = "DIR")]
@@ -156,7 +157,7 @@ pub struct SnapshotArgs {
 pub struct ApisArgs {
     /// A command to describe (any case), or a pattern of the commands to list:
     /// a substring, or a wildcard pattern with * and ? (e.g. 'list*ssh*')
-    #[arg(value_name = "COMMAND|PATTERN")]
+    #[arg(value_name = "COMMAND|PATTERN", add = ArgValueCompleter::new(crate::completion::api_names))]
     pub pattern: Option<String>,
     /// Output format: text or json
     #[arg(short, long, default_value = "text", value_name = "FORMAT")]
@@ -199,11 +200,17 @@ pub struct CallArgs {
     /// Parameters as name=value (name=@file reads a file)
     #[arg(value_name = "NAME=VALUE", add = ArgValueCompleter::new(crate::completion::param_names))]
     pub params: Vec<String>,
-    /// Output format: json, jsonl, table, column (aligned, no borders) or csv
-    #[arg(short, long, default_value = "json", value_name = "FORMAT")]
+    /// Output format
+    #[arg(
+        short,
+        long,
+        default_value = "json",
+        value_name = "FORMAT",
+        ignore_case = true
+    )]
     pub output: Format,
     /// Fields to show, e.g. name,state,id (`*`: all of them in a table; `!id,!tags`: all but these); also `filter=name,state`
-    #[arg(long, value_name = "A,B,…")]
+    #[arg(long, value_name = "A,B,…", add = ArgValueCompleter::new(crate::completion::field_names))]
     pub fields: Option<Fields>,
     /// A jq filter applied to the answer (after --all's paging), e.g. '.virtualmachine[] | select(.state == "Running") | .name'
     #[arg(long, value_name = "EXPR")]

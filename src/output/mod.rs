@@ -41,8 +41,9 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// An output format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// An output format: the one list of them (`-o`'s values, its help and
+/// completion, the REPL's `:set output`, come from this enum).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Pretty-printed JSON (the default).
     #[default]
@@ -61,28 +62,36 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.to_ascii_lowercase().as_str() {
-            "json" => Ok(Self::Json),
-            "jsonl" => Ok(Self::Jsonl),
-            "table" => Ok(Self::Table),
-            "column" => Ok(Self::Column),
-            "csv" => Ok(Self::Csv),
-            _ => Err(format!(
-                "unknown output format `{text}` (expected json, jsonl, table, column or csv)"
-            )),
-        }
+        use clap::ValueEnum as _;
+        <Self as clap::ValueEnum>::from_str(text, true).map_err(|_| {
+            let names: Vec<String> = Self::value_variants()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!(
+                "unknown output format `{text}` (expected {})",
+                or_list(&names)
+            )
+        })
+    }
+}
+
+/// `a, b or c`.
+fn or_list(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Json => "json",
-            Self::Jsonl => "jsonl",
-            Self::Table => "table",
-            Self::Column => "column",
-            Self::Csv => "csv",
-        })
+        use clap::ValueEnum as _;
+        match self.to_possible_value() {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
     }
 }
 

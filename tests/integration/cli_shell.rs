@@ -258,3 +258,94 @@ fn the_rendered_manual_pages_have_environment_files_exit_status_and_examples() {
     let call = std::fs::read_to_string(dir.join("csctl-call.1")).unwrap();
     assert!(call.contains("\\-\\-query"), "{call}");
 }
+
+#[test]
+fn bash_completes_fields_formats_pages_and_skips_parameters_split_at_equals() {
+    let home = tempfile::tempdir().unwrap();
+    let names = complete(
+        home.path(),
+        home.path(),
+        &["csctl", "call", "listZones", "--fields", "na"],
+    );
+    assert!(names.contains(&"name".to_string()), "{names:?}");
+    let names = complete(
+        home.path(),
+        home.path(),
+        &["csctl", "call", "listZones", "-o", "j"],
+    );
+    assert_eq!(names, ["json", "jsonl"]);
+    let names = complete(home.path(), home.path(), &["csctl", "man", "ca"]);
+    assert_eq!(names, ["call"]);
+    let names = complete(home.path(), home.path(), &["csctl", "apis", "listzo"]);
+    assert_eq!(names, ["listZones", "listZonesMetrics"]);
+    // bash splits `zoneid=x` at `=` (COMP_WORDBREAKS): zoneid is given.
+    let names = complete(
+        home.path(),
+        home.path(),
+        &[
+            "csctl",
+            "call",
+            "deployVirtualMachine",
+            "zoneid",
+            "=",
+            "x",
+            "zo",
+        ],
+    );
+    assert!(!names.contains(&"zoneid=".to_string()), "{names:?}");
+}
+
+#[test]
+fn powershell_and_elvish_get_a_script_too() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["powershell", "elvish", "zsh", "fish"] {
+        let output = csctl(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(script.contains("CSCTL_COMPLETE"), "{shell}: {script}");
+    }
+}
+
+/// A real bash running the installed function (`_csctl_complete`, which
+/// unquotes the word and quotes candidates back): TAB in a folder `my dir`
+/// gives one word, `my\ dir/`.
+#[test]
+fn bash_completes_a_path_with_a_space_as_one_word() {
+    let home = tempfile::tempdir().unwrap();
+    let script = csctl(home.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let script_path = home.path().join("csctl.bash");
+    std::fs::write(&script_path, &script.stdout).unwrap();
+    std::fs::create_dir(home.path().join("my dir")).unwrap();
+    std::fs::write(home.path().join("my dir/hello.rhai"), "print(1);\n").unwrap();
+    let run = |typed: &str| {
+        let program = format!(
+            r#"source "$1"
+COMP_WORDS=(csctl run {typed})
+COMP_CWORD=2
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+COMP_TYPE=9
+_csctl_complete csctl "${{COMP_WORDS[2]}}" run
+printf '%s\n' "${{COMPREPLY[@]}}""#
+        );
+        let mut bash = Command::new("bash");
+        scrub_environment(&mut bash, home.path());
+        let output = bash
+            .current_dir(home.path())
+            .arg("-c")
+            .arg(program)
+            .arg("bash")
+            .arg(&script_path)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    assert_eq!(run("my"), "my\\ dir/");
+    assert_eq!(run("'my\\ dir/h'"), "my\\ dir/hello.rhai");
+}
