@@ -20,6 +20,7 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
+use columns::union_of_keys;
 pub use columns::{lookup, union_of_keys as columns, Fields};
 pub use terminal::{spinner, stdout_is_terminal, terminal_width};
 
@@ -154,17 +155,16 @@ pub fn render_view(value: &Value, view: &View) -> String {
             text.push('\n');
             text
         }
-        Format::Jsonl => rows(value)
-            .iter()
-            .map(|row| {
-                let row = match &view.fields {
-                    Fields::Only(names) => columns::project(row, names, key.as_deref()),
-                    _ => row.clone(),
-                };
-                format!("{}\n", text::escape_json_text(row.to_string()))
-            })
-            .collect(),
-        Format::Csv => csv(&rows(value), key.as_deref(), view),
+        Format::Jsonl | Format::Csv => {
+            // The same writer as pages streamed one by one, given every
+            // row at once.
+            let rows = rows(value);
+            let mut writer = RowWriter::new(view, key.as_deref());
+            let mut text = writer.begin(&rows);
+            text.push_str(&writer.rows(&rows));
+            text.push_str(&writer.end());
+            text
+        }
         Format::Table | Format::Column => grid(&rows(value), key.as_deref(), view),
     }
 }
@@ -374,82 +374,117 @@ fn grid(rows: &[Value], key: Option<&str>, view: &View) -> String {
     grid.draw(style, width)
 }
 
-fn csv(rows: &[Value], key: Option<&str>, view: &View) -> String {
-    if rows.is_empty() {
-        return String::new();
-    }
-    let fields = match &view.fields {
-        Fields::Default => Fields::All,
-        other => other.clone(),
-    };
-    let columns = columns::choose(rows, key, &fields);
-    let safe = |text: String| {
-        if view.terminal {
-            text::sanitize(&text).into_owned()
-        } else {
-            text
-        }
-    };
-    if columns.is_empty() {
-        let mut text = csv_line(&["value".to_string()]);
-        for row in rows {
-            text.push_str(&csv_line(&[safe(cell_text(Some(row)))]));
-        }
-        return text;
-    }
-    let headers: Vec<String> = columns.iter().map(|c| safe(c.header.clone())).collect();
-    let mut text = csv_line(&headers);
-    for row in rows {
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|column| safe(cell_text(column.value(row).as_ref())))
-            .collect();
-        text.push_str(&csv_line(&cells));
-    }
-    text
+/// The writer of the formats that print row by row (JSON Lines, CSV):
+/// `begin` with the first rows (CSV chooses its columns from them and
+/// writes the header), `rows` for each batch, `end`. `render_view` gives it
+/// a whole answer at once; `csctl call --all` gives it each page as it
+/// arrives, so both print alike.
+pub struct RowWriter {
+    format: Format,
+    fields: Fields,
+    key: Option<String>,
+    terminal: bool,
+    /// CSV: the columns chosen by `begin`; empty: one `value` column.
+    columns: Option<Vec<Column>>,
 }
 
-/// CSV lines of `rows` in the given `columns` (keys or dotted paths), with
-/// the header line first when `header`: for writing a long list a page at
-/// a time. On a terminal (`terminal`) control characters are shown, not
-/// obeyed.
-pub fn csv_rows(rows: &[Value], columns: &[String], header: bool, terminal: bool) -> String {
-    let safe = |text: String| {
-        if terminal {
+impl RowWriter {
+    /// A writer for `view` (its format, fields and terminal), rows of the
+    /// list `key` when known.
+    pub fn new(view: &View, key: Option<&str>) -> Self {
+        Self {
+            format: view.format,
+            fields: view.fields.clone(),
+            key: key.map(str::to_string),
+            terminal: view.terminal,
+            columns: None,
+        }
+    }
+
+    fn safe(&self, text: String) -> String {
+        if self.terminal {
             text::sanitize(&text).into_owned()
         } else {
             text
         }
-    };
-    let mut text = if header {
-        csv_line(&columns.iter().cloned().map(safe).collect::<Vec<_>>())
-    } else {
-        String::new()
-    };
-    for row in rows {
-        let cells: Vec<String> = match row {
-            Value::Object(_) => columns
-                .iter()
-                .map(|column| safe(cell_text(lookup(row, column).as_ref())))
-                .collect(),
-            other => vec![safe(cell_text(Some(other)))],
+    }
+
+    /// The text before the rows: the CSV header (columns from `first`:
+    /// the chosen fields, else every key of those rows).
+    pub fn begin(&mut self, first: &[Value]) -> String {
+        if self.format != Format::Csv || first.is_empty() {
+            return String::new();
+        }
+        let fields = match &self.fields {
+            Fields::Default => Fields::All,
+            other => other.clone(),
         };
-        text.push_str(&csv_line(&cells));
+        let columns = columns::choose(first, self.key.as_deref(), &fields);
+        let headers: Vec<String> = if columns.is_empty() {
+            vec!["value".to_string()]
+        } else {
+            columns
+                .iter()
+                .map(|c| self.safe(c.header.clone()))
+                .collect()
+        };
+        self.columns = Some(columns);
+        csv_line(&headers)
     }
-    text
-}
 
-/// One row of a streamed list as a JSON Lines line, with only `fields`
-/// when they are chosen.
-pub fn jsonl_row(row: &Value, fields: &Fields) -> String {
-    let text = match fields {
-        Fields::Only(names) => columns::project(row, names, None).to_string(),
-        Fields::Except(names) => without_fields(row, names).to_string(),
-        _ => row.to_string(),
-    };
-    let mut line = text::escape_json_text(text);
-    line.push('\n');
-    line
+    /// The lines of `rows`.
+    pub fn rows(&mut self, rows: &[Value]) -> String {
+        let mut text = String::new();
+        match self.format {
+            Format::Csv => {
+                if self.columns.is_none() {
+                    text.push_str(&self.begin(rows));
+                }
+                let columns = self.columns.as_deref().unwrap_or_default();
+                for row in rows {
+                    let cells: Vec<String> = if columns.is_empty() || !row.is_object() {
+                        vec![self.safe(cell_text(Some(row)))]
+                    } else {
+                        columns
+                            .iter()
+                            .map(|column| self.safe(cell_text(column.value(row).as_ref())))
+                            .collect()
+                    };
+                    text.push_str(&csv_line(&cells));
+                }
+            }
+            _ => {
+                for row in rows {
+                    let row = match &self.fields {
+                        Fields::Only(names) => columns::project(row, names, self.key.as_deref()),
+                        Fields::Except(names) => without_fields(row, names),
+                        _ => row.clone(),
+                    };
+                    text.push_str(&text::escape_json_text(row.to_string()));
+                    text.push('\n');
+                }
+            }
+        }
+        text
+    }
+
+    /// The text after the rows (nothing, for these formats).
+    pub fn end(&mut self) -> String {
+        String::new()
+    }
+
+    /// A top-level field of `rows` that the CSV header (written with the
+    /// first rows) lacks, and that was not left out: rows streamed later
+    /// cannot add a column.
+    pub fn missing_column(&self, rows: &[Value]) -> Option<String> {
+        let columns = self.columns.as_ref()?;
+        if self.format != Format::Csv || matches!(self.fields, Fields::Only(_)) {
+            return None;
+        }
+        union_of_keys(rows).into_iter().find(|name| {
+            self.fields.keeps(name) && !columns.iter().any(|column| &column.header == name)
+        })
+    }
 }
 
 fn csv_line(cells: &[String]) -> String {
