@@ -14,6 +14,9 @@
 //! too (`client_cpu_s`) so that the simulator's share can be told apart.
 //! Loopback only, bounded in time: it stops by itself.
 
+// A measurement report for the person running it, not csctl output.
+#![allow(clippy::disallowed_macros)]
+
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -193,7 +193,8 @@ impl Shell {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A subcommand whose page to print (csctl-SUBCOMMAND(1)) instead of csctl(1)
-    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir",
+          add = ArgValueCompleter::new(crate::completion::page_names))]
     pub subcommand: Option<String>,
     /// Write every page (csctl.1, csctl-call.1, …) into this directory instead
     #[arg(long, value_name = "DIR")]
@@ -223,7 +224,7 @@ pub struct SnapshotArgs {
 pub struct ApisArgs {
     /// A command to describe (any case), or a pattern of the commands to list:
     /// a substring, or a wildcard pattern with * and ? (e.g. 'list*ssh*')
-    #[arg(value_name = "COMMAND|PATTERN")]
+    #[arg(value_name = "COMMAND|PATTERN", add = ArgValueCompleter::new(crate::completion::api_names))]
     pub pattern: Option<String>,
     /// Output format: text or json
     #[arg(short, long, default_value = "text", value_name = "FORMAT")]
@@ -266,12 +267,21 @@ pub struct CallArgs {
     /// Parameters as name=value (name=@file reads a file)
     #[arg(value_name = "NAME=VALUE", add = ArgValueCompleter::new(crate::completion::param_names))]
     pub params: Vec<String>,
-    /// Output format: json, jsonl, table, column (aligned, no borders) or csv
-    #[arg(short, long, default_value = "json", value_name = "FORMAT")]
+    /// Output format
+    #[arg(
+        short,
+        long,
+        default_value = "json",
+        value_name = "FORMAT",
+        ignore_case = true
+    )]
     pub output: Format,
-    /// Fields to show, e.g. name,state,id (`*`: all of them in a table); also `filter=name,state`
-    #[arg(long, value_name = "A,B,…")]
+    /// Fields to show, e.g. name,state,id (`*`: all of them in a table; `!id,!tags`: all but these); also `filter=name,state`
+    #[arg(long, value_name = "A,B,…", add = ArgValueCompleter::new(crate::completion::field_names))]
     pub fields: Option<Fields>,
+    /// A jq filter applied to the answer (after --all's paging), e.g. '.virtualmachine[] | select(.state == "Running") | .name'
+    #[arg(long, value_name = "EXPR")]
+    pub query: Option<String>,
     /// Return the job id of an async command instead of waiting for the job
     #[arg(long)]
     pub no_wait: bool,
@@ -421,23 +431,19 @@ pub fn command() -> clap::Command {
     })
 }
 
-/// Parses the process's command line, or prints the error or help and
-/// exits (status 2 for an error, as clap does).
-pub fn parse() -> Cli {
+/// Parses the process's command line. Help, `--version` and mistakes come
+/// back as [`Error::CommandLine`](crate::error::Error::CommandLine) (clap's
+/// own text, status 0 or 2) or a usage error; `main` reports them, so
+/// nothing here prints or exits.
+pub fn parse() -> Result<Cli, crate::error::Error> {
     let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let parsed = command()
         .try_get_matches_from(&words)
         .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
-    match parsed {
-        Ok(cli) => cli,
-        Err(error) => {
-            if let Some(message) = script_option_hint(&error, &words) {
-                eprintln!("csctl: error: {message}");
-                std::process::exit(2);
-            }
-            error.exit()
-        }
-    }
+    parsed.map_err(|error| match script_option_hint(&error, &words) {
+        Some(message) => crate::error::Error::Usage(message),
+        None => crate::error::Error::CommandLine(error),
+    })
 }
 
 /// `csctl run x.rhai --hostname web01`: an option after the script that

@@ -42,8 +42,36 @@ pub fn registration(shell: Shell, completer: &str, out: &mut dyn Write) -> std::
     let adapter = shells
         .completer(shell.name())
         .ok_or_else(|| std::io::Error::other(format!("no completion for {}", shell.name())))?;
-    adapter.write_registration(ENV_VAR, "csctl", "csctl", &completer, out)
+    adapter.write_registration(ENV_VAR, "csctl", "csctl", &completer, out)?;
+    if shell == Shell::Bash {
+        out.write_all(BASH_QUOTING.as_bytes())?;
+    }
+    Ok(())
 }
+
+/// Laid over clap's bash function: the word being completed is unquoted
+/// before csctl sees it (`my\ d` is the path `my d`), and candidates with
+/// spaces or shell characters are quoted back (`my\ dir/`), so a path with
+/// a space stays one word.
+const BASH_QUOTING: &str = r#"
+_csctl_complete() {
+    local cur="$2"
+    cur="${cur#[\"\']}"
+    cur="${cur//\\/}"
+    _clap_complete_csctl "$1" "$cur" "$3"
+    local i
+    for i in "${!COMPREPLY[@]}"; do
+        if [[ ${COMPREPLY[i]} == *[[:space:]\'\"\$\`\\\(\)\&\;\<\>\|\*\?]* ]]; then
+            printf -v "COMPREPLY[$i]" '%q' "${COMPREPLY[i]}"
+        fi
+    done
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -o nospace -o bashdefault -o nosort -F _csctl_complete csctl
+else
+    complete -o nospace -o bashdefault -F _csctl_complete csctl
+fi
+"#;
 
 /// API names of the catalogue starting with `current`, in any case
 /// (`listz` → `listZones`, `listZonesMetrics`).
@@ -110,7 +138,8 @@ fn command_on_line(words: &[String]) -> Option<(String, Vec<String>)> {
         .iter()
         .position(|word| word == "--")
         .map_or(0, |at| at + 1);
-    let line = words.get(start + 1..)?;
+    let line = joined_at_equals(words.get(start + 1..)?);
+    let line = line.as_slice();
     let root = crate::cli::command();
     let takes_value = |sub: &clap::Command, word: &str| {
         let flag = word.split_once('=').map_or(word, |(flag, _)| flag);
@@ -148,6 +177,90 @@ fn command_on_line(words: &[String]) -> Option<(String, Vec<String>)> {
         }
     }
     Some((command?, given))
+}
+
+/// The words of a line with bash's `=` splits undone: bash breaks words at
+/// the characters of `COMP_WORDBREAKS` (`=` among them), so `zoneid=x`
+/// arrives as `zoneid`, `=`, `x`; a parameter already given must still be
+/// seen as given.
+fn joined_at_equals(words: &[String]) -> Vec<String> {
+    let mut joined: Vec<String> = Vec::with_capacity(words.len());
+    let mut glue_next = false;
+    for word in words {
+        if word == "=" && !joined.is_empty() {
+            if let Some(last) = joined.last_mut() {
+                last.push('=');
+            }
+            glue_next = true;
+        } else if glue_next {
+            if let Some(last) = joined.last_mut() {
+                last.push_str(word);
+            }
+            glue_next = false;
+        } else {
+            joined.push(word.clone());
+        }
+    }
+    joined
+}
+
+/// Field names of the answer of the command on the line, from the
+/// catalogue (`csctl call listZones --fields na` → `name`), for
+/// `--fields a,b` and `--fields '!a'`: what is already typed before the
+/// last comma is kept, a `!` is kept, fields already named are skipped.
+pub fn field_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(typed) = current.to_str() else {
+        return Vec::new();
+    };
+    let words: Vec<String> = std::env::args().collect();
+    field_candidates(&words, typed)
+}
+
+/// [`field_names`] for the words of a completion request.
+pub fn field_candidates(words: &[String], typed: &str) -> Vec<CompletionCandidate> {
+    let Some((api, _)) = command_on_line(words) else {
+        return Vec::new();
+    };
+    let catalog = catalog::builtin();
+    let Some(api) = catalog.find(&api) else {
+        return Vec::new();
+    };
+    let (done, last) = typed
+        .rsplit_once(',')
+        .map_or(("", typed), |(done, last)| (done, last));
+    let (bang, last) = last
+        .strip_prefix('!')
+        .map_or(("", last), |rest| ("!", rest));
+    let named: Vec<String> = done
+        .split(',')
+        .map(|name| name.trim_start_matches('!').to_ascii_lowercase())
+        .collect();
+    let prefix = if done.is_empty() {
+        String::new()
+    } else {
+        format!("{done},")
+    };
+    let last = last.to_ascii_lowercase();
+    api.response
+        .fields()
+        .iter()
+        .filter(|field| field.name.to_ascii_lowercase().starts_with(&last))
+        .filter(|field| !named.contains(&field.name.to_ascii_lowercase()))
+        .map(|field| CompletionCandidate::new(format!("{prefix}{bang}{}", field.name)))
+        .collect()
+}
+
+/// Subcommands that have a manual page (`csctl man ca` → `call`).
+pub fn page_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let typed = current.to_string_lossy();
+    crate::cli::command()
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
+        .filter(|sub| sub.get_name().starts_with(typed.as_ref()))
+        .map(|sub| {
+            CompletionCandidate::new(sub.get_name().to_string()).help(sub.get_about().cloned())
+        })
+        .collect()
 }
 
 /// Profile names from the configuration files (csctl's, cloudmonkey's, cs's).
@@ -205,5 +318,20 @@ mod tests {
         assert!(names("call", "").is_empty());
         assert!(names("call pluginThing", "").is_empty());
         assert!(names("call listZones", "name=x").is_empty());
+        // bash splits `zoneid=z` at `=`: still given.
+        let split = line("call deployVirtualMachine zoneid = z");
+        assert!(!values(param_candidates(&split, "zo")).contains(&"zoneid=".into()));
+    }
+
+    #[test]
+    fn fields_of_the_answer_complete_with_commas_and_bangs() {
+        let names = |words: &str, typed: &str| values(field_candidates(&line(words), typed));
+        assert!(names("call listZones --fields", "na").contains(&"name".to_string()));
+        assert!(
+            names("call listZones --fields", "name,netw").contains(&"name,networktype".to_string())
+        );
+        assert!(names("call listZones --fields", "!na").contains(&"!name".to_string()));
+        assert!(!names("call listZones --fields", "name,").contains(&"name,name".to_string()));
+        assert!(names("call --fields", "na").is_empty());
     }
 }

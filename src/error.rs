@@ -29,6 +29,10 @@ pub enum Error {
     /// A script failed; the text is already formatted (file:line:col, caret).
     #[error("{0}")]
     Script(String),
+    /// Help, `--version`, or a command line clap refused: clap's own text,
+    /// printed as clap prints it (help on stdout, status 0).
+    #[error("{0}")]
+    CommandLine(clap::Error),
     /// The command line is wrong in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
@@ -36,6 +40,9 @@ pub enum Error {
     /// on, a call that may have been applied).
     #[error("interrupted; {0}")]
     Interrupted(String),
+    /// A `--query` expression is not valid jq, or failed on the answer.
+    #[error(transparent)]
+    Query(#[from] csctl::output::query::QueryError),
     /// A snapshot could not be taken or written.
     #[error(transparent)]
     Snapshot(#[from] crate::snapshot::SnapshotError),
@@ -52,7 +59,9 @@ impl Error {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Self::CommandLine(error) => u8::try_from(error.exit_code()).unwrap_or(2),
             Self::Config(_) | Self::Params(_) | Self::Usage(_) => 2,
+            Self::Query(csctl::output::query::QueryError::Invalid { .. }) => 2,
             Self::Snapshot(crate::snapshot::SnapshotError::UnknownKind { .. }) => 2,
             Self::Client(
                 ClientError::Params(_)
@@ -75,6 +84,20 @@ pub fn report(error: &Error) -> u8 {
     if matches!(error, Error::Differ) {
         return 1;
     }
+    if let Error::CommandLine(clap_error) = error {
+        // Help goes to stdout, mistakes to stderr, styled as clap does.
+        let _ = clap_error.print();
+        return error.exit_code();
+    }
     write_stderr(&format!("csctl: error: {error}"));
     error.exit_code()
+}
+
+/// A second Ctrl-C (or SIGTERM) while a script was already told to stop:
+/// ends the process with the interruption's status (130, or 143 after
+/// SIGTERM), in case something does not stop. The library never exits by
+/// itself; this is the binary's choice.
+pub fn exit_interrupted_again() {
+    write_stderr("csctl: interrupted again; exiting");
+    std::process::exit(i32::from(csctl::interrupt::exit_code()));
 }

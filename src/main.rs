@@ -20,8 +20,11 @@ static ALLOCATOR: csctl::script::memory::CountingAllocator =
 fn main() -> ExitCode {
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
     crate::completion::answer_if_asked();
-    let cli = crate::cli::parse();
-    match crate::commands::dispatch(cli) {
+    // The client's warnings (unknown parameters) go out as every message does.
+    csctl::client::set_warning_sink(|warning| {
+        crate::error::write_stderr(&format!("csctl: warning: {warning}"));
+    });
+    match crate::cli::parse().and_then(crate::commands::dispatch) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => ExitCode::from(crate::error::report(&error)),
     }

@@ -55,4 +55,17 @@ mod tests {
         );
         assert_eq!(terminal_safe(text, false), text);
     }
+
+    #[test]
+    fn bidirectional_overrides_and_isolates_are_shown_not_obeyed() {
+        for c in [
+            '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2069}',
+        ] {
+            let text = format!("evil{c}gpj.exe");
+            let safe = terminal_safe(&text, true);
+            assert!(!safe.contains(c), "{safe}");
+            assert_eq!(safe, format!("evil\\u{{{:x}}}gpj.exe", c as u32));
+        }
+        assert_eq!(terminal_safe("a\u{202e}b", false), "a\u{202e}b");
+    }
 }

@@ -93,8 +93,50 @@ pub fn unknown_param_warnings(catalog: &Catalog, command: &str, params: &Params)
         .collect()
 }
 
-/// Prints each warning of [`unknown_param_warnings`] on stderr, once per
-/// command and parameter name in this process.
+/// Where the client's warnings go: a function the program embedding the
+/// library chooses ([`set_warning_sink`]); without one they wait in a queue
+/// for [`take_warnings`]. The library itself never prints them.
+static WARNING_SINK: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Warnings given while no sink was set, oldest first (bounded).
+static PENDING: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// How many unclaimed warnings are kept; later ones are dropped.
+const MAX_PENDING: usize = 1000;
+
+/// Sends the client's warnings (unknown parameters, once per command and
+/// name) to `sink` from now on; the first call wins. The binary passes a
+/// function that writes them on stderr, the way all its messages go.
+pub fn set_warning_sink(sink: fn(&str)) {
+    let _ = WARNING_SINK.set(sink);
+}
+
+/// The warnings given since the last call while no sink was set.
+pub fn take_warnings() -> Vec<String> {
+    std::mem::take(
+        &mut *PENDING
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
+}
+
+fn warn(warning: String) {
+    match WARNING_SINK.get() {
+        Some(sink) => sink(&warning),
+        None => {
+            let mut pending = PENDING
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if pending.len() < MAX_PENDING {
+                pending.push(warning);
+            }
+        }
+    }
+}
+
+/// Gives each warning of [`unknown_param_warnings`] (see
+/// [`set_warning_sink`]), once per command and parameter name in this
+/// process.
 pub fn warn_unknown_params(catalog: &Catalog, command: &str, params: &Params) {
     if params.is_empty() {
         return;
@@ -107,7 +149,7 @@ pub fn warn_unknown_params(catalog: &Catalog, command: &str, params: &Params) {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(warning.to_ascii_lowercase());
         if first_time {
-            eprintln!("csctl: warning: {warning}");
+            warn(warning);
         }
     }
 }

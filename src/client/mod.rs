@@ -42,7 +42,7 @@ pub use config::{ClientConfig, Credentials, HttpMethod, TlsConfig};
 pub use error::{ApiError, ClientError, TransportKind};
 pub use http::{Client, ClientStats};
 pub use jobs::{job_id, wait_job, wait_jobs, CallAndWaitError, JobOutcome, Progress, WaitOptions};
-pub use known::{canonical_name, CatalogRef};
+pub use known::{canonical_name, set_warning_sink, take_warnings, CatalogRef};
 pub use login::LoginSession;
 pub use observe::JobObserver;
 pub use paging::{

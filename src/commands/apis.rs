@@ -87,11 +87,11 @@ fn live_apis(global: &GlobalArgs) -> Option<LiveApis> {
     };
     let (live, path) = newest_cached(profile.as_deref(), endpoint.as_deref())?;
     if global.verbose > 0 {
-        eprintln!(
+        crate::error::write_stderr(&format!(
             "csctl: using the listApis of {} cached in {}",
             live.endpoint.as_deref().unwrap_or("the cloud"),
             path.display()
-        );
+        ));
     }
     Some(live)
 }

@@ -27,7 +27,11 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
     let options = ListOptions {
         concurrency: args.page_concurrency,
     };
-    if args.all && matches!(args.output, Format::Jsonl | Format::Csv) {
+    if let Some(expr) = &args.query {
+        // A mistake in the query is told before anything is sent.
+        output::query::check(expr)?;
+    }
+    if args.all && args.query.is_none() && matches!(args.output, Format::Jsonl | Format::Csv) {
         let fields = args.fields.clone().or(filter).unwrap_or_default();
         return tokio::select! {
             streamed = stream_all(client, &args.command, &params, &options, args.output, &fields) => streamed,
@@ -84,7 +88,10 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         terminal: stdout_is_terminal(),
         one_row_as_fields: true,
     };
-    print_stdout(&render_view(&answer, &view))
+    match &args.query {
+        Some(expr) => print_stdout(&output::query::render(expr, &answer, &view)?),
+        None => print_stdout(&render_view(&answer, &view)),
+    }
 }
 
 /// Takes cloudmonkey's `filter=a,b` out of the parameters (it chooses
@@ -123,53 +130,44 @@ async fn stream_all(
     format: Format,
     fields: &Fields,
 ) -> Result<(), Error> {
-    let terminal = stdout_is_terminal();
+    let view = View {
+        format,
+        fields: fields.clone(),
+        terminal: stdout_is_terminal(),
+        ..View::default()
+    };
+    // The writer a whole answer is printed with, given a page at a time.
+    let mut writer = output::RowWriter::new(&view, None);
     let mut stdout = std::io::stdout().lock();
-    let mut columns: Option<Vec<String>> = None;
+    let mut started = false;
     let mut failure: Option<std::io::Error> = None;
     let mut warned = false;
     let walked = client::for_each_page(client, command, params, options, |_, rows| {
-        let text = match format {
-            Format::Csv => {
-                let header = columns.is_none();
-                let columns = columns.get_or_insert_with(|| {
-                    let mut columns = match fields {
-                        Fields::Only(names) => names.clone(),
-                        _ => output::columns(&rows),
-                    };
-                    if columns.is_empty() {
-                        columns.push("value".into());
-                    }
-                    columns
-                });
-                // The header is written with the first page: say so when a
-                // later row has a field it lacks, rather than drop it silently.
-                if !header && !warned && !matches!(fields, Fields::Only(_)) {
-                    if let Some(extra) = output::columns(&rows)
-                        .into_iter()
-                        .find(|column| !columns.contains(column))
-                    {
-                        warned = true;
-                        eprintln!(
-                            "csctl: warning: `{}` appears only after the first page and is not in the CSV \
-                             (columns come from the first page when streaming); -o jsonl or -o json shows every field",
-                            extra
-                                .chars()
-                                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-                                .collect::<String>()
-                        );
-                    }
-                }
-                output::csv_rows(&rows, columns, header, terminal)
+        let mut text = String::new();
+        if !started {
+            started = true;
+            text.push_str(&writer.begin(&rows));
+        } else if !warned {
+            // The header went out with the first page: say so when a later
+            // row has a field it lacks, rather than drop it silently.
+            if let Some(extra) = writer.missing_column(&rows) {
+                warned = true;
+                crate::error::write_stderr(&format!(
+                    "csctl: warning: `{extra}` appears only after the first page and is not in the CSV \
+                     (columns come from the first page when streaming); -o jsonl or -o json shows every field"
+                ));
             }
-            _ => rows.iter().map(|row| output::jsonl_row(row, fields)).collect(),
-        };
+        }
+        text.push_str(&writer.rows(&rows));
         stdout.write_all(text.as_bytes()).map_err(|error| {
             failure = Some(error);
             ClientError::Cancelled
         })
     })
     .await;
+    if failure.is_none() {
+        let _ = stdout.write_all(writer.end().as_bytes());
+    }
     let flushed = stdout.flush();
     match (failure, walked) {
         (Some(error), _) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -64,10 +64,7 @@ async fn read(global: &GlobalArgs, which: &str) -> Result<Cloud, Error> {
     let kinds = crate::snapshot::select(&[], &[])?;
     let taken = super::snapshot::take_with_progress(&target.client, &kinds).await?;
     for warning in &taken.warnings {
-        crate::error::write_stderr(&format!(
-            "csctl: warning: {}",
-            super::snapshot::printable(warning)
-        ));
+        crate::error::write_stderr(&format!("csctl: warning: {warning}"));
     }
     Ok(taken.cloud)
 }

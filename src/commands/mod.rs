@@ -7,6 +7,7 @@ mod diff;
 mod keys;
 mod login;
 mod jobs;
+mod man;
 mod plan;
 mod repl;
 mod run;
@@ -15,8 +16,6 @@ mod shell;
 mod sign;
 mod sim;
 mod snapshot;
-
-use std::io::Write as _;
 
 use crate::cli::{Cli, Command, GlobalArgs, SimTarget};
 use crate::error::Error;
@@ -40,7 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Repl(args) => repl::run(&runtime, &global, &args),
         Command::Apis(args) => apis::run(&global, &args),
         Command::Completions(args) => shell::completions(&args),
-        Command::Man(args) => shell::man(&args),
+        Command::Man(args) => man::man(&args),
         Command::Snapshot(args) => runtime.block_on(until_ctrl_c(snapshot::run(&global, &args))),
         Command::Diff(args) => runtime.block_on(until_ctrl_c(diff::run(&global, &args))),
         Command::Login(args) => runtime.block_on(until_ctrl_c(login::login(&global, &args))),
@@ -154,13 +153,6 @@ where
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(Error::Io(format!("cannot write the output: {error}"))),
-    }
+    csctl::output::write_stdout(text)
+        .map_err(|error| Error::Io(format!("cannot write the output: {error}")))
 }

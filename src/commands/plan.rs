@@ -45,10 +45,7 @@ pub fn run(
                 let kinds = crate::snapshot::select(&[], &[])?;
                 let taken = super::snapshot::take_with_progress(&source.client, &kinds).await?;
                 for warning in &taken.warnings {
-                    crate::error::write_stderr(&format!(
-                        "csctl: warning: {}",
-                        super::snapshot::printable(warning)
-                    ));
+                    crate::error::write_stderr(&format!("csctl: warning: {warning}"));
                 }
                 Ok::<_, Error>((taken.cloud, taken.warnings.len()))
             })
@@ -74,7 +71,7 @@ pub fn run(
     let client = Client::new(config)?;
     let before = runtime.block_on(inventory(&client))?;
     let host = ScriptHost::new(client.clone(), runtime.handle().clone());
-    let ctrl_c = host.install_ctrl_c_handler();
+    let ctrl_c = host.install_ctrl_c_handler(crate::error::exit_interrupted_again);
     let result = host.run_source(&name, text, script_args);
     drop(ctrl_c);
     // Jobs the script did not wait for still say what they would do.

@@ -28,7 +28,7 @@ pub fn run(
     let target = runtime.block_on(connect(global, &args.target))?;
     let host = ScriptHost::new(target.client.clone(), runtime.handle().clone());
     previous_jobs(&host, &target.client, &path);
-    let ctrl_c = host.install_ctrl_c_handler();
+    let ctrl_c = host.install_ctrl_c_handler(crate::error::exit_interrupted_again);
     let name = path.to_string_lossy();
     let result = host.run_source(&name, &text, &script_args);
     drop(ctrl_c);
@@ -36,7 +36,7 @@ pub fn run(
     drop(target);
     if !matches!(result, Err(ScriptError::Interrupted)) {
         if let Some(warning) = unread_warning(&name, &host.argument_use(&script_args)) {
-            eprintln!("csctl: warning: {warning}");
+            crate::error::write_stderr(&format!("csctl: warning: {warning}"));
         }
     }
     match result {

@@ -45,6 +45,10 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
             }
         ));
     }
-    sim::serve_until_ctrl_c(config).await?;
+    sim::serve_until_ctrl_c(config, |banner| {
+        // A closed stdout does not stop the simulator.
+        let _ = super::print_stdout(&format!("{banner}\n"));
+    })
+    .await?;
     Ok(())
 }

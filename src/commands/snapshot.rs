@@ -23,7 +23,7 @@ pub async fn run(global: &GlobalArgs, args: &SnapshotArgs) -> Result<(), Error> 
     let target = connect(global, &SimTarget::default()).await?;
     let taken = take_with_progress(&target.client, &kinds).await?;
     for warning in &taken.warnings {
-        crate::error::write_stderr(&format!("csctl: warning: {}", printable(warning)));
+        crate::error::write_stderr(&format!("csctl: warning: {warning}"));
     }
     match (file, &args.output) {
         (Some(file), Some(path)) => {
@@ -92,11 +92,4 @@ fn summary(taken: &Snapshot, path: &str) -> String {
         parts.push(format!("{} {key}", items.len()));
     }
     format!("wrote {path}: {}", parts.join(", "))
-}
-
-/// Server text with its control characters replaced, for the terminal.
-pub(super) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
 }

@@ -19,6 +19,20 @@ pub enum Fields {
     /// of the row, a dotted path into it (`nic.ipaddress`), or the header of
     /// one of the type's default columns (`ip`, `zone`).
     Only(Vec<String>),
+    /// Every field but these top-level ones (`--fields '!id,!tags'`), in
+    /// every format.
+    Except(Vec<String>),
+}
+
+impl Fields {
+    /// Whether a row's top-level field `name` is shown when columns come
+    /// from the rows' own keys (everything but the left-out ones).
+    pub fn keeps(&self, name: &str) -> bool {
+        match self {
+            Self::Except(names) => !names.iter().any(|left| left.eq_ignore_ascii_case(name)),
+            _ => true,
+        }
+    }
 }
 
 impl FromStr for Fields {
@@ -39,7 +53,24 @@ impl FromStr for Fields {
                 "`{text}` names no field: write e.g. name,state or '*'"
             ));
         }
-        Ok(Self::Only(names))
+        let left_out = names.iter().filter(|name| name.starts_with('!')).count();
+        if left_out == 0 {
+            return Ok(Self::Only(names));
+        }
+        if left_out < names.len() {
+            return Err(format!(
+                "`{text}` mixes fields to show and `!` fields to leave out: write either name,state or '!id,!tags'"
+            ));
+        }
+        let names: Vec<String> = names
+            .iter()
+            .map(|name| name[1..].trim().to_string())
+            .filter(|name| !name.is_empty())
+            .collect();
+        if names.is_empty() {
+            return Err(format!("`{text}` names no field after `!`"));
+        }
+        Ok(Self::Except(names))
     }
 }
 
@@ -341,8 +372,9 @@ fn is_empty(value: &Value) -> bool {
 pub fn choose(rows: &[Value], key: Option<&str>, fields: &Fields) -> Vec<Column> {
     match fields {
         Fields::Only(names) => names.iter().map(|name| Column::asked(name, key)).collect(),
-        Fields::All => union_of_keys(rows)
+        Fields::All | Fields::Except(_) => union_of_keys(rows)
             .into_iter()
+            .filter(|name| fields.keeps(name))
             .map(|name| Column {
                 sources: vec![name.clone()],
                 header: name,
@@ -511,6 +543,12 @@ mod tests {
             json!({"state": "Running", "name": "web", "ip": ["10.0.0.2", "10.0.1.2"], "nic.ipaddress": ["10.0.0.2", "10.0.1.2"]})
         );
         assert_eq!("*".parse::<Fields>(), Ok(Fields::All));
+        assert_eq!(
+            "!id, !tags".parse::<Fields>(),
+            Ok(Fields::Except(vec!["id".into(), "tags".into()]))
+        );
+        assert!("name,!id".parse::<Fields>().is_err());
+        assert!("!".parse::<Fields>().is_err());
         assert!(",".parse::<Fields>().is_err());
     }
 }

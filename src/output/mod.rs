@@ -10,6 +10,7 @@
 //! exact JSON.
 
 mod columns;
+pub mod query;
 mod table;
 mod terminal;
 pub mod text;
@@ -19,14 +20,31 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
+use columns::union_of_keys;
 pub use columns::{lookup, union_of_keys as columns, Fields};
 pub use terminal::{spinner, stdout_is_terminal, terminal_width};
 
 use columns::Column;
 use table::{Grid, Style};
 
-/// An output format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Writes `text` on standard output and flushes: the way csctl's answers
+/// reach stdout (the print macros are refused by clippy.toml outside this
+/// module). A closed pipe (`| head`) is not an error.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error),
+        _ => Ok(()),
+    }
+}
+
+/// An output format: the one list of them (`-o`'s values, its help and
+/// completion, the REPL's `:set output`, come from this enum).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Pretty-printed JSON (the default).
     #[default]
@@ -45,28 +63,36 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.to_ascii_lowercase().as_str() {
-            "json" => Ok(Self::Json),
-            "jsonl" => Ok(Self::Jsonl),
-            "table" => Ok(Self::Table),
-            "column" => Ok(Self::Column),
-            "csv" => Ok(Self::Csv),
-            _ => Err(format!(
-                "unknown output format `{text}` (expected json, jsonl, table, column or csv)"
-            )),
-        }
+        use clap::ValueEnum as _;
+        <Self as clap::ValueEnum>::from_str(text, true).map_err(|_| {
+            let names: Vec<String> = Self::value_variants()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!(
+                "unknown output format `{text}` (expected {})",
+                or_list(&names)
+            )
+        })
+    }
+}
+
+/// `a, b or c`.
+fn or_list(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Json => "json",
-            Self::Jsonl => "jsonl",
-            Self::Table => "table",
-            Self::Column => "column",
-            Self::Csv => "csv",
-        })
+        use clap::ValueEnum as _;
+        match self.to_possible_value() {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
     }
 }
 
@@ -107,6 +133,14 @@ pub fn render(value: &Value, format: Format, width: Option<u16>) -> String {
 /// Renders a value as `view` says. The text ends with a newline unless it
 /// is empty.
 pub fn render_view(value: &Value, view: &View) -> String {
+    if let Fields::Except(names) = &view.fields {
+        // Leaving fields out is the answer without them, shown whole.
+        let view = View {
+            fields: Fields::All,
+            ..view.clone()
+        };
+        return render_view(&without_fields(value, names), &view);
+    }
     let key = list_key(value);
     match view.format {
         Format::Json => {
@@ -121,19 +155,45 @@ pub fn render_view(value: &Value, view: &View) -> String {
             text.push('\n');
             text
         }
-        Format::Jsonl => rows(value)
-            .iter()
-            .map(|row| {
-                let row = match &view.fields {
-                    Fields::Only(names) => columns::project(row, names, key.as_deref()),
-                    _ => row.clone(),
-                };
-                format!("{}\n", text::escape_json_text(row.to_string()))
-            })
-            .collect(),
-        Format::Csv => csv(&rows(value), key.as_deref(), view),
+        Format::Jsonl | Format::Csv => {
+            // The same writer as pages streamed one by one, given every
+            // row at once.
+            let rows = rows(value);
+            let mut writer = RowWriter::new(view, key.as_deref());
+            let mut text = writer.begin(&rows);
+            text.push_str(&writer.rows(&rows));
+            text.push_str(&writer.end());
+            text
+        }
         Format::Table | Format::Column => grid(&rows(value), key.as_deref(), view),
     }
+}
+
+/// `value` with the top-level fields `names` taken out of each of its rows
+/// (the items of a list answer, the elements of an array, the entity).
+fn without_fields(value: &Value, names: &[String]) -> Value {
+    let strip = |row: &mut Value| {
+        if let Value::Object(fields) = row {
+            fields.retain(|name, _| !names.iter().any(|left| left.eq_ignore_ascii_case(name)));
+        }
+    };
+    let mut value = value.clone();
+    match &mut value {
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        Value::Object(fields) => {
+            if is_list_answer(fields) {
+                for items in fields.values_mut().filter_map(Value::as_array_mut) {
+                    items.iter_mut().for_each(strip);
+                }
+            } else if fields.len() == 1 && fields.values().all(Value::is_object) {
+                fields.values_mut().for_each(strip);
+            } else {
+                strip(&mut value);
+            }
+        }
+        _ => {}
+    }
+    value
 }
 
 /// The key of the list or entity an answer holds: `virtualmachine` for
@@ -314,81 +374,117 @@ fn grid(rows: &[Value], key: Option<&str>, view: &View) -> String {
     grid.draw(style, width)
 }
 
-fn csv(rows: &[Value], key: Option<&str>, view: &View) -> String {
-    if rows.is_empty() {
-        return String::new();
-    }
-    let fields = match &view.fields {
-        Fields::Default => Fields::All,
-        other => other.clone(),
-    };
-    let columns = columns::choose(rows, key, &fields);
-    let safe = |text: String| {
-        if view.terminal {
-            text::sanitize(&text).into_owned()
-        } else {
-            text
-        }
-    };
-    if columns.is_empty() {
-        let mut text = csv_line(&["value".to_string()]);
-        for row in rows {
-            text.push_str(&csv_line(&[safe(cell_text(Some(row)))]));
-        }
-        return text;
-    }
-    let headers: Vec<String> = columns.iter().map(|c| safe(c.header.clone())).collect();
-    let mut text = csv_line(&headers);
-    for row in rows {
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|column| safe(cell_text(column.value(row).as_ref())))
-            .collect();
-        text.push_str(&csv_line(&cells));
-    }
-    text
+/// The writer of the formats that print row by row (JSON Lines, CSV):
+/// `begin` with the first rows (CSV chooses its columns from them and
+/// writes the header), `rows` for each batch, `end`. `render_view` gives it
+/// a whole answer at once; `csctl call --all` gives it each page as it
+/// arrives, so both print alike.
+pub struct RowWriter {
+    format: Format,
+    fields: Fields,
+    key: Option<String>,
+    terminal: bool,
+    /// CSV: the columns chosen by `begin`; empty: one `value` column.
+    columns: Option<Vec<Column>>,
 }
 
-/// CSV lines of `rows` in the given `columns` (keys or dotted paths), with
-/// the header line first when `header`: for writing a long list a page at
-/// a time. On a terminal (`terminal`) control characters are shown, not
-/// obeyed.
-pub fn csv_rows(rows: &[Value], columns: &[String], header: bool, terminal: bool) -> String {
-    let safe = |text: String| {
-        if terminal {
+impl RowWriter {
+    /// A writer for `view` (its format, fields and terminal), rows of the
+    /// list `key` when known.
+    pub fn new(view: &View, key: Option<&str>) -> Self {
+        Self {
+            format: view.format,
+            fields: view.fields.clone(),
+            key: key.map(str::to_string),
+            terminal: view.terminal,
+            columns: None,
+        }
+    }
+
+    fn safe(&self, text: String) -> String {
+        if self.terminal {
             text::sanitize(&text).into_owned()
         } else {
             text
         }
-    };
-    let mut text = if header {
-        csv_line(&columns.iter().cloned().map(safe).collect::<Vec<_>>())
-    } else {
-        String::new()
-    };
-    for row in rows {
-        let cells: Vec<String> = match row {
-            Value::Object(_) => columns
-                .iter()
-                .map(|column| safe(cell_text(lookup(row, column).as_ref())))
-                .collect(),
-            other => vec![safe(cell_text(Some(other)))],
+    }
+
+    /// The text before the rows: the CSV header (columns from `first`:
+    /// the chosen fields, else every key of those rows).
+    pub fn begin(&mut self, first: &[Value]) -> String {
+        if self.format != Format::Csv || first.is_empty() {
+            return String::new();
+        }
+        let fields = match &self.fields {
+            Fields::Default => Fields::All,
+            other => other.clone(),
         };
-        text.push_str(&csv_line(&cells));
+        let columns = columns::choose(first, self.key.as_deref(), &fields);
+        let headers: Vec<String> = if columns.is_empty() {
+            vec!["value".to_string()]
+        } else {
+            columns
+                .iter()
+                .map(|c| self.safe(c.header.clone()))
+                .collect()
+        };
+        self.columns = Some(columns);
+        csv_line(&headers)
     }
-    text
-}
 
-/// One row of a streamed list as a JSON Lines line, with only `fields`
-/// when they are chosen.
-pub fn jsonl_row(row: &Value, fields: &Fields) -> String {
-    let text = match fields {
-        Fields::Only(names) => columns::project(row, names, None).to_string(),
-        _ => row.to_string(),
-    };
-    let mut line = text::escape_json_text(text);
-    line.push('\n');
-    line
+    /// The lines of `rows`.
+    pub fn rows(&mut self, rows: &[Value]) -> String {
+        let mut text = String::new();
+        match self.format {
+            Format::Csv => {
+                if self.columns.is_none() {
+                    text.push_str(&self.begin(rows));
+                }
+                let columns = self.columns.as_deref().unwrap_or_default();
+                for row in rows {
+                    let cells: Vec<String> = if columns.is_empty() || !row.is_object() {
+                        vec![self.safe(cell_text(Some(row)))]
+                    } else {
+                        columns
+                            .iter()
+                            .map(|column| self.safe(cell_text(column.value(row).as_ref())))
+                            .collect()
+                    };
+                    text.push_str(&csv_line(&cells));
+                }
+            }
+            _ => {
+                for row in rows {
+                    let row = match &self.fields {
+                        Fields::Only(names) => columns::project(row, names, self.key.as_deref()),
+                        Fields::Except(names) => without_fields(row, names),
+                        _ => row.clone(),
+                    };
+                    text.push_str(&text::escape_json_text(row.to_string()));
+                    text.push('\n');
+                }
+            }
+        }
+        text
+    }
+
+    /// The text after the rows (nothing, for these formats).
+    pub fn end(&mut self) -> String {
+        String::new()
+    }
+
+    /// A top-level field of `rows` that the CSV header (written with the
+    /// first rows) lacks, and that was not left out: rows streamed later
+    /// cannot add a column.
+    pub fn missing_column(&self, rows: &[Value]) -> Option<String> {
+        let columns = self.columns.as_ref()?;
+        if self.format != Format::Csv || matches!(self.fields, Fields::Only(_)) {
+            return None;
+        }
+        union_of_keys(rows).into_iter().find(|name| {
+            self.fields.keeps(name) && !columns.iter().any(|column| &column.header == name)
+        })
+    }
 }
 
 fn csv_line(cells: &[String]) -> String {

@@ -33,12 +33,16 @@ pub fn stdout_is_terminal() -> bool {
 }
 
 /// A spinner with `message` on stderr when stderr is a terminal; a hidden
-/// one otherwise, so that logs and pipes stay clean.
+/// one otherwise, so that logs and pipes stay clean. The message often
+/// holds a server's words (a job id): it goes through the one rule of
+/// terminal text ([`crate::terminal_text::terminal_safe`]), so an escape
+/// sequence in it is shown, not obeyed.
 pub fn spinner(message: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let spinner = ProgressBar::new_spinner().with_message(message.to_string());
+    let message = crate::terminal_text::terminal_safe(message, true).into_owned();
+    let spinner = ProgressBar::new_spinner().with_message(message);
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         spinner.set_style(style);
     }

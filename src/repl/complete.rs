@@ -495,10 +495,12 @@ fn complete_command(shared: &Shared, before: &str) -> (usize, Vec<Pair>) {
             options
         }
         ("set", 1) => vec!["output".into()],
-        ("set", 2) if words[1].text == "output" => ["json", "jsonl", "table", "column", "csv"]
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
+        ("set", 2) if words[1].text == "output" => {
+            <csctl::output::Format as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|format| format.to_string())
+                .collect()
+        }
         ("profile", 1) => config::list_profiles_for(&shared.overrides, &Sources::from_process())
             .map(|profiles| {
                 profiles

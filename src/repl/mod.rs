@@ -269,8 +269,11 @@ impl Repl {
     }
 
     fn call(&mut self, api: &str, args: &[String]) {
-        // cloudmonkey's `filter=a,b` chooses the fields shown; it is not sent.
+        // cloudmonkey's `filter=a,b` chooses the fields shown, `query=EXPR`
+        // (a jq filter, as `csctl call --query`) what is shown of the
+        // answer; neither is sent.
         let mut fields = csctl::output::Fields::Default;
+        let mut query = None;
         let mut kept = Vec::with_capacity(args.len());
         for word in args {
             match word.split_once('=') {
@@ -278,6 +281,12 @@ impl Repl {
                     Ok(chosen) => fields = chosen,
                     Err(message) => return report(&message),
                 },
+                Some((name, value)) if name.eq_ignore_ascii_case("query") => {
+                    if let Err(error) = csctl::output::query::check(value) {
+                        return report(&error.to_string());
+                    }
+                    query = Some(value.to_string());
+                }
                 _ => kept.push(word.clone()),
             }
         }
@@ -294,7 +303,14 @@ impl Repl {
             &params,
         ) {
             Ok(value) => {
-                self.print_fields(&value, &fields);
+                match &query {
+                    Some(expr) => match csctl::output::query::run_as_one(expr, &value) {
+                        Ok(result) => self.print_fields(&result, &fields),
+                        Err(error) => report(&error.to_string()),
+                    },
+                    None => self.print_fields(&value, &fields),
+                }
+                // `_` is the whole answer, whatever was shown of it.
                 self.set_last(&value);
             }
             Err(interrupted @ call::CallError::Interrupted { .. }) => {

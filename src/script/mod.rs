@@ -16,7 +16,8 @@
 //! );
 //! let client = Client::new(config).unwrap();
 //! let host = ScriptHost::new(client, runtime.handle().clone());
-//! let _ctrl_c = host.install_ctrl_c_handler();
+//! // A second Ctrl-C calls this: ending the process is the program's choice.
+//! let _ctrl_c = host.install_ctrl_c_handler(|| std::process::exit(130));
 //! let args = vec![("count".to_string(), "3".to_string())];
 //! if let Err(error) = host.run_file("scripts/deploy_cluster.rhai".as_ref(), &args) {
 //!     eprintln!("{error}");
@@ -485,10 +486,11 @@ impl ScriptHost {
     }
 
     /// Listens for Ctrl-C on the runtime and interrupts the script. Ctrl-C
-    /// then no longer ends the process by itself, except that a second one
-    /// before [`ScriptHost::reset_interrupt`] does (status 130), in case
-    /// something does not stop. Listening ends when the guard is dropped.
-    pub fn install_ctrl_c_handler(&self) -> CtrlCGuard {
+    /// then no longer ends the process by itself; a second one before
+    /// [`ScriptHost::reset_interrupt`] calls `on_second`, in case something
+    /// does not stop (the binary ends the process there: the library never
+    /// exits by itself). Listening ends when the guard is dropped.
+    pub fn install_ctrl_c_handler(&self, on_second: impl Fn() + Send + 'static) -> CtrlCGuard {
         let interrupter = self.interrupter();
         // SIGTERM (a CI runner, `timeout`) is treated as Ctrl-C; which one
         // came decides the exit status (130 or 143).
@@ -498,8 +500,8 @@ impl ScriptHost {
             loop {
                 signals.recv().await;
                 if interrupter.is_interrupted() {
-                    crate::client::trace::write_stderr("csctl: interrupted again; exiting");
-                    std::process::exit(i32::from(crate::interrupt::exit_code()));
+                    on_second();
+                    continue;
                 }
                 interrupter.interrupt();
             }

@@ -372,10 +372,14 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     })
 }
 
-/// `csctl sim`: starts, prints the endpoint and the credentials it accepts
-/// (a demo server printing its own secret is the point), serves until
-/// Ctrl-C, then shuts down gracefully.
-pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
+/// `csctl sim`: starts, hands `announce` the banner (the endpoint and the
+/// credentials it accepts: a demo server showing its own secret is the
+/// point) for the caller to print, serves until Ctrl-C, then shuts down
+/// gracefully.
+pub async fn serve_until_ctrl_c(
+    config: SimConfig,
+    announce: impl FnOnce(&str),
+) -> Result<(), SimError> {
     let banner = Banner {
         api_key: config.api_key.clone(),
         secret_key: config.secret_key.clone(),
@@ -392,7 +396,7 @@ pub async fn serve_until_ctrl_c(config: SimConfig) -> Result<(), SimError> {
     // Install the handler (on first poll) before the banner says to press Ctrl-C.
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let early = futures::FutureExt::now_or_never(ctrl_c.as_mut());
-    println!("{}", banner.render(sim.addr(), &sim.endpoint()));
+    announce(&banner.render(sim.addr(), &sim.endpoint()));
     let waited = match early {
         Some(result) => result,
         None => ctrl_c.await,

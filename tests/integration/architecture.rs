@@ -176,3 +176,51 @@ fn the_architecture_page_names_every_source_file() {
         missing.join(", ")
     );
 }
+
+/// `println!`, `print!`, `eprintln!` and `eprint!` write around the one
+/// rule of terminal text; clippy's `disallowed_macros` (clippy.toml) refuses
+/// them, and they are allowed only inside `src/output/` (with `#[allow]`).
+/// Standard output goes through `csctl::output::write_stdout`, stderr lines
+/// through `csctl::client::trace::write_stderr`.
+#[test]
+fn no_print_macro_stands_outside_the_output_module() {
+    let output_dir = src_dir().join("output");
+    let mut found = Vec::new();
+    for path in rust_files(&src_dir()) {
+        if path.starts_with(&output_dir) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            let code = code.split(" //").next().unwrap_or(code);
+            if ["println!", "print!", "eprintln!", "eprint!"]
+                .iter()
+                .any(|name| code.contains(name))
+            {
+                found.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "print macros outside src/output/ (use csctl::output::write_stdout or \
+         csctl::client::trace::write_stderr):\n{}",
+        found.join("\n")
+    );
+    let clippy = std::fs::read_to_string(src_dir().join("../clippy.toml")).unwrap();
+    for name in ["std::println", "std::eprintln", "std::print", "std::eprint"] {
+        assert!(
+            clippy.contains(&format!("\"{name}\"")),
+            "clippy.toml lacks {name}"
+        );
+    }
+}

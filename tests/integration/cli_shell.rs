@@ -179,3 +179,178 @@ fn the_manual_pages_in_docs_are_current() {
         "docs/man holds one page per subcommand and csctl.1"
     );
 }
+
+/// The pages as `man` shows them: the sections a reader looks for, and no
+/// page cited that is not written.
+#[test]
+fn the_rendered_manual_pages_have_environment_files_exit_status_and_examples() {
+    if std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        crate::support::skip_note("man is not installed; the rendered pages are not read");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("man1");
+    let output = csctl(home.path())
+        .args(["man", "--out-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let written: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for page in &written {
+        let rendered = Command::new("man")
+            .arg("-l")
+            .arg(dir.join(page))
+            .env("MANWIDTH", "100")
+            .env("LC_ALL", "C")
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&rendered.stdout);
+        // Bold and underline are overstrikes (`x\bx`, `_\bx`): keep the
+        // last letter of each.
+        let mut letters: Vec<char> = Vec::new();
+        for c in text.chars() {
+            if c == '\u{8}' {
+                letters.pop();
+                continue;
+            }
+            if letters.last() == Some(&'\u{8}') {
+                letters.pop();
+            }
+            letters.push(c);
+        }
+        let text: String = letters.into_iter().collect();
+        for section in [
+            "ENVIRONMENT",
+            "FILES",
+            "EXIT STATUS",
+            "EXAMPLES",
+            "SEE ALSO",
+        ] {
+            assert!(text.contains(section), "{page} has no {section}:\n{text}");
+        }
+        assert!(
+            text.contains("CSCTL_PROFILE") && text.contains("config.toml"),
+            "{page}"
+        );
+        assert!(text.contains("130"), "{page}");
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("csctl-") {
+            let cited: String = rest[at + 6..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            // `csctl-SUBCOMMAND(1)` is a placeholder, not a page.
+            let placeholder = cited.chars().any(|c| c.is_ascii_uppercase());
+            if !placeholder && rest[at + 6 + cited.len()..].starts_with("(1)") {
+                assert!(
+                    written.contains(&format!("csctl-{cited}.1")),
+                    "{page} cites csctl-{cited}(1), which is not written"
+                );
+            }
+            rest = &rest[at + 6..];
+        }
+    }
+    let call = std::fs::read_to_string(dir.join("csctl-call.1")).unwrap();
+    assert!(call.contains("\\-\\-query"), "{call}");
+}
+
+#[test]
+fn bash_completes_fields_formats_pages_and_skips_parameters_split_at_equals() {
+    let home = tempfile::tempdir().unwrap();
+    let names = complete(
+        home.path(),
+        home.path(),
+        &["csctl", "call", "listZones", "--fields", "na"],
+    );
+    assert!(names.contains(&"name".to_string()), "{names:?}");
+    let names = complete(
+        home.path(),
+        home.path(),
+        &["csctl", "call", "listZones", "-o", "j"],
+    );
+    assert_eq!(names, ["json", "jsonl"]);
+    let names = complete(home.path(), home.path(), &["csctl", "man", "ca"]);
+    assert_eq!(names, ["call"]);
+    let names = complete(home.path(), home.path(), &["csctl", "apis", "listzo"]);
+    assert_eq!(names, ["listZones", "listZonesMetrics"]);
+    // bash splits `zoneid=x` at `=` (COMP_WORDBREAKS): zoneid is given.
+    let names = complete(
+        home.path(),
+        home.path(),
+        &[
+            "csctl",
+            "call",
+            "deployVirtualMachine",
+            "zoneid",
+            "=",
+            "x",
+            "zo",
+        ],
+    );
+    assert!(!names.contains(&"zoneid=".to_string()), "{names:?}");
+}
+
+#[test]
+fn powershell_and_elvish_get_a_script_too() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["powershell", "elvish", "zsh", "fish"] {
+        let output = csctl(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(script.contains("CSCTL_COMPLETE"), "{shell}: {script}");
+    }
+}
+
+/// A real bash running the installed function (`_csctl_complete`, which
+/// unquotes the word and quotes candidates back): TAB in a folder `my dir`
+/// gives one word, `my\ dir/`.
+#[test]
+fn bash_completes_a_path_with_a_space_as_one_word() {
+    let home = tempfile::tempdir().unwrap();
+    let script = csctl(home.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    let script_path = home.path().join("csctl.bash");
+    std::fs::write(&script_path, &script.stdout).unwrap();
+    std::fs::create_dir(home.path().join("my dir")).unwrap();
+    std::fs::write(home.path().join("my dir/hello.rhai"), "print(1);\n").unwrap();
+    let run = |typed: &str| {
+        let program = format!(
+            r#"source "$1"
+COMP_WORDS=(csctl run {typed})
+COMP_CWORD=2
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+COMP_TYPE=9
+_csctl_complete csctl "${{COMP_WORDS[2]}}" run
+printf '%s\n' "${{COMPREPLY[@]}}""#
+        );
+        let mut bash = Command::new("bash");
+        scrub_environment(&mut bash, home.path());
+        let output = bash
+            .current_dir(home.path())
+            .arg("-c")
+            .arg(program)
+            .arg("bash")
+            .arg(&script_path)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    assert_eq!(run("my"), "my\\ dir/");
+    assert_eq!(run("'my\\ dir/h'"), "my\\ dir/hello.rhai");
+}

@@ -443,6 +443,57 @@ fn escape_sequences_from_the_server_are_shown_not_obeyed_on_a_terminal() {
     assert!(!text.contains('\u{1b}'), "{text:?}");
 }
 
+/// A job id that would write the clipboard (OSC 52), clear the screen and
+/// reverse the line (U+202E) if a terminal obeyed it.
+const HOSTILE_JOBID: &str = "\u{1b}]52;c;b3duZWQ=\u{7}\u{1b}[2J\u{202e}job";
+
+#[cfg(unix)]
+#[test]
+fn the_job_wait_spinner_shows_a_hostile_job_id_without_obeying_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let home = tempfile::tempdir().unwrap();
+    let polls = AtomicUsize::new(0);
+    let server = Hostile::start(move |seen| {
+        let command = seen.command();
+        match command.as_str() {
+            "deployVirtualMachine" => {
+                api_answer(&command, json!({"id": "vm-1", "jobid": HOSTILE_JOBID}))
+            }
+            // Pending twice (the spinner is drawn), then done.
+            "queryAsyncJobResult" | "listAsyncJobs" if polls.fetch_add(1, Ordering::SeqCst) < 2 => {
+                api_answer(
+                    &command,
+                    json!({"jobid": HOSTILE_JOBID, "jobstatus": 0, "jobprocstatus": 0}),
+                )
+            }
+            _ => api_answer(
+                "queryAsyncJobResult",
+                json!({"jobid": HOSTILE_JOBID, "jobstatus": 1,
+                       "jobresult": {"virtualmachine": {"id": "vm-1"}}}),
+            ),
+        }
+    });
+    let mut command = keyed_process(home.path(), &server.endpoint);
+    command.args([
+        "call",
+        "deployVirtualMachine",
+        "zoneid=z",
+        "serviceofferingid=s",
+        "templateid=t",
+    ]);
+    let options = rexpect::session::Options::new().timeout_ms(Some(15_000));
+    let mut session = rexpect::session::spawn_with_options(command, options).unwrap();
+    let text = session.exp_eof().unwrap();
+    assert!(
+        text.contains("waiting for job \\u{1b}]52;c;b3duZWQ=\\u{7}\\u{1b}[2J\\u{202e}job"),
+        "{text:?}"
+    );
+    assert!(!text.contains("\u{1b}]52"), "{text:?}");
+    assert!(!text.contains("\u{1b}[2J"), "{text:?}");
+    assert!(!text.contains('\u{202e}'), "{text:?}");
+    assert!(text.contains("vm-1"), "{text:?}");
+}
+
 // ---------------------------------------------------------------------------
 // Interrupts
 

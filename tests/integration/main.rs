@@ -8,6 +8,7 @@ mod cli_config;
 mod cli_errors;
 mod cli_login;
 mod cli_output;
+mod cli_query;
 #[cfg(unix)] // runs bash
 mod cli_shell;
 mod cli_tls;

@@ -11,6 +11,9 @@
 //! (`soak/run.sh` runs that.) A small run of the same script stays in the
 //! default suite, so that `soak/soak.rhai` keeps working.
 
+// A measurement report for the person running it, not csctl output.
+#![allow(clippy::disallowed_macros)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! `arg`, `sleep`, `env`, `now`, `client_stats`, `to_json`, `parse_json` and
+//! `arg`, `sleep`, `env`, `now`, `client_stats`, `to_json`, `jq`, `parse_json` and
 //! `print_table`.
 
 use std::sync::Arc;
@@ -102,6 +102,20 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
         .with_comments(["/// `value` as JSON text, indented when `pretty`."])
         .register_into_engine(engine, |value: Dynamic, pretty: bool| -> FnResult<String> {
             to_json(&value, pretty)
+        });
+
+    FuncRegistration::new("jq")
+        .with_params_info(["value: Dynamic", "expr: &str", "Dynamic"])
+        .with_comments([
+            "/// The jq filter `expr` applied to `value` (jq syntax and functions, as `--query`):
+/// its one result, or an array of its results when there are none or several.",
+        ])
+        .register_into_engine(engine, |value: Dynamic, expr: &str| -> FnResult<Dynamic> {
+            let json = dynamic_to_json(&value, "value")
+                .map_err(|reason| throw_map("query", format!("jq: {reason}"), Map::new()))?;
+            output::query::run_as_one(expr, &json)
+                .map(|result| json_to_dynamic(&result))
+                .map_err(|error| throw_map("query", format!("jq: {error}"), Map::new()))
         });
 
     FuncRegistration::new("parse_json")

@@ -188,3 +188,10 @@ pub fn serve_fixed(response: String) -> String {
     });
     format!("http://{address}/client/api")
 }
+
+/// Says why a test did nothing (a program it needs is not installed): on
+/// the test's stderr, which `cargo test` shows with `--nocapture`.
+#[allow(clippy::disallowed_macros)] // the test run's own note, not csctl output
+pub fn skip_note(why: &str) {
+    eprintln!("note: skipped: {why}");
+}
