@@ -59,6 +59,11 @@ pub struct GlobalArgs {
     /// Do not verify the server's TLS certificate (unsafe)
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Proxy for API requests (http://, https://, socks5://, socks5h://;
+    /// user:password@ allowed); "" or none: no proxy, whatever HTTPS_PROXY,
+    /// HTTP_PROXY or ALL_PROXY say
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
     /// Log requests and responses on stderr, secrets redacted (-vv adds bodies)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -322,7 +327,7 @@ fn parse_page_concurrency(text: &str) -> Result<usize, String> {
 
 /// The global options `csctl sim` has no use for: hidden from its `--help`
 /// (it takes only --api-key and --secret-key, the credentials it accepts).
-const NOT_FOR_SIM: [&str; 8] = [
+const NOT_FOR_SIM: [&str; 9] = [
     "endpoint",
     "profile",
     "config",
@@ -330,6 +335,7 @@ const NOT_FOR_SIM: [&str; 8] = [
     "method",
     "ca_bundle",
     "insecure",
+    "proxy",
     "verbose",
 ];
 

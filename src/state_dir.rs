@@ -16,7 +16,11 @@ pub fn state_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(STATE_DIR_VARIABLE).filter(|dir| !dir.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    Some(dirs::state_dir().or_else(dirs::data_local_dir)?.join("csctl"))
+    Some(
+        dirs::state_dir()
+            .or_else(dirs::data_local_dir)?
+            .join("csctl"),
+    )
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
         insecure: global.insecure,
         ca_bundle: global.ca_bundle.clone(),
         method: global.method,
+        proxy: global.proxy.clone(),
         verbosity: global.verbose,
     }
 }

@@ -6,8 +6,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::command;
-use super::layers::{check, settled, take, Environment, Layer, Origin, Place, Sourced};
+use super::layers::{check, settled, take, Environment, Invalid, Layer, Origin, Place, Sourced};
 use super::loader::{Loader, Selected};
+use super::parse;
 use super::peers;
 use super::{ConfigError, Overrides, Resolved, SigningSettings, Sources};
 use crate::client::{ClientConfig, Credentials, TlsConfig};
@@ -142,6 +143,7 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
     client.retries = settled(merged.retries)?;
     client.verbosity = overrides.verbosity;
     client.tls = tls(settled(merged.insecure)?, take(merged.ca_bundle)?)?;
+    client.proxy = proxy_for(&client.endpoint, take(merged.proxy)?, sources)?;
     warnings.extend(transport_warnings(&client, overrides.insecure));
 
     let place: Option<Place> = profile.as_ref().map(|chosen| chosen.place.clone());
@@ -288,6 +290,61 @@ fn credentials(
             })
         }
     }
+}
+
+/// The proxy requests to `endpoint` go through, read as curl reads it: the
+/// `proxy` setting (`--proxy`, the profile) if given, else `https_proxy`
+/// or `HTTPS_PROXY` for an https endpoint, `http_proxy` or `HTTP_PROXY` for
+/// an http one, else `all_proxy` or `ALL_PROXY`; none when `no_proxy` or
+/// `NO_PROXY` names the endpoint's host (a name and its subdomains, an
+/// address, a CIDR range, or `*`).
+fn proxy_for(
+    endpoint: &str,
+    setting: Option<Sourced<Option<String>>>,
+    sources: &Sources,
+) -> Result<Option<String>, ConfigError> {
+    let first = |names: &[&'static str]| {
+        names
+            .iter()
+            .find_map(|name| sources.var(name).map(|text| (text, *name)))
+    };
+    let https = endpoint
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let chosen = match setting {
+        Some(sourced) => sourced.value,
+        None => {
+            let names: &[&'static str] = if https {
+                &["https_proxy", "HTTPS_PROXY"]
+            } else {
+                &["http_proxy", "HTTP_PROXY"]
+            };
+            match first(names).or_else(|| first(&["all_proxy", "ALL_PROXY"])) {
+                None => None,
+                Some((text, name)) => parse::parse_proxy(&text).map_err(|message| {
+                    ConfigError::from(Invalid {
+                        origin: Origin::Env(name),
+                        key: "proxy",
+                        message,
+                    })
+                })?,
+            }
+        }
+    };
+    let Some(proxy) = chosen else {
+        return Ok(None);
+    };
+    let no_proxy = first(&["no_proxy", "NO_PROXY"])
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    let Ok(uri) = endpoint.parse::<http::Uri>() else {
+        return Ok(Some(proxy));
+    };
+    let matcher = hyper_util::client::proxy::matcher::Matcher::builder()
+        .all(proxy.clone())
+        .no(no_proxy)
+        .build();
+    Ok(matcher.intercept(&uri).map(|_| proxy))
 }
 
 /// `insecure` and the CA bundle, which must be a file.
