@@ -515,10 +515,18 @@ impl Client {
                     TransportKind::Connect => "cannot connect to",
                     TransportKind::Other => "request failed to",
                 };
+                // Through a proxy, resolving and connecting are the proxy's.
+                let via = match (kind, self.inner.transport.shown_proxy()) {
+                    (
+                        TransportKind::Dns | TransportKind::Connect | TransportKind::ConnectTimeout,
+                        Some(proxy),
+                    ) => format!(" (through the proxy {proxy})"),
+                    _ => String::new(),
+                };
                 ClientError::Transport {
                     command: command.to_string(),
                     kind,
-                    message: format!("{what} {endpoint}: {detail}"),
+                    message: format!("{what} {endpoint}{via}: {detail}"),
                 }
             }
             Failure::RedirectRefused(location) => ClientError::RedirectRefused {

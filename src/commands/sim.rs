@@ -14,6 +14,8 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
         rate_limit: args.rate_limit,
         clock_ahead: args.clock_ahead,
         latency: args.latency,
+        compress: !args.no_compress,
+        bandwidth: args.bandwidth,
         ..SimConfig::default()
     };
     match (&global.api_key, &global.secret_key) {
@@ -31,6 +33,9 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
     if let Some(path) = &args.cloud {
         config.cloud = sim::load_cloud_file(path)?;
     }
-    sim::serve_until_ctrl_c(config).await?;
+    let (requests, bytes) = sim::serve_until_ctrl_c(config).await?;
+    crate::error::write_stderr(&format!(
+        "csctl sim: {requests} requests answered, {bytes} bytes of answers sent"
+    ));
     Ok(())
 }
