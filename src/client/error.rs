@@ -121,6 +121,14 @@ pub enum ClientError {
         /// The parser's description, with line and column.
         message: String,
     },
+    /// An async answer whose `jobid` is not a short string or number.
+    #[error("{command}: the server answered a job id that is not one: {shown}; not waited for")]
+    OddJobId {
+        /// The command that was called.
+        command: String,
+        /// What came back, cut short.
+        shown: String,
+    },
     /// Valid JSON without the `<command>response` key.
     #[error("{command}: the answer has no `{expected}` key (keys: {found})")]
     MissingResponse {

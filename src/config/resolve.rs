@@ -142,9 +142,10 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
     client.max_requests_per_second = take(merged.max_requests_per_second)?.map(|rate| rate.value);
     client.retries = settled(merged.retries)?;
     client.verbosity = overrides.verbosity;
-    client.tls = tls(settled(merged.insecure)?, take(merged.ca_bundle)?)?;
+    let insecure = take(merged.insecure)?.expect("the defaults layer sets this field");
+    client.tls = tls(insecure.value, take(merged.ca_bundle)?)?;
     client.proxy = proxy_for(&client.endpoint, take(merged.proxy)?, sources)?;
-    warnings.extend(transport_warnings(&client, overrides.insecure));
+    warnings.extend(transport_warnings(&client, &insecure.origin));
 
     let place: Option<Place> = profile.as_ref().map(|chosen| chosen.place.clone());
     let origin = origin_text(place.as_ref(), &endpoint_origin, &credentials_origin);
@@ -391,8 +392,9 @@ fn origin_text(
 
 /// Warnings about credentials exposed on the way: a password sent over
 /// plain http (except to this machine) or to a server whose certificate is
-/// not verified, and `--insecure` given on the command line.
-fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String> {
+/// not verified, and verification turned off by any route (flag, profile,
+/// environment).
+fn transport_warnings(client: &ClientConfig, insecure_origin: &Origin) -> Vec<String> {
     let mut warnings = Vec::new();
     let url = url::Url::parse(&client.endpoint).ok();
     let host = url
@@ -417,9 +419,15 @@ fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String>
                  certificate (insecure): a server impersonating it would receive the password"
             ));
         }
-    } else if insecure_flag && !plain_http {
+    } else if client.tls.insecure && !plain_http {
+        // Whatever turned it off (--insecure, `insecure = true` or
+        // `verify = false` in a profile, $CLOUDSTACK_VERIFY=false…).
+        let route = match insecure_origin {
+            Origin::Flag(_) => "--insecure".to_string(),
+            other => format!("TLS verification is off ({other})"),
+        };
         warnings.push(format!(
-            "--insecure: the TLS certificate of {host} is not verified; a server impersonating \
+            "{route}: the TLS certificate of {host} is not verified; a server impersonating \
              it would receive your signed requests"
         ));
     }
