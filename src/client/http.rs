@@ -485,6 +485,20 @@ impl Client {
                 ),
             })?
             .map_err(|failure| self.failed(command, failure))?;
+        if answer.status == 407 {
+            if let Some(proxy) = self.inner.transport.shown_proxy() {
+                return Err(ClientError::Transport {
+                    command: command.to_string(),
+                    kind: TransportKind::Proxy,
+                    message: format!(
+                        "the proxy {proxy} did not let the request through to {}: the proxy \
+                         asks for authentication (407): give its user and password in the \
+                         proxy URL (http://user:password@proxy:port)",
+                        config.endpoint
+                    ),
+                });
+            }
+        }
         self.inner.tracer.response(
             answer.status,
             answer.content_type.as_deref(),

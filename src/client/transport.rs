@@ -326,10 +326,11 @@ fn classify(error: reqwest::Error) -> Failure {
             tls = true;
         }
         // hyper-util's tunnel errors are private: known by their text.
-        match cause.to_string().as_str() {
-            "proxy authorization required" => proxy = Some(ProxyRefusal::Auth),
-            "unsuccessful" => proxy = Some(ProxyRefusal::Refused),
-            _ => {}
+        let text = cause.to_string();
+        if text.ends_with("proxy authorization required") {
+            proxy = Some(ProxyRefusal::Auth);
+        } else if text == "unsuccessful" || text.ends_with("tunnel error: unsuccessful") {
+            proxy = Some(ProxyRefusal::Refused);
         }
         source = cause.source();
     }

@@ -338,6 +338,9 @@ fn proxy_for(
     let no_proxy = first(&["no_proxy", "NO_PROXY"])
         .map(|(text, _)| text)
         .unwrap_or_default();
+    if no_proxy.trim() == "*" {
+        return Ok(None);
+    }
     let Ok(uri) = endpoint.parse::<http::Uri>() else {
         return Ok(Some(proxy));
     };

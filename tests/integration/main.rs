@@ -13,6 +13,7 @@ mod cli_tls;
 mod docs_examples;
 mod errors_teach;
 mod hostile;
+mod network;
 mod perf_paths;
 mod rehearsal;
 mod reliability;
