@@ -49,7 +49,7 @@ fn http_endpoints_go_through_http_proxy_and_all_proxy() {
         let (ok, stdout, stderr) = call_with(&sim.endpoint, &[(variable, &proxy.url)], &[]);
         assert!(ok, "{variable}: {stderr}");
         assert!(stdout.contains("\"zone\""), "{stdout}");
-        assert_eq!(proxy.log(), [target.clone()], "{variable}");
+        assert_eq!(proxy.log(), std::slice::from_ref(&target), "{variable}");
         assert!(
             stderr.contains(&format!("via proxy {}/", proxy.url)),
             "-v names the proxy: {stderr}"
