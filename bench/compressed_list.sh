@@ -8,6 +8,7 @@
 #
 #   bench/compressed_list.sh [N] [RATE]   (default 20000 VMs, 20Mbit)
 #   NO_PYTHON=1 bench/compressed_list.sh  skips the Python `cs` run
+#   CSCTL_BIN=target/debug/csctl bench/compressed_list.sh  uses that binary
 #
 # Targets (issue 21): compressed ≤ 0.25 × uncompressed, and faster than cs.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -18,7 +19,8 @@ CLOUD="$BENCH_DIR/data/big_cloud.json"
 ZONE=11111111-1111-4111-8111-111111111111
 OFFERING=55555555-5555-4555-8555-555555555555
 TEMPLATE=44444444-4444-4444-8444-444444444444
-build_csctl
+# CSCTL_BIN=path runs that binary instead of building the release one.
+if [ -n "${CSCTL_BIN:-}" ]; then CSCTL="$CSCTL_BIN"; else build_csctl; fi
 
 PY=""
 if [ -z "${NO_PYTHON:-}" ]; then
