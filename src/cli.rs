@@ -59,6 +59,11 @@ pub struct GlobalArgs {
     /// Do not verify the server's TLS certificate (unsafe)
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Proxy for API requests (http://, https://, socks5://, socks5h://;
+    /// user:password@ allowed); "" or none: no proxy, whatever HTTPS_PROXY,
+    /// HTTP_PROXY or ALL_PROXY say
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
     /// Log requests and responses on stderr, secrets redacted (-vv adds bodies)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -387,6 +392,47 @@ pub struct SimArgs {
     /// Delay each answer of a list command (one page) by this much, as a real server's database work
     #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = parse_duration)]
     pub latency: Duration,
+    /// Send answers uncompressed even to clients that ask for gzip (the server compresses)
+    #[arg(long)]
+    pub no_compress: bool,
+    /// Send all answers together no faster than this, as through one link (e.g. 20Mbit, 2MB)
+    #[arg(long, value_name = "RATE", value_parser = parse_bandwidth)]
+    pub bandwidth: Option<u64>,
+}
+
+/// Parses `--bandwidth` into bytes per second: bits with `bit`, `Kbit`,
+/// `Mbit`, `Gbit` (or `bps`, `Kbps`, `Mbps`, `Gbps`), bytes with `B`, `KB`,
+/// `MB`, `GB` (decimal) or `KiB`, `MiB`, `GiB`; an optional `/s`.
+fn parse_bandwidth(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let trimmed = trimmed.strip_suffix("/s").unwrap_or(trimmed);
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let bad = || format!("`{text}` is not a rate (e.g. 20Mbit, 512Kbit, 2MB, 1MiB)");
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let bytes_per_unit: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "bit" | "bps" => 1.0 / 8.0,
+        "kbit" | "kbps" => 1e3 / 8.0,
+        "mbit" | "mbps" => 1e6 / 8.0,
+        "gbit" | "gbps" => 1e9 / 8.0,
+        "b" | "" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let rate = number * bytes_per_unit;
+    if !rate.is_finite() || !(1.0..=1e12).contains(&rate) {
+        return Err(format!(
+            "`{text}` is out of range (1 byte to 1 TB per second)"
+        ));
+    }
+    Ok(rate as u64)
 }
 
 /// Parses `--page-concurrency`: 1 to 64 pages at once.
@@ -399,7 +445,7 @@ fn parse_page_concurrency(text: &str) -> Result<usize, String> {
 
 /// The global options `csctl sim` has no use for: hidden from its `--help`
 /// (it takes only --api-key and --secret-key, the credentials it accepts).
-const NOT_FOR_SIM: [&str; 8] = [
+const NOT_FOR_SIM: [&str; 9] = [
     "endpoint",
     "profile",
     "config",
@@ -407,6 +453,7 @@ const NOT_FOR_SIM: [&str; 8] = [
     "method",
     "ca_bundle",
     "insecure",
+    "proxy",
     "verbose",
 ];
 
@@ -508,6 +555,18 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bandwidths_are_bits_or_bytes_per_second() {
+        assert_eq!(parse_bandwidth("20Mbit"), Ok(2_500_000));
+        assert_eq!(parse_bandwidth("512 Kbps"), Ok(64_000));
+        assert_eq!(parse_bandwidth("2MB/s"), Ok(2_000_000));
+        assert_eq!(parse_bandwidth("1MiB"), Ok(1_048_576));
+        assert!(parse_bandwidth("fast").unwrap_err().contains("not a rate"));
+        assert!(parse_bandwidth("0Mbit")
+            .unwrap_err()
+            .contains("out of range"));
+    }
     use clap::CommandFactory;
 
     #[test]

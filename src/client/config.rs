@@ -120,6 +120,11 @@ pub struct ClientConfig {
     pub retries: u32,
     /// 0: quiet; 1: one line per request and response; 2: bodies too.
     pub verbosity: u8,
+    /// The proxy every request goes through (`http://`, `https://`,
+    /// `socks5://` or `socks5h://`, credentials allowed), or `None` to go
+    /// direct. The configuration decides it (`--proxy`, the profile, the
+    /// environment as curl reads it); the client reads no environment.
+    pub proxy: Option<String>,
 }
 
 impl ClientConfig {
@@ -138,7 +143,18 @@ impl ClientConfig {
             max_requests_per_second: None,
             retries: DEFAULT_RETRIES,
             verbosity: 0,
+            proxy: None,
         }
+    }
+}
+
+/// `text` as it may be shown if it is a URL: without user info, query or
+/// fragment (which could hold credentials or a signature); otherwise
+/// `<not a URL>`, since text that does not parse could hold anything.
+pub fn shown_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(url) => super::transport::shown_location(&url),
+        Err(_) => "<not a URL>".to_string(),
     }
 }
 

@@ -60,8 +60,14 @@ pub enum TransportKind {
     Connect,
     /// The TLS handshake failed, usually an untrusted certificate.
     Tls,
-    /// The connect or request time limit passed.
+    /// The request time limit passed.
     Timeout,
+    /// No connection within `connect_timeout` (TCP, proxy or TLS
+    /// handshake): the request was never sent.
+    ConnectTimeout,
+    /// The proxy refused the tunnel or asked for authentication: the
+    /// request never reached the endpoint.
+    Proxy,
     /// Anything else (connection reset, bad HTTP, …).
     Other,
 }
@@ -114,6 +120,14 @@ pub enum ClientError {
         status: u16,
         /// The parser's description, with line and column.
         message: String,
+    },
+    /// An async answer whose `jobid` is not a short string or number.
+    #[error("{command}: the server answered a job id that is not one: {shown}; not waited for")]
+    OddJobId {
+        /// The command that was called.
+        command: String,
+        /// What came back, cut short.
+        shown: String,
     },
     /// Valid JSON without the `<command>response` key.
     #[error("{command}: the answer has no `{expected}` key (keys: {found})")]
@@ -191,6 +205,12 @@ pub enum ClientError {
     /// The endpoint setting is not an http(s) URL.
     #[error("the endpoint `{0}` is not an http:// or https:// URL")]
     BadEndpoint(String),
+    /// The proxy setting is not a proxy URL csctl can use (shown without
+    /// its credentials).
+    #[error(
+        "the proxy `{0}` is not a usable proxy URL (http://, https://, socks5:// or socks5h://)"
+    )]
+    BadProxy(String),
     /// The TLS settings cannot be used (unreadable CA bundle, …).
     #[error("TLS set-up failed: {0}")]
     TlsSetup(String),
@@ -311,6 +331,14 @@ fn transport_hint(kind: TransportKind) -> &'static str {
         TransportKind::Timeout => {
             "\n  hint: raise the limit with --timeout SECONDS if the server is just slow"
         }
+        TransportKind::ConnectTimeout => {
+            "\n  note: the request was never sent\n  hint: raise `connect_timeout` in the \
+             profile if the server (or the proxy) is just slow to answer"
+        }
+        TransportKind::Proxy => {
+            "\n  hint: check the proxy (--proxy, the profile's `proxy`, HTTPS_PROXY, \
+             HTTP_PROXY, ALL_PROXY; NO_PROXY for hosts reached directly)"
+        }
         TransportKind::Other => "",
     }
 }
@@ -324,7 +352,11 @@ impl ClientError {
             Self::Transport { kind, .. } => {
                 matches!(
                     kind,
-                    TransportKind::Dns | TransportKind::Connect | TransportKind::Tls
+                    TransportKind::Dns
+                        | TransportKind::Connect
+                        | TransportKind::Tls
+                        | TransportKind::ConnectTimeout
+                        | TransportKind::Proxy
                 )
             }
             _ => false,

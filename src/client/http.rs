@@ -46,6 +46,8 @@ pub struct Client {
 struct Inner {
     /// The connection pool and TLS settings of the endpoint's origin.
     transport: Transport,
+    /// The endpoint as the `-v` log shows it, with the proxy if any.
+    shown_target: String,
     config: ClientConfig,
     tracer: Tracer,
     // Shared with the clients of `with_own_pool`.
@@ -93,24 +95,36 @@ impl Client {
     /// Builds a client. Fails on an endpoint that is not an http(s) URL or
     /// TLS settings that cannot be used.
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
-        let url = url::Url::parse(&config.endpoint)
-            .map_err(|_| ClientError::BadEndpoint(config.endpoint.clone()))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(ClientError::BadEndpoint(config.endpoint.clone()));
-        }
-        let transport = Transport::new(&url, &config)?;
-        let scrub = match &config.credentials {
+        let mut config = config;
+        let (url, basic_auth) = endpoint_and_basic_auth(&config.endpoint)?;
+        // Never shown again with its user info: messages and the log name
+        // the endpoint from here on.
+        config.endpoint = url.to_string();
+        let transport = Transport::new(&url, &config, basic_auth)?;
+        let mut scrub = match &config.credentials {
             Credentials::ApiKey { secret_key, .. } => vec![secret_key.clone()],
             Credentials::Password { password, .. } => vec![password.clone()],
             Credentials::Session { sessionkey, cookie } => vec![sessionkey.clone(), cookie.clone()],
         };
+        if let Some(proxy) = config
+            .proxy
+            .as_deref()
+            .and_then(|text| url::Url::parse(text).ok())
+        {
+            scrub.extend(proxy.password().map(str::to_string));
+        }
         let tracer = Tracer::new(config.verbosity, scrub);
+        let shown_target = match transport.shown_proxy() {
+            Some(proxy) => format!("{} via proxy {proxy}", config.endpoint),
+            None => config.endpoint.clone(),
+        };
         let pacer = Pacer::new(config.max_requests_per_second);
         let retries = config.retries;
         let signer = Signer::from_config(&config).ok();
         Ok(Self {
             inner: Arc::new(Inner {
                 transport,
+                shown_target,
                 config,
                 tracer,
                 session: Arc::new(tokio::sync::Mutex::new(None)),
@@ -139,6 +153,7 @@ impl Client {
         Ok(Self {
             inner: Arc::new(Inner {
                 transport: inner.transport.with_own_pool(),
+                shown_target: inner.shown_target.clone(),
                 config: inner.config.clone(),
                 tracer: inner.tracer.clone(),
                 session: inner.session.clone(),
@@ -489,7 +504,9 @@ impl Client {
             HttpMethod::Post => "POST",
             HttpMethod::Get => "GET",
         };
-        self.inner.tracer.request(label, &config.endpoint, pairs);
+        self.inner
+            .tracer
+            .request(label, &self.inner.shown_target, pairs);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let outgoing = Outgoing {
             method,
@@ -515,6 +532,20 @@ impl Client {
                 ),
             })?
             .map_err(|failure| self.failed(command, failure))?;
+        if answer.status == 407 {
+            if let Some(proxy) = self.inner.transport.shown_proxy() {
+                return Err(ClientError::Transport {
+                    command: command.to_string(),
+                    kind: TransportKind::Proxy,
+                    message: format!(
+                        "the proxy {proxy} did not let the request through to {}: the proxy \
+                         asks for authentication (407): give its user and password in the \
+                         proxy URL (http://user:password@proxy:port)",
+                        config.endpoint
+                    ),
+                });
+            }
+        }
         self.inner.tracer.response(
             answer.status,
             answer.content_type.as_deref(),
@@ -538,15 +569,25 @@ impl Client {
             Failure::Transport { kind, detail } => {
                 let what = match kind {
                     TransportKind::Timeout => "timed out talking to",
+                    TransportKind::ConnectTimeout => "could not connect in time to",
+                    TransportKind::Proxy => "the proxy did not let the request through to",
                     TransportKind::Dns => "cannot resolve the host of",
                     TransportKind::Tls => "TLS handshake failed with",
                     TransportKind::Connect => "cannot connect to",
                     TransportKind::Other => "request failed to",
                 };
+                // Through a proxy, resolving and connecting are the proxy's.
+                let via = match (kind, self.inner.transport.shown_proxy()) {
+                    (
+                        TransportKind::Dns | TransportKind::Connect | TransportKind::ConnectTimeout,
+                        Some(proxy),
+                    ) => format!(" (through the proxy {proxy})"),
+                    _ => String::new(),
+                };
                 ClientError::Transport {
                     command: command.to_string(),
                     kind,
-                    message: format!("{what} {endpoint}: {detail}"),
+                    message: format!("{what} {endpoint}{via}: {detail}"),
                 }
             }
             Failure::RedirectRefused(location) => ClientError::RedirectRefused {
@@ -566,6 +607,37 @@ impl Client {
             Failure::Setup(error) => error,
         }
     }
+}
+
+/// The endpoint URL without user info, and the `Authorization: Basic`
+/// header its user info makes (sent with every request, as python's
+/// requests does); refused when it is not an http(s) URL with a host.
+fn endpoint_and_basic_auth(
+    endpoint: &str,
+) -> Result<(url::Url, Option<http::HeaderValue>), ClientError> {
+    let shown = || ClientError::BadEndpoint(super::config::shown_url(endpoint));
+    let mut url = url::Url::parse(endpoint).map_err(|_| shown())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(shown());
+    }
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok((url, None));
+    }
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let user = decode(url.username());
+    let password = url.password().map(decode).unwrap_or_default();
+    super::trace::remember_secret(&password);
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let mut header = http::HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| shown())?;
+    header.set_sensitive(true);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Ok((url, Some(header)))
 }
 
 /// Refuses parameters csctl sets itself ([`RESERVED`]).

@@ -151,10 +151,33 @@ pub struct Progress {
 /// The `jobid` of an answer (an async command's `{jobid}`, a job object):
 /// the text of a string, the digits of a number.
 pub fn job_id(answer: &Value) -> Option<String> {
-    match answer.get("jobid")? {
-        Value::String(text) => Some(text.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
+    checked_job_id(answer.get("jobid")?).ok().flatten()
+}
+
+/// The longest job id taken (a UUID is 36 characters; old servers sent
+/// numbers): anything longer is not a job id.
+const MAX_JOB_ID: usize = 64;
+
+/// A `jobid` value as a job id: a short string or a whole number (`None`
+/// for `null`); anything else is refused, shown cut short.
+pub(crate) fn checked_job_id(value: &Value) -> Result<Option<String>, String> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) if !text.is_empty() && text.len() <= MAX_JOB_ID => {
+            Ok(Some(text.clone()))
+        }
+        Value::Number(number) if number.is_u64() => Ok(Some(number.to_string())),
+        other => Err(shown_cut(other)),
+    }
+}
+
+/// A JSON value as the server sent it, cut to a few dozen characters.
+pub(crate) fn shown_cut(value: &Value) -> String {
+    const MAX: usize = 40;
+    let text = value.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
+        None => text,
     }
 }
 
@@ -243,6 +266,12 @@ impl Client {
             () = &mut cancelled => return Err(CallAndWaitError::Call(ClientError::Cancelled)),
             answer = self.call(command, params) => answer.map_err(CallAndWaitError::Call)?,
         };
+        if let Some(Err(shown)) = answer.get("jobid").map(checked_job_id) {
+            return Err(CallAndWaitError::Call(ClientError::OddJobId {
+                command: command.to_string(),
+                shown,
+            }));
+        }
         let Some(jobid) = self.job_to_wait(command, &answer) else {
             return Ok(answer);
         };
@@ -448,8 +477,20 @@ async fn poll(client: &Client, jobid: &str) -> Result<Value, ClientError> {
 /// How a job object says its job ended; the object back while it is
 /// pending (`jobstatus` 0).
 fn outcome_of(jobid: &str, job: Value) -> Result<JobOutcome, Value> {
-    let status = job.get("jobstatus").and_then(as_integer).unwrap_or(0);
     let jobid = jobid.to_string();
+    // Only 0 (pending), 1, 2 and 3 (cancelled) mean anything: any other
+    // answer would be polled until the wait's time runs out.
+    let status = match job.get("jobstatus") {
+        Some(value) => as_integer(value).filter(|status| (0..=3).contains(status)),
+        None => None,
+    };
+    let Some(status) = status else {
+        let shown = job.get("jobstatus").map_or("none".to_string(), shown_cut);
+        return Ok(JobOutcome::Unknown {
+            jobid,
+            reason: format!("the server's job answer has jobstatus {shown}, not 0, 1 or 2"),
+        });
+    };
     Ok(match status {
         0 => return Err(job),
         1 => JobOutcome::Succeeded { jobid, job },

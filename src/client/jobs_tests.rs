@@ -232,6 +232,44 @@ fn job_ids_are_read_from_strings_and_numbers() {
     assert_eq!(job_id(&json!(["jobid"])), None);
 }
 
+#[test]
+fn odd_job_ids_and_statuses_are_refused_at_once_and_shown_cut() {
+    use serde_json::json;
+    let long = "x".repeat(10_000);
+    for odd in [
+        json!({"a": 1}),
+        json!(long),
+        json!(1.5),
+        json!(true),
+        json!(""),
+    ] {
+        let shown = super::checked_job_id(&odd).unwrap_err();
+        assert!(shown.chars().count() < 70, "{shown}");
+        assert_eq!(job_id(&json!({ "jobid": odd })), None);
+    }
+    assert!(super::checked_job_id(&json!(long))
+        .unwrap_err()
+        .contains("10002 bytes"));
+    for (status, shown) in [
+        (Some(json!(1.0)), "1.0"),
+        (Some(json!("done")), "\"done\""),
+        (Some(json!(7)), "7"),
+        (None, "none"),
+    ] {
+        let mut job = json!({"jobid": "j"});
+        if let Some(status) = status {
+            job["jobstatus"] = status;
+        }
+        match super::outcome_of("j", job) {
+            Ok(JobOutcome::Unknown { reason, .. }) => assert_eq!(
+                reason,
+                format!("the server's job answer has jobstatus {shown}, not 0, 1 or 2")
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_and_wait_returns_the_job_result_or_the_answer() {
     let sim = simulator().await;

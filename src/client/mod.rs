@@ -8,8 +8,9 @@
 //! - `http`: the [`Client`] that sends requests and decodes answers.
 //! - `login`: sessions opened by hand ([`LoginSession`]): two-factor codes,
 //!   calls inside them, logout.
-//! - `transport` and `tls`: HTTP/1.1 exchanges with the endpoint's origin
-//!   (pooled connections, same-origin redirects, size cap), over TCP or TLS.
+//! - `transport` and `tls`: exchanges with the endpoint's origin on reqwest
+//!   (pooled connections, proxy, same-origin redirects, compressed answers,
+//!   size cap on decoded bytes), over TCP or TLS.
 //! - [`response`]: unwrapping `<command>response` and error answers.
 //! - `jobs` and `paging`: waiting for async jobs ([`Client::call_and_wait`]:
 //!   call, wait if async, return the job's result), fetching every page.

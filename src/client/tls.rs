@@ -3,9 +3,14 @@
 //! at all when the user asked for `--insecure`.
 //!
 //! Loading the system's roots costs millions of instructions, so the
-//! rustls configuration is built when the first `https://` connection is
-//! opened, never for `http://` endpoints. A CA bundle is read and checked
+//! rustls configuration is built when the first `https://` exchange is
+//! made, never for `http://` endpoints. A CA bundle is read and checked
 //! when the client is built, so that its errors show before anything runs.
+//!
+//! A certificate the bundle holds is trusted as the server's own
+//! certificate too: a self-signed certificate made the usual way (`openssl
+//! req -x509`) is marked as a CA, which WebPKI refuses as a server's
+//! certificate (`CaUsedAsEndEntity`), while curl and requests accept it.
 
 use std::sync::Arc;
 
@@ -13,7 +18,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 
 use super::config::TlsConfig;
 use super::error::ClientError;
@@ -67,19 +72,112 @@ impl TlsSettings {
                     .map_err(|error| ClientError::TlsSetup(error.to_string()))?,
             )
         } else {
-            Arc::new(
-                rustls_platform_verifier::Verifier::new_with_extra_roots(
-                    self.extra_roots.iter().cloned(),
-                    provider,
-                )
-                .map_err(|error| ClientError::TlsSetup(error.to_string()))?,
-            )
+            Arc::new(BundleVerifier {
+                inner: Arc::new(
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(
+                        self.extra_roots.iter().cloned(),
+                        provider,
+                    )
+                    .map_err(|error| ClientError::TlsSetup(error.to_string()))?,
+                ),
+                bundle: self.extra_roots.clone(),
+            })
         };
         let mut config = builder
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
+    }
+
+    /// A configuration for a client that never speaks TLS (an `http://`
+    /// endpoint, no `https://` proxy): it trusts no certificate, and costs
+    /// nothing to build.
+    pub(crate) fn unused_config(&self) -> Result<Arc<ClientConfig>, ClientError> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| ClientError::TlsSetup(error.to_string()))?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    }
+}
+
+/// The platform's verification with the CA bundle's certificates as extra
+/// roots, which also accepts a server certificate that is exactly one of
+/// the bundle's, for the server's name and not expired, even when it is
+/// marked as a CA.
+#[derive(Debug)]
+struct BundleVerifier {
+    inner: Arc<dyn ServerCertVerifier>,
+    bundle: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for BundleVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let refusal = match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(refusal) => refusal,
+        };
+        let expired = matches!(
+            refusal,
+            rustls::Error::InvalidCertificate(
+                CertificateError::Expired
+                    | CertificateError::ExpiredContext { .. }
+                    | CertificateError::NotValidYet
+                    | CertificateError::NotValidYetContext { .. }
+                    | CertificateError::Revoked
+            )
+        );
+        if expired
+            || !self
+                .bundle
+                .iter()
+                .any(|trusted| trusted.as_ref() == end_entity.as_ref())
+        {
+            return Err(refusal);
+        }
+        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+        rustls::client::verify_server_name(&parsed, server_name)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        certificate: &CertificateDer<'_>,
+        signature: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner
+            .verify_tls12_signature(message, certificate, signature)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        certificate: &CertificateDer<'_>,
+        signature: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner
+            .verify_tls13_signature(message, certificate, signature)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }
 

@@ -1,38 +1,21 @@
-//! HTTP/1.1 exchanges with the endpoint's origin, over plain TCP or TLS:
-//! one path for `http://` and `https://`, built on hyper's connection API.
+//! HTTP exchanges with the endpoint's origin, on reqwest: one path for
+//! `http://` and `https://`, direct or through a proxy.
 //!
-//! A [`Transport`] keeps a pool of keep-alive connections to its one origin
-//! (a client talks to one endpoint, and follows redirects only within its
-//! origin), follows same-origin redirects (at most [`MAX_REDIRECTS`]),
-//! refuses any other, and reads at most `max_response_size` bytes of an
-//! answer. Time limits on the whole exchange are the caller's
-//! ([`super::http`]); connecting has its own. A connection has no task of
-//! its own: the exchange using it drives it ([`drive`]), so that a call's
-//! socket is read in the task that awaits the answer.
-//!
-//! Why not a general-purpose client: reqwest, used before, parsed the URL
-//! twice more per request for its redirect support, whatever the policy,
-//! and carried layers csctl does not use; a call's cost is measured in
-//! docs/performance.md.
+//! A [`Transport`] holds a reqwest client (its pool of keep-alive
+//! connections), built on the first exchange so that nothing is set up for
+//! a command that never sends a request; its redirect policy follows
+//! same-origin redirects only (at most [`MAX_REDIRECTS`]); answers are asked
+//! for compressed and decoded as they stream in, and at most
+//! `max_response_size` *decoded* bytes are read (a gzip bomb ends with the
+//! size message, in bounded memory). Time limits on the whole exchange are
+//! the caller's ([`super::http`]); connecting (TCP, proxy and TLS
+//! handshakes) has its own.
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use http::{Method, Request, Response, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
-use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
-use url::{Host, Url};
+use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use url::Url;
 
 use super::config::{ClientConfig, HttpMethod};
 use super::error::{ClientError, TransportKind};
@@ -44,9 +27,6 @@ const MAX_REDIRECTS: usize = 5;
 /// Idle connections kept per client, for concurrent page fetches and waits.
 const MAX_IDLE: usize = 64;
 
-/// A request body: the whole form, or nothing.
-type Body = Full<Bytes>;
-
 /// What the server answered, read whole.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -56,7 +36,7 @@ pub(crate) struct Answer {
     pub content_type: Option<String>,
     /// The `name=value` of every cookie the server set (for login).
     pub cookies: Vec<String>,
-    /// The body, at most `max_response_size` bytes.
+    /// The decoded body, at most `max_response_size` bytes.
     pub body: Vec<u8>,
 }
 
@@ -77,7 +57,8 @@ pub(crate) enum Failure {
     TooManyRedirects,
     /// The answer is larger than `max_response_size`.
     TooLarge,
-    /// TLS could not be set up (no usable roots…).
+    /// The client could not be set up (TLS without usable roots, a proxy
+    /// URL reqwest refuses…).
     Setup(ClientError),
 }
 
@@ -100,174 +81,49 @@ pub(crate) struct Outgoing<'a> {
     pub cookie: Option<&'a str>,
 }
 
-/// Exchanges with one origin, over a pool of keep-alive connections.
+/// Exchanges with one origin, over reqwest's pool of keep-alive connections.
 pub(crate) struct Transport {
+    /// The endpoint, without user info.
     endpoint: Url,
-    /// Where the endpoint's requests go (origin-form: path and query).
-    endpoint_target: String,
-    /// `endpoint_target` parsed once, for POST requests.
-    endpoint_uri: Uri,
-    /// The `Host` header of every request.
-    host_header: HeaderValue,
-    /// The name the TLS certificate must carry.
-    server_name: ServerName<'static>,
     connect_timeout: Duration,
     max_response_size: u64,
+    /// `Authorization: Basic …` from the endpoint URL's user info, if any.
+    basic_auth: Option<HeaderValue>,
+    /// The proxy every request goes through, if any (credentials included).
+    proxy: Option<Url>,
     tls_settings: TlsSettings,
-    /// Built on the first `https://` connection; shared with the
-    /// transports of [`Transport::with_own_pool`].
+    /// Built when first needed (an `https://` endpoint or proxy); shared
+    /// with the transports of [`Transport::with_own_pool`].
     tls: Arc<OnceLock<Arc<rustls::ClientConfig>>>,
-    idle: Mutex<Vec<Connection>>,
-}
-
-/// A keep-alive connection: the handle requests are sent through, and the
-/// connection itself, which the exchange using it drives (see [`drive`]).
-struct Connection {
-    sender: SendRequest<Body>,
-    /// `None` once the connection has ended.
-    driver: Option<Driver>,
-    /// The waker its exchanges poll with (see [`drive`]).
-    wake: Arc<SelfWake>,
-}
-
-/// hyper's connection future: reads and writes the socket.
-type Driver = Pin<Box<dyn Future<Output = Result<(), hyper::Error>> + Send>>;
-
-impl Connection {
-    fn is_usable(&self) -> bool {
-        self.driver.is_some() && !self.sender.is_closed()
-    }
-}
-
-/// Runs `work` while driving the connection, in the caller's own task: a
-/// call's socket is read where its answer is awaited, so no other task is
-/// woken in between. When the connection ends, hyper fails what was in
-/// flight, and `work` learns it at once.
-///
-/// The connection and its requests signal each other through channels,
-/// which wake the task they are polled in: those wakes, made while this
-/// very future is being polled, are answered by polling again at once
-/// ([`SelfWake`]), not by waking the executor, which would look for I/O
-/// (a system call) before polling again.
-async fn drive<F: Future>(driver: &mut Option<Driver>, wake: &Arc<SelfWake>, work: F) -> F::Output {
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(|outer| {
-        wake.set_outer(outer.waker());
-        let waker = Waker::from(wake.clone());
-        let mut context = Context::from_waker(&waker);
-        for _ in 0..MAX_REPOLLS {
-            wake.begin();
-            if let Poll::Ready(output) = work.as_mut().poll(&mut context) {
-                wake.end();
-                return Poll::Ready(output);
-            }
-            let mut again = false;
-            if let Some(connection) = driver {
-                if connection.as_mut().poll(&mut context).is_ready() {
-                    // Dropped, so that everything it held in flight fails now.
-                    *driver = None;
-                    again = true;
-                }
-            }
-            if !(wake.end() || again) {
-                return Poll::Pending;
-            }
-        }
-        // Still waking itself: let the executor run the others first.
-        outer.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
-
-/// How many times in a row [`drive`] polls again on its own wakes.
-const MAX_REPOLLS: usize = 32;
-
-/// The waker [`drive`] polls with: a wake during its poll asks for another
-/// poll; any other is passed to the executor's waker.
-#[derive(Default)]
-struct SelfWake {
-    polling: AtomicBool,
-    again: AtomicBool,
-    outer: Mutex<Option<Waker>>,
-}
-
-impl SelfWake {
-    fn set_outer(&self, waker: &Waker) {
-        let mut outer = self
-            .outer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !outer.as_ref().is_some_and(|known| known.will_wake(waker)) {
-            *outer = Some(waker.clone());
-        }
-    }
-
-    fn begin(&self) {
-        self.again.store(false, Ordering::SeqCst);
-        self.polling.store(true, Ordering::SeqCst);
-    }
-
-    /// Ends a poll: whether it was woken meanwhile.
-    fn end(&self) -> bool {
-        self.polling.store(false, Ordering::SeqCst);
-        self.again.swap(false, Ordering::SeqCst)
-    }
-}
-
-impl Wake for SelfWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.polling.load(Ordering::SeqCst) {
-            self.again.store(true, Ordering::SeqCst);
-            // Still polling: it will see `again`. Otherwise the poll may
-            // have ended before the store, so the executor is woken too.
-            if self.polling.load(Ordering::SeqCst) {
-                return;
-            }
-        }
-        let outer = self
-            .outer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(waker) = outer.as_ref() {
-            waker.wake_by_ref();
-        }
-    }
+    /// Built on the first exchange.
+    http: OnceLock<reqwest::Client>,
 }
 
 impl Transport {
-    /// A transport to `url`'s origin with `config`'s limits and TLS
-    /// settings (a CA bundle is read now).
-    pub(crate) fn new(url: &Url, config: &ClientConfig) -> Result<Self, ClientError> {
-        let bad_endpoint = || ClientError::BadEndpoint(config.endpoint.clone());
-        let host = url.host_str().ok_or_else(bad_endpoint)?;
-        let host_header = match url.port() {
-            Some(port) => HeaderValue::from_str(&format!("{host}:{port}")),
-            None => HeaderValue::from_str(host),
-        }
-        .map_err(|_| bad_endpoint())?;
-        let server_name = match url.host().ok_or_else(bad_endpoint)? {
-            Host::Domain(name) => {
-                ServerName::try_from(name.to_string()).map_err(|_| bad_endpoint())?
-            }
-            Host::Ipv4(address) => ServerName::IpAddress(std::net::IpAddr::V4(address).into()),
-            Host::Ipv6(address) => ServerName::IpAddress(std::net::IpAddr::V6(address).into()),
+    /// A transport to `url`'s origin with `config`'s limits, proxy and TLS
+    /// settings (a CA bundle is read now). `url` carries no user info:
+    /// `basic_auth` is what it held.
+    pub(crate) fn new(
+        url: &Url,
+        config: &ClientConfig,
+        basic_auth: Option<HeaderValue>,
+    ) -> Result<Self, ClientError> {
+        let proxy = match &config.proxy {
+            Some(text) => Some(
+                Url::parse(text)
+                    .map_err(|_| ClientError::BadProxy(super::config::shown_url(text)))?,
+            ),
+            None => None,
         };
         Ok(Self {
             endpoint: url.clone(),
-            endpoint_target: origin_form(url),
-            endpoint_uri: Uri::try_from(origin_form(url)).map_err(|_| bad_endpoint())?,
-            host_header,
-            server_name,
             connect_timeout: config.connect_timeout,
             max_response_size: config.max_response_size,
+            basic_auth,
+            proxy,
             tls_settings: TlsSettings::load(&config.tls)?,
             tls: Arc::new(OnceLock::new()),
-            idle: Mutex::new(Vec::new()),
+            http: OnceLock::new(),
         })
     }
 
@@ -276,328 +132,261 @@ impl Transport {
     pub(crate) fn with_own_pool(&self) -> Self {
         Self {
             endpoint: self.endpoint.clone(),
-            endpoint_target: self.endpoint_target.clone(),
-            endpoint_uri: self.endpoint_uri.clone(),
-            host_header: self.host_header.clone(),
-            server_name: self.server_name.clone(),
             connect_timeout: self.connect_timeout,
             max_response_size: self.max_response_size,
+            basic_auth: self.basic_auth.clone(),
+            proxy: self.proxy.clone(),
             tls_settings: self.tls_settings.clone(),
             tls: self.tls.clone(),
-            idle: Mutex::new(Vec::new()),
+            http: OnceLock::new(),
         }
+    }
+
+    /// The proxy requests go through, as it may be shown (no credentials).
+    pub(crate) fn shown_proxy(&self) -> Option<String> {
+        self.proxy.as_ref().map(shown_location)
     }
 
     /// Sends `outgoing` to the endpoint, follows same-origin redirects, and
     /// reads the answer whole.
     pub(crate) async fn exchange(&self, outgoing: Outgoing<'_>) -> Result<Answer, Failure> {
-        let mut method = match outgoing.method {
-            HttpMethod::Post => Method::POST,
-            HttpMethod::Get => Method::GET,
-        };
-        let mut body = Bytes::new();
-        let mut target = match outgoing.method {
-            HttpMethod::Post => {
-                body = Bytes::from(outgoing.form);
-                self.endpoint_uri.clone()
-            }
-            HttpMethod::Get => {
-                let mut target = self.endpoint_target.clone();
-                target.push(if target.contains('?') { '&' } else { '?' });
-                target.push_str(&outgoing.form);
-                parse_target(target)?
-            }
-        };
-        let mut current: Option<Url> = None;
-        for hop in 0..=MAX_REDIRECTS {
-            let request = self.request(&method, target.clone(), &body, outgoing.cookie);
-            let (response, mut connection) = self.send(request).await?;
-            let Some(next) = redirect_target(&response, current.as_ref().unwrap_or(&self.endpoint))
-            else {
-                let answer = drive(
-                    &mut connection.driver,
-                    &connection.wake,
-                    self.read(response),
+        let http = self.http()?;
+        let mut request = match outgoing.method {
+            HttpMethod::Post => http
+                .post(self.endpoint.clone())
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
                 )
-                .await?;
-                self.check_in(connection);
-                return Ok(answer);
-            };
-            if !same_origin(&self.endpoint, &next) {
-                return Err(Failure::RedirectRefused(shown_location(&next)));
+                .body(outgoing.form),
+            HttpMethod::Get => {
+                let mut url = self.endpoint.clone();
+                let query = match url.query() {
+                    Some(query) if !query.is_empty() => format!("{query}&{}", outgoing.form),
+                    _ => outgoing.form,
+                };
+                url.set_query(Some(&query));
+                http.get(url)
             }
-            if hop == MAX_REDIRECTS {
-                return Err(Failure::TooManyRedirects);
-            }
-            // As browsers do: 301, 302 and 303 turn a POST into a GET
-            // without a body; 307 and 308 repeat the request as it was.
-            if matches!(response.status().as_u16(), 301..=303) && method == Method::POST {
-                method = Method::GET;
-                body = Bytes::new();
-            }
-            target = parse_target(origin_form(&next))?;
-            current = Some(next);
+        };
+        if let Some(value) = outgoing
+            .cookie
+            .and_then(|text| HeaderValue::from_str(text).ok())
+        {
+            request = request.header(COOKIE, value);
         }
-        Err(Failure::TooManyRedirects)
+        if let Some(value) = &self.basic_auth {
+            request = request.header(http::header::AUTHORIZATION, value.clone());
+        }
+        let response = request.send().await.map_err(classify)?;
+        self.read(response).await
     }
 
-    fn request(
-        &self,
-        method: &Method,
-        uri: Uri,
-        body: &Bytes,
-        cookie: Option<&str>,
-    ) -> Request<Body> {
-        let mut request = Request::new(Full::new(body.clone()));
-        *request.method_mut() = method.clone();
-        *request.uri_mut() = uri;
-        let headers = request.headers_mut();
-        headers.insert(http::header::HOST, self.host_header.clone());
-        headers.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(concat!("csctl/", env!("CARGO_PKG_VERSION"))),
-        );
-        headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-        if *method == Method::POST {
-            headers.insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            );
+    /// The reqwest client, built on first use.
+    fn http(&self) -> Result<&reqwest::Client, Failure> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
         }
-        if let Some(value) = cookie.and_then(|text| HeaderValue::from_str(text).ok()) {
-            headers.insert(COOKIE, value);
-        }
-        request
+        let http = self.build().map_err(Failure::Setup)?;
+        Ok(self.http.get_or_init(|| http))
     }
 
-    /// Sends a request on an idle connection, or a new one, and returns
-    /// the answer's head with the connection its body arrives on. A request
-    /// that an idle connection could not take (closed meanwhile) goes on
-    /// another; one that was written is never sent twice here (retrying is
-    /// the caller's decision, by command).
-    async fn send(
-        &self,
-        mut request: Request<Body>,
-    ) -> Result<(Response<Incoming>, Connection), Failure> {
-        loop {
-            let (mut connection, reused) = match self.check_out() {
-                Some(connection) => (connection, true),
-                // Boxed: connecting (TLS above all) takes a large state,
-                // needed only when no idle connection is left.
-                None => (Box::pin(self.connect()).await?, false),
-            };
-            let Connection {
-                sender,
-                driver,
-                wake,
-            } = &mut connection;
-            if let Err(error) = drive(driver, wake, sender.ready()).await {
-                if reused {
-                    continue;
-                }
-                return Err(Failure::transport(TransportKind::Other, describe(&error)));
+    fn build(&self) -> Result<reqwest::Client, ClientError> {
+        let endpoint = self.endpoint.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if !same_origin(&endpoint, attempt.url()) {
+                let location = shown_location(attempt.url());
+                return attempt.error(Redirect::Refused(location));
             }
-            // In an `async` block, so that handing the request over (which
-            // wakes the connection) happens inside `drive`'s poll.
-            match drive(driver, wake, async {
-                sender.try_send_request(request).await
-            })
-            .await
-            {
-                Ok(response) => return Ok((response, connection)),
-                Err(mut error) => match error.take_message() {
-                    Some(unsent) if reused => request = unsent,
-                    _ => {
-                        let error = error.into_error();
-                        let kind = if error.is_timeout() {
-                            TransportKind::Timeout
-                        } else {
-                            TransportKind::Other
-                        };
-                        return Err(Failure::transport(kind, describe(&error)));
-                    }
-                },
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(Redirect::TooMany);
             }
-        }
+            attempt.follow()
+        });
+        let mut builder = reqwest::Client::builder()
+            .redirect(redirects)
+            .connect_timeout(self.connect_timeout)
+            .pool_max_idle_per_host(MAX_IDLE)
+            .http1_only()
+            // Requests are small and sent whole: no reason to wait.
+            .tcp_nodelay(true)
+            .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(self.tls_config()?.as_ref().clone());
+        builder = match &self.proxy {
+            // Only the configuration decides (it read the environment):
+            // reqwest must not read it again.
+            None => builder.no_proxy(),
+            Some(proxy) => builder.no_proxy().proxy(
+                reqwest::Proxy::all(proxy.as_str())
+                    .map_err(|_| ClientError::BadProxy(shown_location(proxy)))?,
+            ),
+        };
+        builder
+            .build()
+            .map_err(|error| ClientError::TlsSetup(describe(&error)))
     }
 
-    /// Reads the answer whole, at most `max_response_size` bytes (the
-    /// caller drives its connection meanwhile).
-    async fn read(&self, response: Response<Incoming>) -> Result<Answer, Failure> {
+    /// The rustls configuration: the real one when TLS will be spoken (an
+    /// `https://` endpoint or proxy); otherwise one that trusts nothing and
+    /// costs nothing, since loading the system's roots costs millions of
+    /// instructions that a plain `http://` endpoint never needs.
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, ClientError> {
+        let speaks_tls = self.endpoint.scheme() == "https"
+            || self
+                .proxy
+                .as_ref()
+                .is_some_and(|proxy| proxy.scheme() == "https");
+        if !speaks_tls {
+            return self.tls_settings.unused_config();
+        }
+        if let Some(config) = self.tls.get() {
+            return Ok(config.clone());
+        }
+        let config = self.tls_settings.client_config()?;
+        Ok(self.tls.get_or_init(|| config).clone())
+    }
+
+    /// Reads the answer whole, decoded, at most `max_response_size` bytes.
+    async fn read(&self, mut response: reqwest::Response) -> Result<Answer, Failure> {
         let limit = self.max_response_size;
-        let (parts, mut body) = response.into_parts();
-        let declared = parts
-            .headers
+        let headers = response.headers();
+        // reqwest drops `Content-Length` and `Content-Encoding` of an answer
+        // it decodes: a length left is that of the body as read.
+        let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|text| text.parse::<u64>().ok());
         if declared.is_some_and(|length| length > limit) {
             return Err(Failure::TooLarge);
         }
-        let capacity = declared.unwrap_or(8 * 1024).min(limit);
-        let mut bytes = Vec::with_capacity(capacity as usize);
-        while let Some(frame) = body.frame().await {
-            let frame = frame
-                .map_err(|error| Failure::transport(TransportKind::Other, describe(&error)))?;
-            if let Ok(data) = frame.into_data() {
-                if (bytes.len() + data.len()) as u64 > limit {
-                    return Err(Failure::TooLarge);
-                }
-                bytes.extend_from_slice(&data);
-            }
-        }
-        let cookies = parts
-            .headers
+        let cookies = headers
             .get_all(SET_COOKIE)
             .iter()
             .filter_map(|header| header.to_str().ok())
             .filter_map(|text| text.split(';').next())
             .map(|pair| pair.trim().to_string())
             .collect();
-        let content_type = parts
-            .headers
+        let content_type = headers
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .map(str::to_string);
+        let status = response.status().as_u16();
+        let capacity = declared.unwrap_or(8 * 1024).min(limit);
+        let mut bytes = Vec::with_capacity(capacity as usize);
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(Failure::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         Ok(Answer {
-            status: parts.status.as_u16(),
+            status,
             content_type,
             cookies,
             body: bytes,
         })
     }
+}
 
-    fn check_out(&self) -> Option<Connection> {
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while let Some(connection) = idle.pop() {
-            if connection.is_usable() {
-                return Some(connection);
-            }
-        }
-        None
-    }
+/// Why the redirect policy stopped a request.
+#[derive(Debug)]
+enum Redirect {
+    /// To another origin, shown without user info, query or fragment.
+    Refused(String),
+    /// More than [`MAX_REDIRECTS`].
+    TooMany,
+}
 
-    fn check_in(&self, connection: Connection) {
-        if !connection.is_usable() {
-            return;
-        }
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if idle.len() < MAX_IDLE {
-            idle.push(connection);
+impl std::fmt::Display for Redirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Refused(location) => write!(f, "redirect to {location} refused"),
+            Self::TooMany => f.write_str("too many redirects"),
         }
     }
+}
 
-    /// Opens a connection (resolving, TCP, TLS for `https://`) within the
-    /// connect time limit.
-    async fn connect(&self) -> Result<Connection, Failure> {
-        let connecting = async {
-            let stream = self.open_tcp().await?;
-            if self.endpoint.scheme() == "https" {
-                let config = self.tls_config()?;
-                let stream = tokio_rustls::TlsConnector::from(config)
-                    .connect(self.server_name.clone(), stream)
-                    .await
-                    .map_err(|error| Failure::transport(TransportKind::Tls, describe(&error)))?;
-                handshake(TokioIo::new(stream)).await
-            } else {
-                handshake(TokioIo::new(stream)).await
+impl std::error::Error for Redirect {}
+
+/// What kind of failure a reqwest error is, described without its URL (a
+/// GET URL holds the API key and signature).
+fn classify(error: reqwest::Error) -> Failure {
+    let error = error.without_url();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    let mut tls = false;
+    let mut proxy = None;
+    while let Some(cause) = source {
+        if let Some(redirect) = cause.downcast_ref::<Redirect>() {
+            return match redirect {
+                Redirect::Refused(location) => Failure::RedirectRefused(location.clone()),
+                Redirect::TooMany => Failure::TooManyRedirects,
+            };
+        }
+        if is_tls(cause) {
+            tls = true;
+        }
+        // hyper-util's tunnel errors are private: known by their text.
+        let text = cause.to_string();
+        if text.ends_with("proxy authorization required") {
+            proxy = Some(ProxyRefusal::Auth);
+        } else if text == "unsuccessful" || text.ends_with("tunnel error: unsuccessful") {
+            proxy = Some(ProxyRefusal::Refused);
+        }
+        source = cause.source();
+    }
+    let detail = describe(&error);
+    if error.is_connect() && error.is_timeout() {
+        return Failure::transport(TransportKind::ConnectTimeout, detail);
+    }
+    if let Some(refusal) = proxy {
+        let detail = match refusal {
+            ProxyRefusal::Auth => {
+                "the proxy asks for authentication (407): give its user and password in the \
+                 proxy URL (http://user:password@proxy:port)"
             }
+            ProxyRefusal::Refused => "the proxy refused to open a tunnel (CONNECT) to the endpoint",
         };
-        match tokio::time::timeout(self.connect_timeout, connecting).await {
-            Ok(connected) => connected,
-            Err(_) => Err(Failure::transport(
-                TransportKind::Timeout,
-                format!(
-                    "no connection within {}",
-                    humantime::format_duration(self.connect_timeout)
-                ),
-            )),
+        return Failure::transport(TransportKind::Proxy, detail);
+    }
+    let kind = if tls {
+        TransportKind::Tls
+    } else if error.is_timeout() {
+        TransportKind::Timeout
+    } else if detail.contains("dns error") {
+        TransportKind::Dns
+    } else if error.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    };
+    Failure::transport(kind, detail)
+}
+
+/// Whether `error` is a rustls error, or an `io::Error` that wraps one
+/// (perhaps in another `io::Error`): `io::Error::source()` skips what it
+/// wraps, so the chain alone does not show it.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    let mut wrapped = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref);
+    while let Some(inner) = wrapped {
+        if inner.is::<rustls::Error>() {
+            return true;
         }
+        wrapped = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref);
     }
-
-    async fn open_tcp(&self) -> Result<TcpStream, Failure> {
-        let port = self.endpoint.port_or_known_default().unwrap_or(80);
-        let addresses: Vec<SocketAddr> = match self.endpoint.host() {
-            Some(Host::Ipv4(address)) => vec![SocketAddr::from((address, port))],
-            Some(Host::Ipv6(address)) => vec![SocketAddr::from((address, port))],
-            Some(Host::Domain(name)) => tokio::net::lookup_host((name, port))
-                .await
-                .map_err(|error| {
-                    Failure::transport(TransportKind::Dns, format!("dns error: {error}"))
-                })?
-                .collect(),
-            None => Vec::new(),
-        };
-        let mut last_error = None;
-        for address in addresses {
-            match TcpStream::connect(address).await {
-                Ok(stream) => {
-                    // Requests are small and sent whole: no reason to wait.
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
-                }
-                Err(error) => last_error = Some(error),
-            }
-        }
-        Err(match last_error {
-            Some(error) => Failure::transport(
-                TransportKind::Connect,
-                format!("tcp connect error: {error}"),
-            ),
-            None => Failure::transport(TransportKind::Dns, "dns error: no address found"),
-        })
-    }
-
-    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, Failure> {
-        if let Some(config) = self.tls.get() {
-            return Ok(config.clone());
-        }
-        let config = self.tls_settings.client_config().map_err(Failure::Setup)?;
-        Ok(self.tls.get_or_init(|| config).clone())
-    }
+    false
 }
 
-/// Starts HTTP/1.1 on a connected stream.
-async fn handshake<I>(io: I) -> Result<Connection, Failure>
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let (sender, connection) = hyper::client::conn::http1::handshake(io)
-        .await
-        .map_err(|error| Failure::transport(TransportKind::Other, describe(&error)))?;
-    Ok(Connection {
-        sender,
-        driver: Some(Box::pin(connection)),
-        wake: Arc::default(),
-    })
-}
-
-/// A request target as hyper takes it.
-fn parse_target(target: String) -> Result<Uri, Failure> {
-    Uri::try_from(target)
-        .map_err(|error| Failure::transport(TransportKind::Other, error.to_string()))
-}
-
-/// The request target of `url` (origin-form): its path and query.
-fn origin_form(url: &Url) -> String {
-    url[url::Position::BeforePath..url::Position::AfterQuery].to_string()
-}
-
-/// Where a redirect answer points, resolved against the URL it answered;
-/// `None` for any other answer (or a redirect without a usable `Location`,
-/// which is then the answer).
-fn redirect_target(response: &Response<Incoming>, base: &Url) -> Option<Url> {
-    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
-    }
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    base.join(location).ok()
+/// How a proxy stopped a tunnel.
+enum ProxyRefusal {
+    Auth,
+    Refused,
 }
 
 /// Whether two URLs share scheme, host and port (so an https request is
@@ -608,9 +397,9 @@ fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// Where a redirect pointed, without user info, query or fragment (which
-/// could hold anything the server chose to put there).
-fn shown_location(url: &Url) -> String {
+/// A URL without user info, query or fragment (which could hold anything:
+/// credentials, a signature, what a server chose to put there).
+pub(crate) fn shown_location(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
@@ -619,13 +408,18 @@ fn shown_location(url: &Url) -> String {
     shown.to_string()
 }
 
-/// An error and its sources joined by `: `, each said once.
+/// An error and its sources joined by `: `, each said once; reqwest's own
+/// wrappers ("error sending request", "client error (Connect)") are left
+/// out, as they say nothing the message does not.
 fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(error);
     while let Some(cause) = next {
         let text = cause.to_string();
-        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+        let wrapper = text.starts_with("error sending request")
+            || text.starts_with("client error (")
+            || text == "error decoding response body";
+        if !text.is_empty() && !wrapper && !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
         next = cause.source();
@@ -659,14 +453,6 @@ mod tests {
             shown_location(&url("http://u:p@evil.example.com/a?signature=x#f")),
             "http://evil.example.com/a"
         );
-    }
-
-    #[test]
-    fn the_request_target_is_the_path_and_query() {
-        let url = |text: &str| Url::parse(text).unwrap();
-        assert_eq!(origin_form(&url("http://h:8080/client/api")), "/client/api");
-        assert_eq!(origin_form(&url("http://h/a/b?x=1#frag")), "/a/b?x=1");
-        assert_eq!(origin_form(&url("http://h")), "/");
     }
 
     /// A server that answers one request per connection, then closes it
@@ -727,7 +513,7 @@ mod tests {
                 secret_key: "s".into(),
             },
         );
-        let transport = Transport::new(&url, &config).unwrap();
+        let transport = Transport::new(&url, &config, None).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -4,9 +4,9 @@
 mod apis;
 mod call;
 mod diff;
+mod jobs;
 mod keys;
 mod login;
-mod jobs;
 mod man;
 mod plan;
 mod repl;
@@ -134,6 +134,7 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
         insecure: global.insecure,
         ca_bundle: global.ca_bundle.clone(),
         method: global.method,
+        proxy: global.proxy.clone(),
         verbosity: global.verbose,
     }
 }

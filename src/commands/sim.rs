@@ -14,6 +14,8 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
         rate_limit: args.rate_limit,
         clock_ahead: args.clock_ahead,
         latency: args.latency,
+        compress: !args.no_compress,
+        bandwidth: args.bandwidth,
         ..SimConfig::default()
     };
     let keys_given = global.api_key.is_some();
@@ -45,10 +47,13 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs) -> Result<(), Error> {
             }
         ));
     }
-    sim::serve_until_ctrl_c(config, |banner| {
+    let (requests, bytes) = sim::serve_until_ctrl_c(config, |banner| {
         // A closed stdout does not stop the simulator.
         let _ = super::print_stdout(&format!("{banner}\n"));
     })
     .await?;
+    crate::error::write_stderr(&format!(
+        "csctl sim: {requests} requests answered, {bytes} bytes of answers sent"
+    ));
     Ok(())
 }

@@ -28,6 +28,9 @@ pub struct Overrides {
     pub ca_bundle: Option<PathBuf>,
     /// `--method post|get`
     pub method: Option<HttpMethod>,
+    /// `--proxy URL` (empty or `none`: no proxy, whatever the environment
+    /// says); its credentials are never printed, not even by `Debug`.
+    pub proxy: Option<String>,
     /// Number of `-v`.
     pub verbosity: u8,
 }
@@ -47,6 +50,10 @@ impl fmt::Debug for Overrides {
             .field("insecure", &self.insecure)
             .field("ca_bundle", &self.ca_bundle)
             .field("method", &self.method)
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(crate::client::config::shown_url),
+            )
             .field("verbosity", &self.verbosity)
             .finish()
     }

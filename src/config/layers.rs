@@ -191,6 +191,8 @@ pub(crate) struct Layer {
     pub max_requests_per_second: Field<f64>,
     pub retries: Field<u32>,
     pub max_response_size: Field<u64>,
+    /// `None` inside: no proxy at all (not even the environment's).
+    pub proxy: Field<Option<String>>,
 }
 
 impl Layer {
@@ -219,6 +221,7 @@ impl Layer {
                 .or(lower.max_requests_per_second),
             retries: self.retries.or(lower.retries),
             max_response_size: self.max_response_size.or(lower.max_response_size),
+            proxy: self.proxy.or(lower.proxy),
         }
     }
 
@@ -245,6 +248,10 @@ impl Layer {
                 &flag("ca-bundle"),
             ),
             method: valid(overrides.method, &flag("method")),
+            proxy: overrides
+                .proxy
+                .as_deref()
+                .map(|text| parsed(text, flag("proxy"), "proxy", parse::parse_proxy)),
             ..Layer::default()
         }
     }
@@ -274,6 +281,7 @@ impl Layer {
             max_requests_per_second: valid(settings.max_requests_per_second, &origin),
             retries: valid(settings.retries, &origin),
             max_response_size: valid(settings.max_response_size, &origin),
+            proxy: valid(settings.proxy, &origin),
         }
     }
 

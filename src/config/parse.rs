@@ -13,6 +13,43 @@ use serde::Deserialize;
 use super::settings::Secret;
 use crate::client::config::DEFAULT_EXPIRES;
 
+/// Parses a proxy setting: an empty value or `none` turns proxying off
+/// (`None`); a URL without a scheme is an http proxy, as curl reads it; the
+/// scheme must be one reqwest speaks. Messages never show credentials.
+pub(crate) fn parse_proxy(text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let full = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("http://{text}")
+    };
+    let shown = crate::client::config::shown_url(&full);
+    let url = url::Url::parse(&full).map_err(|_| {
+        format!("`{shown}` is not a proxy URL (e.g. http://proxy.example.com:3128)")
+    })?;
+    if !matches!(
+        url.scheme(),
+        "http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h"
+    ) || url.host_str().is_none_or(str::is_empty)
+    {
+        return Err(format!(
+            "`{shown}` is not a proxy URL: http://, https://, socks5:// or socks5h:// with a host"
+        ));
+    }
+    Ok(Some(full))
+}
+
+/// The value of a `proxy` key: any string (empty or `none`: no proxy).
+pub(super) fn de_proxy<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_proxy(&text).map(Some).map_err(de::Error::custom)
+}
+
 /// Checks an endpoint URL: it must be `http://` or `https://` with a host.
 pub(crate) fn check_endpoint(text: &str) -> Result<String, String> {
     let text = text.trim();

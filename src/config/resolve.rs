@@ -6,8 +6,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::command;
-use super::layers::{check, settled, take, Environment, Layer, Origin, Place, Sourced};
+use super::layers::{check, settled, take, Environment, Invalid, Layer, Origin, Place, Sourced};
 use super::loader::{Loader, Selected};
+use super::parse;
 use super::peers;
 use super::settings::Secret;
 use super::{ConfigError, Overrides, Resolved, SigningSettings, Sources};
@@ -142,8 +143,10 @@ pub(super) fn resolve(overrides: &Overrides, sources: &Sources) -> Result<Resolv
     client.max_requests_per_second = take(merged.max_requests_per_second)?.map(|rate| rate.value);
     client.retries = settled(merged.retries)?;
     client.verbosity = overrides.verbosity;
-    client.tls = tls(settled(merged.insecure)?, take(merged.ca_bundle)?)?;
-    warnings.extend(transport_warnings(&client, overrides.insecure));
+    let insecure = take(merged.insecure)?.expect("the defaults layer sets this field");
+    client.tls = tls(insecure.value, take(merged.ca_bundle)?)?;
+    client.proxy = proxy_for(&client.endpoint, take(merged.proxy)?, sources)?;
+    warnings.extend(transport_warnings(&client, &insecure.origin));
 
     let place: Option<Place> = profile.as_ref().map(|chosen| chosen.place.clone());
     let origin = origin_text(place.as_ref(), &endpoint_origin, &credentials_origin);
@@ -298,6 +301,64 @@ fn credentials(
     }
 }
 
+/// The proxy requests to `endpoint` go through, read as curl reads it: the
+/// `proxy` setting (`--proxy`, the profile) if given, else `https_proxy`
+/// or `HTTPS_PROXY` for an https endpoint, `http_proxy` or `HTTP_PROXY` for
+/// an http one, else `all_proxy` or `ALL_PROXY`; none when `no_proxy` or
+/// `NO_PROXY` names the endpoint's host (a name and its subdomains, an
+/// address, a CIDR range, or `*`).
+fn proxy_for(
+    endpoint: &str,
+    setting: Option<Sourced<Option<String>>>,
+    sources: &Sources,
+) -> Result<Option<String>, ConfigError> {
+    let first = |names: &[&'static str]| {
+        names
+            .iter()
+            .find_map(|name| sources.var(name).map(|text| (text, *name)))
+    };
+    let https = endpoint
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let chosen = match setting {
+        Some(sourced) => sourced.value,
+        None => {
+            let names: &[&'static str] = if https {
+                &["https_proxy", "HTTPS_PROXY"]
+            } else {
+                &["http_proxy", "HTTP_PROXY"]
+            };
+            match first(names).or_else(|| first(&["all_proxy", "ALL_PROXY"])) {
+                None => None,
+                Some((text, name)) => parse::parse_proxy(&text).map_err(|message| {
+                    ConfigError::from(Invalid {
+                        origin: Origin::Env(name),
+                        key: "proxy",
+                        message,
+                    })
+                })?,
+            }
+        }
+    };
+    let Some(proxy) = chosen else {
+        return Ok(None);
+    };
+    let no_proxy = first(&["no_proxy", "NO_PROXY"])
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    if no_proxy.trim() == "*" {
+        return Ok(None);
+    }
+    let Ok(uri) = endpoint.parse::<http::Uri>() else {
+        return Ok(Some(proxy));
+    };
+    let matcher = hyper_util::client::proxy::matcher::Matcher::builder()
+        .all(proxy.clone())
+        .no(no_proxy)
+        .build();
+    Ok(matcher.intercept(&uri).map(|_| proxy))
+}
+
 /// `insecure` and the CA bundle, which must be a file.
 fn tls(insecure: bool, ca_bundle: Option<Sourced<PathBuf>>) -> Result<TlsConfig, ConfigError> {
     if let Some(bundle) = &ca_bundle {
@@ -342,8 +403,9 @@ fn origin_text(
 
 /// Warnings about credentials exposed on the way: a password sent over
 /// plain http (except to this machine) or to a server whose certificate is
-/// not verified, and `--insecure` given on the command line.
-fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String> {
+/// not verified, and verification turned off by any route (flag, profile,
+/// environment).
+fn transport_warnings(client: &ClientConfig, insecure_origin: &Origin) -> Vec<String> {
     let mut warnings = Vec::new();
     let url = url::Url::parse(&client.endpoint).ok();
     let host = url
@@ -368,9 +430,15 @@ fn transport_warnings(client: &ClientConfig, insecure_flag: bool) -> Vec<String>
                  certificate (insecure): a server impersonating it would receive the password"
             ));
         }
-    } else if insecure_flag && !plain_http {
+    } else if client.tls.insecure && !plain_http {
+        // Whatever turned it off (--insecure, `insecure = true` or
+        // `verify = false` in a profile, $CLOUDSTACK_VERIFY=false…).
+        let route = match insecure_origin {
+            Origin::Flag(_) => "--insecure".to_string(),
+            other => format!("TLS verification is off ({other})"),
+        };
         warnings.push(format!(
-            "--insecure: the TLS certificate of {host} is not verified; a server impersonating \
+            "{route}: the TLS certificate of {host} is not verified; a server impersonating \
              it would receive your signed requests"
         ));
     }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::parse::{
-    de_endpoint, de_expires, de_nonempty, de_parsed, de_rate, de_secret, de_size, de_timeout,
+    de_endpoint, de_expires, de_nonempty, de_parsed, de_proxy, de_rate, de_secret, de_size,
+    de_timeout,
 };
 use crate::client::{sign::SignatureAlgorithm, HttpMethod};
 
@@ -69,6 +70,9 @@ pub(crate) struct Settings {
     /// The largest answer read, in bytes.
     #[serde(default, deserialize_with = "de_size")]
     pub max_response_size: Option<u64>,
+    /// The proxy URL; `Some(None)`: explicitly no proxy (`""` or `"none"`).
+    #[serde(default, deserialize_with = "de_proxy")]
+    pub proxy: Option<Option<String>>,
 }
 
 impl Settings {

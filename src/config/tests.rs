@@ -828,8 +828,17 @@ fn cmk_current_profile_is_used_without_csctl_config() {
     );
     assert_eq!(resolved.client.timeout, Duration::from_secs(1800));
     assert!(resolved.client.tls.insecure);
-    // ~/.cmk is private, so its 0644 file draws no warning.
-    assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
+    // ~/.cmk is private, so its 0644 file draws no warning; verification
+    // turned off in the profile does (issue 21: by any route).
+    assert_eq!(
+        resolved.warnings,
+        [format!(
+            "TLS verification is off (cmk profile `prod` in {}): the TLS certificate of \
+             prod.example.com is not verified; a server impersonating it would receive your \
+             signed requests",
+            path.display()
+        )]
+    );
 }
 
 #[test]
@@ -1251,4 +1260,80 @@ fn signing_needs_credentials_but_no_endpoint() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("no credentials configured"), "{error}");
+}
+
+#[test]
+fn proxies_are_read_as_curl_reads_them() {
+    let resolved = |endpoint: &str, vars: &[(&str, &str)], flag: Option<&str>| {
+        let mut world = World::new()
+            .var("CLOUDSTACK_ENDPOINT", endpoint)
+            .var("CLOUDSTACK_KEY", "k")
+            .var("CLOUDSTACK_SECRET", "s");
+        for (name, value) in vars {
+            world = world.var(name, value);
+        }
+        let overrides = Overrides {
+            proxy: flag.map(str::to_string),
+            ..Overrides::default()
+        };
+        world
+            .resolve(&overrides)
+            .map(|resolved| resolved.client.proxy)
+    };
+    let https = "https://cloud.example.com/client/api";
+    let http = "http://10.1.2.3:8080/client/api";
+    let all = [
+        ("https_proxy", "http://s.proxy:3128"),
+        ("HTTP_PROXY", "h.proxy:3128"),
+        ("ALL_PROXY", "socks5h://u:p@a.proxy:1080"),
+    ];
+    assert_eq!(
+        resolved(https, &all, None).unwrap().as_deref(),
+        Some("http://s.proxy:3128")
+    );
+    // No scheme: an http proxy.
+    assert_eq!(
+        resolved(http, &all, None).unwrap().as_deref(),
+        Some("http://h.proxy:3128")
+    );
+    assert_eq!(
+        resolved(http, &all[2..], None).unwrap().as_deref(),
+        Some("socks5h://u:p@a.proxy:1080")
+    );
+    for no_proxy in [
+        "cloud.example.com",
+        ".example.com",
+        "*",
+        "x.org, example.com",
+    ] {
+        assert_eq!(
+            resolved(https, &[all[0], ("NO_PROXY", no_proxy)], None).unwrap(),
+            None,
+            "{no_proxy}"
+        );
+    }
+    assert_eq!(
+        resolved(http, &[all[1], ("no_proxy", "10.0.0.0/8")], None).unwrap(),
+        None
+    );
+    assert!(resolved(https, &[all[0], ("NO_PROXY", "other.com")], None)
+        .unwrap()
+        .is_some());
+    // The flag wins; `none` and "" go direct.
+    assert_eq!(
+        resolved(https, &all, Some("http://flag:1"))
+            .unwrap()
+            .as_deref(),
+        Some("http://flag:1")
+    );
+    assert_eq!(resolved(https, &all, Some("none")).unwrap(), None);
+    assert_eq!(resolved(https, &all, Some("")).unwrap(), None);
+    // A bad proxy is an error that shows no credentials.
+    let error = resolved(https, &[("HTTPS_PROXY", "ftp://user:hunter2@p:21")], None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("$HTTPS_PROXY") && !error.contains("hunter2"),
+        "{error}"
+    );
 }

@@ -96,6 +96,12 @@ pub struct SimConfig {
     /// How long each answer of a list command (one page) is delayed, as a
     /// real server's database work delays it; other commands answer at once.
     pub latency: Duration,
+    /// Whether answers are gzip-compressed for clients that ask, as the
+    /// server does (on by default; `--no-compress` turns it off).
+    pub compress: bool,
+    /// The bandwidth, in bytes per second, of the one link all answers
+    /// share (`--bandwidth`); `None`: as fast as the machine goes.
+    pub bandwidth: Option<u64>,
     /// Whether `login` with the account's username and password is
     /// accepted (default true); see [`password_login_allowed`] for the
     /// rule `csctl sim` applies.
@@ -136,6 +142,8 @@ impl Default for SimConfig {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             latency: Duration::ZERO,
             password_login: true,
+            compress: true,
+            bandwidth: None,
         }
     }
 }
@@ -224,6 +232,12 @@ impl RunningSim {
             "http://{}/client/api",
             SocketAddr::new(host, self.addr.port())
         )
+    }
+
+    /// The answer bytes sent so far, as they went on the wire (compressed
+    /// when the client asked).
+    pub fn bytes_sent(&self) -> u64 {
+        self.shared.bytes_sent.load(Ordering::Relaxed)
     }
 
     /// The counters so far (jobs due by now are counted as finished).
@@ -352,6 +366,8 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     );
     shared.list_latency = config.latency;
     shared.password_login = config.password_login;
+    shared.compress = config.compress;
+    shared.link = config.bandwidth.map(server::Link::new);
     let shared = Arc::new(shared);
     let router = server::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -375,11 +391,12 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
 /// `csctl sim`: starts, hands `announce` the banner (the endpoint and the
 /// credentials it accepts: a demo server showing its own secret is the
 /// point) for the caller to print, serves until Ctrl-C, then shuts down
-/// gracefully.
+/// gracefully. Returns how many requests it answered and how many
+/// answer bytes it sent.
 pub async fn serve_until_ctrl_c(
     config: SimConfig,
     announce: impl FnOnce(&str),
-) -> Result<(), SimError> {
+) -> Result<(u64, u64), SimError> {
     let banner = Banner {
         api_key: config.api_key.clone(),
         secret_key: config.secret_key.clone(),
@@ -401,8 +418,13 @@ pub async fn serve_until_ctrl_c(
         Some(result) => result,
         None => ctrl_c.await,
     };
+    let served = (
+        sim.shared.counters.requests.load(Ordering::Relaxed),
+        sim.bytes_sent(),
+    );
     sim.shutdown().await;
-    waited.map_err(SimError::Signal)
+    waited.map_err(SimError::Signal)?;
+    Ok(served)
 }
 
 struct Banner {

@@ -50,6 +50,89 @@ pub(crate) struct Shared {
     /// Whether `login` with a password is accepted (see
     /// [`super::SimConfig::password_login`]).
     pub password_login: bool,
+    /// Whether answers are compressed when the client asks (`Accept-Encoding`),
+    /// as the server's Jetty `GzipHandler` does; `--no-compress` turns it off.
+    pub compress: bool,
+    /// The one link all answers share (`--bandwidth`), if limited.
+    pub link: Option<Link>,
+    /// Answer bytes written, as sent (after compression).
+    pub bytes_sent: AtomicU64,
+}
+
+/// A link of a given bandwidth that every answer's bytes go through, one
+/// after another, as through one network link: the time each chunk needs is
+/// reserved on the link, and the chunk waits until its turn has passed.
+pub(crate) struct Link {
+    bytes_per_second: f64,
+    /// When the link is free again.
+    free_at: Mutex<tokio::time::Instant>,
+}
+
+/// The largest piece of an answer that takes the link at once, so that
+/// concurrent answers interleave as packets would.
+const LINK_CHUNK: usize = 16 * 1024;
+
+impl Link {
+    /// A link of `bytes_per_second`.
+    pub(crate) fn new(bytes_per_second: u64) -> Self {
+        Self {
+            bytes_per_second: bytes_per_second.max(1) as f64,
+            free_at: Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    /// Reserves the link for `bytes`: when they have gone through.
+    fn reserve(&self, bytes: usize) -> tokio::time::Instant {
+        let mut free_at = self
+            .free_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let start = (*free_at).max(tokio::time::Instant::now());
+        *free_at = start + std::time::Duration::from_secs_f64(bytes as f64 / self.bytes_per_second);
+        *free_at
+    }
+}
+
+/// Counts every answer's bytes as sent and, with `--bandwidth`, lets them
+/// out no faster than the link allows. Outside the compression layer: what
+/// it sees is what goes on the wire.
+async fn through_link(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use futures::StreamExt as _;
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let chunks = body.into_data_stream().flat_map(|chunk| {
+        let pieces: Vec<Result<Bytes, axum::Error>> = match chunk {
+            Ok(mut bytes) => {
+                let mut pieces = Vec::new();
+                while bytes.len() > LINK_CHUNK {
+                    pieces.push(Ok(bytes.split_to(LINK_CHUNK)));
+                }
+                pieces.push(Ok(bytes));
+                pieces
+            }
+            Err(error) => vec![Err(error)],
+        };
+        futures::stream::iter(pieces)
+    });
+    let paced = chunks.then(move |piece| {
+        let shared = shared.clone();
+        async move {
+            if let Ok(bytes) = &piece {
+                shared
+                    .bytes_sent
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                if let Some(link) = &shared.link {
+                    tokio::time::sleep_until(link.reserve(bytes.len())).await;
+                }
+            }
+            piece
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(paced))
 }
 
 /// The simulated world, built when it is first needed: filling it (the
@@ -108,6 +191,9 @@ impl Shared {
             counters: Counters::default(),
             list_latency: std::time::Duration::ZERO,
             password_login: true,
+            compress: true,
+            link: None,
+            bytes_sent: AtomicU64::new(0),
         }
     }
 
@@ -384,10 +470,22 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// The router: `/client/api` for GET and POST (other methods get 405).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/client/api", get(api).post(api))
         // The server maps `/api/*`: clients that add a slash (py-acs-sdk) are served too.
         .route("/client/api/", get(api).post(api))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY));
+    // As the server's Jetty `GzipHandler` (ServerDaemon.java): gzip, for
+    // clients that ask, GET and POST alike; tiny answers are left as they are.
+    let router = if shared.compress {
+        router.layer(tower_http::compression::CompressionLayer::new().gzip(true))
+    } else {
+        router
+    };
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            through_link,
+        ))
         .with_state(shared)
 }

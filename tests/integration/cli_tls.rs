@@ -13,13 +13,26 @@ use crate::support::csctl;
 /// A loopback HTTPS server with a self-signed certificate for `localhost`
 /// that answers every request with an empty `listZones` answer. Returns
 /// the endpoint and the certificate's PEM.
-fn self_signed_server() -> (String, String) {
+pub(crate) fn self_signed_server() -> (String, String) {
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let certificate_pem = generated.cert.pem();
-    let certificate = CertificateDer::from(generated.cert.der().to_vec());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        generated.signing_key.serialize_der(),
-    ));
+    serve_tls(generated.cert, generated.signing_key)
+}
+
+/// A self-signed certificate for `localhost` marked as a CA, as `openssl
+/// req -x509` makes it.
+fn ca_flagged_server() -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let certificate = params.self_signed(&key).unwrap();
+    serve_tls(certificate, key)
+}
+
+/// Serves `certificate` (a fixed `listZones` answer to every request).
+fn serve_tls(certificate: rcgen::Certificate, signing_key: rcgen::KeyPair) -> (String, String) {
+    let certificate_pem = certificate.pem();
+    let certificate = CertificateDer::from(certificate.der().to_vec());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -111,4 +124,38 @@ fn insecure_skips_verification_only_when_asked() {
         .args(["--insecure", "call", "listZones"])
         .assert()
         .success();
+}
+
+#[test]
+fn a_ca_flagged_self_signed_certificate_in_the_bundle_is_trusted() {
+    let (endpoint, certificate_pem) = ca_flagged_server();
+    let home = tempfile::tempdir().unwrap();
+    let bundle = home.path().join("ca.pem");
+    std::fs::write(&bundle, certificate_pem).unwrap();
+    call(home.path(), &endpoint)
+        .args(["--ca-bundle", bundle.to_str().unwrap(), "call", "listZones"])
+        .assert()
+        .success()
+        .stdout("{}\n");
+    // Another name than the certificate's is still refused.
+    let other = endpoint.replace("localhost", "127.0.0.1");
+    call(home.path(), &other)
+        .args(["--ca-bundle", bundle.to_str().unwrap(), "call", "listZones"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("TLS handshake failed"));
+}
+
+#[test]
+fn verification_turned_off_by_the_environment_warns_too() {
+    let (endpoint, _) = self_signed_server();
+    let home = tempfile::tempdir().unwrap();
+    call(home.path(), &endpoint)
+        .env("CLOUDSTACK_VERIFY", "false")
+        .args(["call", "listZones"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "csctl: warning: TLS verification is off ($CLOUDSTACK_VERIFY)",
+        ));
 }

@@ -15,6 +15,7 @@ mod cli_tls;
 mod docs_examples;
 mod errors_teach;
 mod hostile;
+mod network;
 mod perf_paths;
 mod plan_exact;
 mod plan_matches_run;

@@ -13,6 +13,7 @@
 
 pub mod exact;
 pub mod hostile;
+pub mod proxy;
 pub mod sim;
 
 use std::path::{Path, PathBuf};
@@ -112,7 +113,8 @@ pub fn failure(output: &std::process::Output, code: i32) -> String {
 /// inherited, no colour.
 pub fn scrub_environment(command: &mut std::process::Command, home: &Path) {
     for (name, _) in std::env::vars() {
-        if name.starts_with("CLOUDSTACK_") || name.starts_with("CSCTL_") {
+        let proxy = name.to_ascii_lowercase().ends_with("_proxy");
+        if name.starts_with("CLOUDSTACK_") || name.starts_with("CSCTL_") || proxy {
             command.env_remove(name);
         }
     }
