@@ -18,11 +18,13 @@
 //!   origin users read in messages, merged field by field;
 //! - `parse`: one parser per kind of value, shared by every source;
 //! - `resolve`: the merge, the checks, and the [`ClientConfig`];
-//! - `command`: `secret_command` and `password_command`.
+//! - `command`: `secret_command` and `password_command`;
+//! - `keyring_store`: secret keys in the OS keyring (`secret_keyring`).
 
 mod command;
 mod error;
 mod inputs;
+mod keyring_store;
 mod layers;
 mod loader;
 mod own;
@@ -42,6 +44,9 @@ use loader::expand_tilde;
 
 pub use error::ConfigError;
 pub use inputs::{EnvLookup, Overrides, Sources};
+pub use keyring_store::{
+    save_secret as save_keyring_secret, KeyringError, SERVICE as KEYRING_SERVICE,
+};
 pub use loader::default_config_path;
 pub use parse::{parse_duration, parse_positive_duration, parse_size, MAX_DURATION};
 pub use settings::AuthKind;

@@ -204,6 +204,7 @@ fn credentials(
     let direct_secret = take(merged.secret_key.take())?;
     let secret_command = take(merged.secret_command.take())?;
     let secret_file = take(merged.secret_file.take())?;
+    let secret_keyring = take(merged.secret_keyring.take())?;
     let username = take(merged.username.take())?;
     let password = take(merged.password.take())?;
     let password_command = take(merged.password_command.take())?;
@@ -219,12 +220,16 @@ fn credentials(
                     other => other.clone(),
                 },
             )),
-            (None, None) => match &secret_file {
-                Some(file) => Some(Sourced::new(
+            (None, None) => match (&secret_keyring, &secret_file) {
+                (Some(keyring), _) if keyring.value => Some(Sourced::new(
+                    Secret(read_keyring(profile_name)?),
+                    keyring.origin.clone(),
+                )),
+                (_, Some(file)) => Some(Sourced::new(
                     Secret(read_secret_file(profile_name, &file.value)?),
                     file.origin.clone(),
                 )),
-                None => None,
+                _ => None,
             },
         };
         if let Some(secret) = secret {
@@ -443,6 +448,20 @@ fn transport_warnings(client: &ClientConfig, insecure_origin: &Origin) -> Vec<St
         ));
     }
     warnings
+}
+
+/// The secret key kept in the OS keyring (`secret_keyring = true`).
+fn read_keyring(profile: &str) -> Result<String, ConfigError> {
+    super::keyring_store::load_secret(profile).map_err(|error| ConfigError::SecretCommand {
+        profile: profile.to_string(),
+        message: format!(
+            "the OS keyring (service `{}`, account `{profile}`) did not give it: {error}\n  \
+             hint: log in and run `csctl keys show --save -p {profile}` to store it again, \
+             or set `secret_key`, `secret_command` or `secret_file` in the profile instead \
+             of `secret_keyring`",
+            super::keyring_store::SERVICE
+        ),
+    })
 }
 
 /// The secret key kept in a private file (`secret_file`): its first line.

@@ -39,6 +39,9 @@ pub(crate) struct Settings {
     pub secret_command: Option<String>,
     /// A private file holding the secret key (`csctl keys --save` writes one).
     pub secret_file: Option<PathBuf>,
+    /// `true`: the secret key is in the OS keyring (service `csctl`, account
+    /// the profile's name); `csctl keys --save` sets it.
+    pub secret_keyring: Option<bool>,
     #[serde(default, deserialize_with = "de_nonempty")]
     pub username: Option<String>,
     #[serde(default, deserialize_with = "de_secret")]
@@ -86,7 +89,8 @@ impl Settings {
         if self.api_key.is_some()
             && (self.secret_key.is_some()
                 || self.secret_command.is_some()
-                || self.secret_file.is_some())
+                || self.secret_file.is_some()
+                || self.secret_keyring == Some(true))
         {
             AuthKind::ApiKey
         } else if self.username.is_some()

@@ -1337,3 +1337,47 @@ fn proxies_are_read_as_curl_reads_them() {
         "{error}"
     );
 }
+
+#[test]
+fn secret_keyring_reads_the_secret_key_from_the_os_keyring() {
+    super::keyring_store::tests::use_mock_keyring();
+    super::keyring_store::save_secret("kr-saved", "from-keyring").unwrap();
+    let world = World::new();
+    world.own(
+        "[profiles.kr-saved]\nendpoint = \"https://e.example.com\"\napi_key = \"k\"\nsecret_keyring = true\nsecret_file = \"/nonexistent/secret\"\n",
+    );
+    let resolved = world
+        .resolve(&Overrides {
+            profile: Some("kr-saved".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+    assert_eq!(api_key(&resolved), ("k".into(), "from-keyring".into()));
+}
+
+#[test]
+fn a_keyring_without_the_secret_is_an_error_naming_the_profile_and_the_fix() {
+    super::keyring_store::tests::use_mock_keyring();
+    let world = World::new();
+    world.own(
+        "[profiles.kr-missing]\nendpoint = \"https://e.example.com\"\napi_key = \"k\"\nsecret_keyring = true\n",
+    );
+    let error = world
+        .resolve(&Overrides {
+            profile: Some("kr-missing".into()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+    assert!(matches!(error, ConfigError::SecretCommand { .. }));
+    let text = error.to_string();
+    assert!(
+        text.starts_with(
+            "cannot get the secret of profile `kr-missing`: the OS keyring (service `csctl`, account `kr-missing`) did not give it:"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("csctl keys show --save -p kr-missing"),
+        "{text}"
+    );
+}

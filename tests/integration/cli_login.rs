@@ -24,6 +24,12 @@ fn setup(sim: &TestSim) -> (tempfile::TempDir, PathBuf) {
 fn run(home: &Path, state: &Path, args: &[&str], stdin: &str) -> std::process::Output {
     csctl(home)
         .env("CSCTL_STATE_DIR", state)
+        // No Secret Service here, whatever the machine has: `keys --save`
+        // takes its file fallback and never touches a real keyring.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/csctl-test-bus",
+        )
         .args(["-p", "lab"])
         .args(args)
         .write_stdin(stdin)
@@ -289,7 +295,15 @@ fn keys_are_shown_created_rotated_and_saved() {
         out.contains("saved:      api key in profile `lab`"),
         "{out}"
     );
-    assert!(out.contains("(0600; no OS keyring is used)"), "{out}");
+    assert!(out.contains(" (0600)\n"), "{out}");
+    assert!(
+        out.contains("note:       no OS keyring is available ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("so the secret key is in a private file instead"),
+        "{out}"
+    );
     // Saved: the profile names the key and the private secret file.
     let config = std::fs::read_to_string(home.join(".config/csctl/config.toml")).unwrap();
     assert!(config.contains("api_key = \""), "{config}");
@@ -308,6 +322,8 @@ fn keys_are_shown_created_rotated_and_saved() {
         .unwrap()
         .trim()
         .to_string();
+    assert!(!out.contains(&new_secret), "{out}");
+    assert!(!config.contains("secret_keyring"), "{config}");
     // Only the secret file holds the secret key.
     assert_eq!(files_holding(home, &new_secret), secrets);
     success(&run(home, &state, &["logout"], ""));
