@@ -189,6 +189,27 @@ const PORTS: &[(&str, Default)] = &[
     ("cidrlist", Default::Value("0.0.0.0/0")),
 ];
 
+/// A security group rule's scope: the group, by id or by name (the same
+/// for ingress and egress).
+const SECURITY_GROUP: &[(&str, &str, &str)] = &[
+    ("securitygroupid", "id", "securitygroupid"),
+    (
+        "securitygroupname",
+        "securitygroupname",
+        "securitygroupname",
+    ),
+];
+
+/// What makes a security group rule the same rule, ingress or egress.
+const SECURITY_GROUP_RULE: &[(&str, &str)] = &[
+    ("protocol", "protocol"),
+    ("startport", "startport"),
+    ("endport", "endport"),
+    ("cidrlist", "cidr"),
+    ("icmptype", "icmptype"),
+    ("icmpcode", "icmpcode"),
+];
+
 /// The rule and tag kinds `ensure_rules` compares as sets.
 pub const RULES: &[RuleKind] = &[
     RuleKind {
@@ -287,23 +308,9 @@ pub const RULES: &[RuleKind] = &[
         create: "authorizeSecurityGroupIngress",
         delete: "revokeSecurityGroupIngress",
         update: None,
-        scope: &[
-            ("securitygroupid", "id", "securitygroupid"),
-            (
-                "securitygroupname",
-                "securitygroupname",
-                "securitygroupname",
-            ),
-        ],
+        scope: SECURITY_GROUP,
         nested: Some("ingressrule"),
-        key: &[
-            ("protocol", "protocol"),
-            ("startport", "startport"),
-            ("endport", "endport"),
-            ("cidrlist", "cidr"),
-            ("icmptype", "icmptype"),
-            ("icmpcode", "icmpcode"),
-        ],
+        key: SECURITY_GROUP_RULE,
         value: &[],
         id_field: "ruleid",
         split_cidrs: true,
@@ -317,23 +324,9 @@ pub const RULES: &[RuleKind] = &[
         create: "authorizeSecurityGroupEgress",
         delete: "revokeSecurityGroupEgress",
         update: None,
-        scope: &[
-            ("securitygroupid", "id", "securitygroupid"),
-            (
-                "securitygroupname",
-                "securitygroupname",
-                "securitygroupname",
-            ),
-        ],
+        scope: SECURITY_GROUP,
         nested: Some("egressrule"),
-        key: &[
-            ("protocol", "protocol"),
-            ("startport", "startport"),
-            ("endport", "endport"),
-            ("cidrlist", "cidr"),
-            ("icmptype", "icmptype"),
-            ("icmpcode", "icmpcode"),
-        ],
+        key: SECURITY_GROUP_RULE,
         value: &[],
         id_field: "ruleid",
         split_cidrs: true,

@@ -108,28 +108,18 @@ fn is_list_param(param: &str) -> bool {
 
 /// A desired value as a sorted set of texts.
 fn desired_values(param: &str, value: &Value) -> Vec<String> {
-    let mut items: Vec<String> = match value {
+    let items: Vec<String> = match value {
         Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
         other => scalar_text(other).into_iter().collect(),
     };
-    if is_list_param(param) {
-        items = items
-            .iter()
-            .flat_map(|item| item.split(','))
-            .map(|item| item.trim().to_string())
-            .filter(|item| !item.is_empty())
-            .collect();
-    }
-    items.sort();
-    items.dedup();
-    items
+    as_set(param, items)
 }
 
 /// The values at `path` of an answer object (`name`, or `nic[].networkid`
 /// for a field of each item of an array), as a sorted set; `None` when the
 /// answer does not have the field (then it is not compared).
 fn answer_values(object: &Value, path: &str, param: &str) -> Option<Vec<String>> {
-    let mut items: Vec<String> = match path.split_once("[].") {
+    let items: Vec<String> = match path.split_once("[].") {
         Some((array, field)) => object
             .get(array)?
             .as_array()?
@@ -141,17 +131,25 @@ fn answer_values(object: &Value, path: &str, param: &str) -> Option<Vec<String>>
             value => scalar_text(value).into_iter().collect(),
         },
     };
-    if is_list_param(param) {
-        items = items
+    Some(as_set(param, items))
+}
+
+/// Texts as a sorted set without repeats; for a list parameter, `"a,b"`
+/// counts as two items.
+fn as_set(param: &str, items: Vec<String>) -> Vec<String> {
+    let mut items: Vec<String> = if is_list_param(param) {
+        items
             .iter()
             .flat_map(|item| item.split(','))
             .map(|item| item.trim().to_string())
             .filter(|item| !item.is_empty())
-            .collect();
-    }
+            .collect()
+    } else {
+        items
+    };
     items.sort();
     items.dedup();
-    Some(items)
+    items
 }
 
 fn same(left: &[String], right: &[String], caseless: bool) -> bool {
