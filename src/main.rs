@@ -20,6 +20,10 @@ static ALLOCATOR: csctl::script::memory::CountingAllocator =
 fn main() -> ExitCode {
     // A shell asking for completions (CSCTL_COMPLETE=<shell>) is answered here.
     crate::completion::answer_if_asked();
+    // reqwest is built without a crypto provider of its own (ring instead of
+    // aws-lc-rs keeps the binary small); the client hands it a ready rustls
+    // configuration, and this default covers any other TLS use.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // The client's warnings (unknown parameters) go out as every message does.
     csctl::client::set_warning_sink(|warning| {
         crate::error::write_stderr(&format!("csctl: warning: {warning}"));

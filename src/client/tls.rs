@@ -59,7 +59,7 @@ impl TlsSettings {
     /// verified by the platform's rules (with the extra roots) unless
     /// `insecure`.
     pub(crate) fn client_config(&self) -> Result<Arc<ClientConfig>, ClientError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|error| ClientError::TlsSetup(error.to_string()))?
@@ -94,7 +94,7 @@ impl TlsSettings {
     /// endpoint, no `https://` proxy): it trusts no certificate, and costs
     /// nothing to build.
     pub(crate) fn unused_config(&self) -> Result<Arc<ClientConfig>, ClientError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|error| ClientError::TlsSetup(error.to_string()))?

@@ -31,10 +31,18 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
         // A mistake in the query is told before anything is sent.
         output::query::check(expr)?;
     }
-    if args.all && args.query.is_none() && matches!(args.output, Format::Jsonl | Format::Csv) {
-        let fields = args.fields.clone().or(filter).unwrap_or_default();
+    if args.all && args.query.is_none() && args.output != Format::Json {
+        // Every format that shows rows goes through the one row writer,
+        // page by page (a table keeps its rows until the last page).
+        let view = View {
+            format: args.output,
+            width: terminal_width(),
+            fields: args.fields.clone().or(filter).unwrap_or_default(),
+            terminal: stdout_is_terminal(),
+            one_row_as_fields: true,
+        };
         return tokio::select! {
-            streamed = stream_all(client, &args.command, &params, &options, args.output, &fields) => streamed,
+            streamed = stream_all(client, &args.command, &params, &options, &view) => streamed,
             () = signals.recv() => Err(ClientError::Cancelled.into()),
         };
     }
@@ -119,30 +127,26 @@ pub fn interrupted_in_flight(command: &str) -> Error {
     Error::Interrupted(csctl::interrupt::in_flight_note(command))
 }
 
-/// `--all` as JSON Lines or CSV: each page's rows are written as soon as
-/// the pages before it were, so memory stays flat whatever the list's size.
-/// CSV columns are the first page's (the union of its rows' keys).
+/// `--all` in a format that shows rows: each page goes to the row writer
+/// as soon as the pages before it did. JSON Lines and CSV are written page
+/// by page, so memory stays flat whatever the list's size (CSV columns are
+/// the first page's: the union of its rows' keys); a table or columns are
+/// drawn once the last page came.
 async fn stream_all(
     client: &client::Client,
     command: &str,
     params: &Params,
     options: &ListOptions,
-    format: Format,
-    fields: &Fields,
+    view: &View,
 ) -> Result<(), Error> {
-    let view = View {
-        format,
-        fields: fields.clone(),
-        terminal: stdout_is_terminal(),
-        ..View::default()
-    };
     // The writer a whole answer is printed with, given a page at a time.
-    let mut writer = output::RowWriter::new(&view, None);
+    let mut writer = output::RowWriter::new(view, None);
     let mut stdout = std::io::stdout().lock();
     let mut started = false;
     let mut failure: Option<std::io::Error> = None;
     let mut warned = false;
-    let walked = client::for_each_page(client, command, params, options, |_, rows| {
+    let walked = client::for_each_page(client, command, params, options, |key, rows| {
+        writer.learn_key(key);
         let mut text = String::new();
         if !started {
             started = true;
@@ -158,15 +162,18 @@ async fn stream_all(
                 ));
             }
         }
-        text.push_str(&writer.rows(&rows));
+        text.push_str(&writer.rows(rows));
         stdout.write_all(text.as_bytes()).map_err(|error| {
             failure = Some(error);
             ClientError::Cancelled
         })
     })
     .await;
-    if failure.is_none() {
-        let _ = stdout.write_all(writer.end().as_bytes());
+    // A failed walk ends nothing: a half table is worse than none.
+    if failure.is_none() && walked.is_ok() {
+        if let Err(error) = stdout.write_all(writer.end().as_bytes()) {
+            failure = Some(error);
+        }
     }
     let flushed = stdout.flush();
     match (failure, walked) {

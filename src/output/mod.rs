@@ -155,17 +155,16 @@ pub fn render_view(value: &Value, view: &View) -> String {
             text.push('\n');
             text
         }
-        Format::Jsonl | Format::Csv => {
+        Format::Jsonl | Format::Csv | Format::Table | Format::Column => {
             // The same writer as pages streamed one by one, given every
             // row at once.
             let rows = rows(value);
             let mut writer = RowWriter::new(view, key.as_deref());
             let mut text = writer.begin(&rows);
-            text.push_str(&writer.rows(&rows));
+            text.push_str(&writer.rows(rows));
             text.push_str(&writer.end());
             text
         }
-        Format::Table | Format::Column => grid(&rows(value), key.as_deref(), view),
     }
 }
 
@@ -374,35 +373,46 @@ fn grid(rows: &[Value], key: Option<&str>, view: &View) -> String {
     grid.draw(style, width)
 }
 
-/// The writer of the formats that print row by row (JSON Lines, CSV):
-/// `begin` with the first rows (CSV chooses its columns from them and
-/// writes the header), `rows` for each batch, `end`. `render_view` gives it
-/// a whole answer at once; `csctl call --all` gives it each page as it
-/// arrives, so both print alike.
+/// The writer of every format that shows rows (all but `json`, which
+/// prints the answer's own shape): `begin` with the first rows (CSV
+/// chooses its columns from them and writes the header), `rows` for each
+/// batch, `end`. JSON Lines and CSV print each batch as it comes; a table
+/// or columns must measure every row before drawing, so those keep the
+/// rows and draw them at `end`. `render_view` gives it a whole answer at
+/// once; `csctl call --all` gives it each page as it arrives, so both
+/// print alike.
 pub struct RowWriter {
-    format: Format,
-    fields: Fields,
+    view: View,
     key: Option<String>,
-    terminal: bool,
     /// CSV: the columns chosen by `begin`; empty: one `value` column.
     columns: Option<Vec<Column>>,
+    /// Table and column: the rows kept for `end`.
+    kept: Vec<Value>,
 }
 
 impl RowWriter {
-    /// A writer for `view` (its format, fields and terminal), rows of the
-    /// list `key` when known.
+    /// A writer for `view` (its format, fields, width and terminal), rows
+    /// of the list `key` when known.
     pub fn new(view: &View, key: Option<&str>) -> Self {
         Self {
-            format: view.format,
-            fields: view.fields.clone(),
+            view: view.clone(),
             key: key.map(str::to_string),
-            terminal: view.terminal,
             columns: None,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Sets the key of the list the rows come from (`virtualmachine`) when
+    /// it was not known at `new`: streamed pages tell it with their rows.
+    /// It picks a table's default columns. A key already set is kept.
+    pub fn learn_key(&mut self, key: &str) {
+        if self.key.is_none() && !key.is_empty() {
+            self.key = Some(key.to_string());
         }
     }
 
     fn safe(&self, text: String) -> String {
-        if self.terminal {
+        if self.view.terminal {
             text::sanitize(&text).into_owned()
         } else {
             text
@@ -412,10 +422,10 @@ impl RowWriter {
     /// The text before the rows: the CSV header (columns from `first`:
     /// the chosen fields, else every key of those rows).
     pub fn begin(&mut self, first: &[Value]) -> String {
-        if self.format != Format::Csv || first.is_empty() {
+        if self.view.format != Format::Csv || first.is_empty() {
             return String::new();
         }
-        let fields = match &self.fields {
+        let fields = match &self.view.fields {
             Fields::Default => Fields::All,
             other => other.clone(),
         };
@@ -432,16 +442,27 @@ impl RowWriter {
         csv_line(&headers)
     }
 
-    /// The lines of `rows`.
-    pub fn rows(&mut self, rows: &[Value]) -> String {
+    /// The lines of `rows` (none yet for a table or columns, which keep
+    /// them for `end`).
+    pub fn rows(&mut self, rows: Vec<Value>) -> String {
         let mut text = String::new();
-        match self.format {
+        match self.view.format {
+            Format::Table | Format::Column => match &self.view.fields {
+                // Left-out fields go now: a one-row field/value table
+                // would otherwise list every field.
+                Fields::Except(names) => {
+                    let names = names.clone();
+                    self.kept
+                        .extend(rows.iter().map(|row| without_fields(row, &names)));
+                }
+                _ => self.kept.extend(rows),
+            },
             Format::Csv => {
                 if self.columns.is_none() {
-                    text.push_str(&self.begin(rows));
+                    text.push_str(&self.begin(&rows));
                 }
                 let columns = self.columns.as_deref().unwrap_or_default();
-                for row in rows {
+                for row in &rows {
                     let cells: Vec<String> = if columns.is_empty() || !row.is_object() {
                         vec![self.safe(cell_text(Some(row)))]
                     } else {
@@ -453,9 +474,9 @@ impl RowWriter {
                     text.push_str(&csv_line(&cells));
                 }
             }
-            _ => {
-                for row in rows {
-                    let row = match &self.fields {
+            Format::Json | Format::Jsonl => {
+                for row in &rows {
+                    let row = match &self.view.fields {
                         Fields::Only(names) => columns::project(row, names, self.key.as_deref()),
                         Fields::Except(names) => without_fields(row, names),
                         _ => row.clone(),
@@ -468,9 +489,17 @@ impl RowWriter {
         text
     }
 
-    /// The text after the rows (nothing, for these formats).
+    /// The text after the rows: a table or columns drawn from every row
+    /// kept (`(no rows)` for an empty table); nothing for JSON Lines and
+    /// CSV.
     pub fn end(&mut self) -> String {
-        String::new()
+        match self.view.format {
+            Format::Table | Format::Column => {
+                let rows = std::mem::take(&mut self.kept);
+                grid(&rows, self.key.as_deref(), &self.view)
+            }
+            _ => String::new(),
+        }
     }
 
     /// A top-level field of `rows` that the CSV header (written with the
@@ -478,11 +507,11 @@ impl RowWriter {
     /// cannot add a column.
     pub fn missing_column(&self, rows: &[Value]) -> Option<String> {
         let columns = self.columns.as_ref()?;
-        if self.format != Format::Csv || matches!(self.fields, Fields::Only(_)) {
+        if self.view.format != Format::Csv || matches!(self.view.fields, Fields::Only(_)) {
             return None;
         }
         union_of_keys(rows).into_iter().find(|name| {
-            self.fields.keeps(name) && !columns.iter().any(|column| &column.header == name)
+            self.view.fields.keeps(name) && !columns.iter().any(|column| &column.header == name)
         })
     }
 }

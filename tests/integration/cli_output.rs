@@ -331,3 +331,46 @@ fn the_width_comes_from_the_terminal() {
         "{wide}"
     );
 }
+
+/// `--all` in table and column format goes through the same row writer,
+/// page by page: the same text as the whole list in one page, with the
+/// list's own default columns (learnt from the pages).
+#[test]
+fn all_pages_as_table_or_columns_print_as_one_page_does() {
+    let sim = TestSim::start();
+    let home = tempfile::tempdir().unwrap();
+    deploy_vms(&sim, 5);
+    let print = |extra: &[&str]| {
+        let output = against(&sim, home.path())
+            .env("COLUMNS", "100")
+            .args(["call", "listVirtualMachines"])
+            .args(extra)
+            .output()
+            .unwrap();
+        success(&output)
+    };
+    for format in ["table", "column"] {
+        let whole = print(&["-o", format]);
+        assert!(whole.contains("web-05"), "{whole}");
+        let paged = print(&["-o", format, "--all", "pagesize=2"]);
+        assert_eq!(paged, whole, "{format}");
+        let fields = print(&["-o", format, "--fields", "name,state"]);
+        let paged = print(&[
+            "-o",
+            format,
+            "--fields",
+            "name,state",
+            "--all",
+            "pagesize=2",
+        ]);
+        assert_eq!(paged, fields, "{format} --fields");
+    }
+    // One row in all: the field/value table, as without --all.
+    let one = print(&["-o", "table", "name=web-03"]);
+    assert!(one.contains("field"), "{one}");
+    assert_eq!(print(&["-o", "table", "name=web-03", "--all"]), one);
+    // Nothing listed: `(no rows)`, as without --all.
+    let none = print(&["-o", "table", "name=nothing-here"]);
+    assert_eq!(none, "(no rows)\n");
+    assert_eq!(print(&["-o", "table", "name=nothing-here", "--all"]), none);
+}

@@ -33,7 +33,7 @@ fn serve_tls(certificate: rcgen::Certificate, signing_key: rcgen::KeyPair) -> (S
     let certificate_pem = certificate.pem();
     let certificate = CertificateDer::from(certificate.der().to_vec());
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

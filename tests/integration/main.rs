@@ -35,6 +35,8 @@ mod script_bundled;
 mod script_ensure;
 mod script_errors;
 mod script_helpers;
+#[cfg(unix)] // real shells on a pseudo-terminal (tmux)
+mod shell_tty;
 mod signing;
 mod sim_auth;
 mod sim_catalogue;
