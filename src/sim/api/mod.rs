@@ -21,6 +21,7 @@ pub(crate) mod settings;
 pub(crate) mod sshkeys;
 pub(crate) mod tags;
 pub(crate) mod templates;
+pub(crate) mod views;
 pub(crate) mod vm;
 pub(crate) mod volumes;
 pub(crate) mod zones;
@@ -44,7 +45,7 @@ pub(crate) struct Ctx<'a> {
     pub wall: DateTime<Utc>,
     pub api: &'static Command,
     /// Who the request runs as.
-    pub caller: crate::sim::tenants::Caller,
+    pub caller: crate::sim::state::tenants::Caller,
 }
 
 impl Ctx<'_> {
