@@ -88,20 +88,11 @@ type Field = (&'static str, &'static str, &'static str);
 
 pub(crate) struct ApiSpec {
     pub name: &'static str,
-    /// `<lowercase name>response`.
-    pub key: &'static str,
     pub description: &'static str,
     pub isasync: bool,
     pub related: &'static str,
     pub params: &'static [ParamSpec],
     pub response: &'static [Field],
-}
-
-impl ApiSpec {
-    /// The command name lower-cased, as error texts spell it.
-    pub fn lower(&self) -> &'static str {
-        &self.key[..self.key.len() - "response".len()]
-    }
 }
 
 const KEYWORD: ParamSpec = p("keyword", Ty::Str, "List by keyword");
@@ -475,7 +466,6 @@ const VM_RELATED: &str =
 pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listApis",
-        key: "listapisresponse",
         description: "lists all available apis on the server, provided by the Api Discovery plugin",
         isasync: false,
         related: "",
@@ -484,7 +474,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listZones",
-        key: "listzonesresponse",
         description: "Lists zones",
         isasync: false,
         related: "",
@@ -510,7 +499,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listNetworks",
-        key: "listnetworksresponse",
         description: "Lists all available networks.",
         isasync: false,
         related: "",
@@ -529,7 +517,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listPublicIpAddresses",
-        key: "listpublicipaddressesresponse",
         description: "Lists all public IP addresses",
         isasync: false,
         related: "associateIpAddress",
@@ -555,7 +542,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "associateIpAddress",
-        key: "associateipaddressresponse",
         description: "Acquires and associates a public IP to an account.",
         isasync: true,
         related: "listPublicIpAddresses",
@@ -576,7 +562,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "disassociateIpAddress",
-        key: "disassociateipaddressresponse",
         description: "Disassociates an IP address from the account.",
         isasync: true,
         related: "",
@@ -586,7 +571,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listTemplates",
-        key: "listtemplatesresponse",
         description: "List all public, private, and privileged templates.",
         isasync: false,
         related: "",
@@ -616,7 +600,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listServiceOfferings",
-        key: "listserviceofferingsresponse",
         description: "Lists all available service offerings.",
         isasync: false,
         related: "",
@@ -646,7 +629,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "deployVirtualMachine",
-        key: "deployvirtualmachineresponse",
         description: "Creates and automatically starts a virtual machine based on a service offering, disk offering, \
                       and template.",
         isasync: true,
@@ -698,7 +680,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listVirtualMachines",
-        key: "listvirtualmachinesresponse",
         description: "List the virtual machines owned by the account.",
         isasync: false,
         related: VM_RELATED,
@@ -723,7 +704,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "startVirtualMachine",
-        key: "startvirtualmachineresponse",
         description: "Starts a virtual machine.",
         isasync: true,
         related: VM_RELATED,
@@ -736,7 +716,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "stopVirtualMachine",
-        key: "stopvirtualmachineresponse",
         description: "Stops a virtual machine.",
         isasync: true,
         related: VM_RELATED,
@@ -748,7 +727,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "rebootVirtualMachine",
-        key: "rebootvirtualmachineresponse",
         description: "Reboots a virtual machine.",
         isasync: true,
         related: VM_RELATED,
@@ -760,7 +738,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "destroyVirtualMachine",
-        key: "destroyvirtualmachineresponse",
         description: "Destroys a virtual machine.",
         isasync: true,
         related: VM_RELATED,
@@ -773,7 +750,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "queryAsyncJobResult",
-        key: "queryasyncjobresultresponse",
         description: "Retrieves the current status of asynchronous job.",
         isasync: false,
         related: "",
@@ -782,7 +758,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listAsyncJobs",
-        key: "listasyncjobsresponse",
         description: "Lists all pending asynchronous jobs for the account.",
         isasync: false,
         related: "queryAsyncJobResult",
@@ -793,7 +768,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "createTags",
-        key: "createtagsresponse",
         description: "Creates resource tag(s)",
         isasync: true,
         related: "listTags",
@@ -807,7 +781,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "deleteTags",
-        key: "deletetagsresponse",
         description: "Deleting resource tag(s)",
         isasync: true,
         related: "",
@@ -820,7 +793,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listTags",
-        key: "listtagsresponse",
         description: "List resource tag(s)",
         isasync: false,
         related: "createTags",
@@ -835,7 +807,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "createPortForwardingRule",
-        key: "createportforwardingruleresponse",
         description: "Creates a port forwarding rule",
         isasync: true,
         related: "listPortForwardingRules",
@@ -862,7 +833,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listPortForwardingRules",
-        key: "listportforwardingrulesresponse",
         description: "Lists all port forwarding rules for an IP address.",
         isasync: false,
         related: "createPortForwardingRule",
@@ -878,7 +848,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "deletePortForwardingRule",
-        key: "deleteportforwardingruleresponse",
         description: "Deletes a port forwarding rule",
         isasync: true,
         related: "",
@@ -887,7 +856,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "login",
-        key: "loginresponse",
         description: "Logs a user into the CloudStack. A successful login attempt will generate a JSESSIONID cookie \
                       value that can be passed in subsequent Query command calls until the \"logout\" command has \
                       been issued or the session has expired.",
@@ -903,7 +871,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "logout",
-        key: "logoutresponse",
         description: "Logs out the user",
         isasync: false,
         related: "",
@@ -990,23 +957,92 @@ pub(crate) fn all() -> Vec<&'static Command> {
     all
 }
 
-/// The parameter layer's checks; the first failure wins.
-pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
-    match command.described {
-        Some(spec) => check_params(spec, params, st),
-        None => check_catalogued(command, params, st),
+/// One parameter as the checker sees it, whichever description it comes
+/// from: the catalogue's, or the hand-written table of a long-standing
+/// command (which adds lengths and the declared order).
+struct Check<'a> {
+    name: &'a str,
+    ty: Ty,
+    required: bool,
+    /// The longest string accepted, when known (the catalogue has no lengths).
+    length: Option<u32>,
+    /// What an id must name.
+    names: Option<Names<'a>>,
+}
+
+/// What an id parameter must name: a typed kind, or (from the catalogue)
+/// a response class such as `ZoneResponse`.
+#[derive(Clone, Copy)]
+enum Names<'a> {
+    Entity(Entity),
+    Class(&'a str),
+}
+
+impl Names<'_> {
+    fn exists(self, st: &State, id: &str) -> bool {
+        match self {
+            Names::Entity(entity) => st.exists(entity, id),
+            Names::Class(class) => st.entity_exists(class, id),
+        }
     }
 }
 
-/// The checks of a command known only from the catalogue, in its
-/// (alphabetical) parameter order.
-fn check_catalogued(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
+/// The parameters of a command in the order the server checks them: the
+/// declared order of a described command, else the catalogue's
+/// (alphabetical) one.
+fn checks(command: &Command) -> Vec<Check<'static>> {
     use crate::catalog::ValueType;
+    if let Some(api) = command.described {
+        return api
+            .params
+            .iter()
+            .map(|spec| Check {
+                name: spec.name,
+                ty: spec.ty,
+                required: spec.required,
+                length: (spec.ty == Ty::Str).then_some(spec.length),
+                names: spec.entity.map(Names::Entity),
+            })
+            .collect();
+    }
+    command
+        .cat
+        .params
+        .iter()
+        .map(|spec| {
+            let ty = match spec.kind {
+                ValueType::Integer | ValueType::Short => Ty::Integer,
+                ValueType::Long => Ty::Long,
+                ValueType::Date | ValueType::TzDate => Ty::Date,
+                ValueType::Uuid => Ty::Uuid,
+                ValueType::List => Ty::List,
+                ValueType::Map => Ty::Map,
+                ValueType::Boolean => Ty::Boolean,
+                ValueType::String | ValueType::Double | ValueType::Float | ValueType::Object => {
+                    Ty::Str
+                }
+            };
+            Check {
+                name: &spec.name,
+                ty,
+                required: spec.required,
+                length: None,
+                names: spec.entity.as_deref().map(Names::Class),
+            }
+        })
+        .collect()
+}
+
+/// The parameter layer's checks, as `ParamProcessWorker` runs them: for
+/// each parameter in order, a map given as a scalar, then a missing
+/// required one, then its type (numbers, dates), the ids it names, and a
+/// string's length. The first failure wins.
+pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
     let lower = command.lower();
-    for spec in &command.cat.params {
-        let name: &str = &spec.name;
+    for spec in checks(command) {
+        let name = spec.name;
         let key = name.to_ascii_lowercase();
-        if spec.kind == ValueType::Map {
+        if spec.ty == Ty::Map {
             if params.map(&key).is_some() {
                 continue;
             }
@@ -1024,97 +1060,32 @@ fn check_catalogued(command: &Command, params: &Params, st: &State) -> Result<()
             }
             continue;
         };
-        let entity = spec.entity.as_deref();
-        let bad_number = match spec.kind {
-            ValueType::Integer | ValueType::Short => value.trim().parse::<i32>().is_err(),
-            ValueType::Long => value.trim().parse::<i64>().is_err(),
-            ValueType::Date | ValueType::TzDate => parse_date(value).is_none(),
+        let bad_value = match spec.ty {
+            Ty::Integer => value.trim().parse::<i32>().is_err(),
+            Ty::Long => value.trim().parse::<i64>().is_err(),
+            Ty::Date => parse_date(value).is_none(),
             _ => false,
         };
-        if bad_number {
+        if bad_value {
             return Err(ApiError::bad_value(lower, value, name));
         }
-        let ids = match (spec.kind, entity) {
-            (ValueType::Uuid, Some(entity)) => Some((entity, vec![value])),
-            (ValueType::List, Some(entity)) => Some((entity, split_list(value))),
+        let ids = match (spec.ty, spec.names) {
+            (Ty::Uuid, Some(names)) => Some((names, vec![value])),
+            (Ty::List, Some(names)) => Some((names, split_list(value))),
             _ => None,
         };
-        if let Some((entity, ids)) = ids {
-            if let Some(bad) = ids.into_iter().find(|id| !st.entity_exists(entity, id)) {
+        if let Some((names, ids)) = ids {
+            if let Some(bad) = ids.into_iter().find(|id| !names.exists(st, id)) {
                 return Err(ApiError::no_entity(lower, name, bad));
             }
         }
-    }
-    Ok(())
-}
-
-/// The checks of a described command, in declaration order; the first failure wins.
-fn check_params(api: &ApiSpec, params: &Params, st: &State) -> Result<(), ApiError> {
-    let command = api.lower();
-    for spec in api.params {
-        let name = spec.name;
-        let key = name.to_ascii_lowercase();
-        if spec.ty == Ty::Map {
-            if params.map(&key).is_some() {
-                continue;
+        if let Some(length) = spec.length {
+            if value.chars().count() > length as usize {
+                return Err(ApiError::param(format!(
+                    "Unable to execute API command {lower} due to invalid value. Value greater than max \
+                     allowed length {length} for param: {name}"
+                )));
             }
-            if let Some(value) = params.get(&key) {
-                return Err(ApiError::bad_value(command, value, name));
-            }
-            if spec.required {
-                return Err(ApiError::missing(command, name));
-            }
-            continue;
-        }
-        let Some(value) = params.get(&key) else {
-            if spec.required {
-                return Err(ApiError::missing(command, name));
-            }
-            continue;
-        };
-        match spec.ty {
-            Ty::Integer => {
-                if value.trim().parse::<i32>().is_err() {
-                    return Err(ApiError::bad_value(command, value, name));
-                }
-            }
-            Ty::Long => {
-                if value.trim().parse::<i64>().is_err() {
-                    return Err(ApiError::bad_value(command, value, name));
-                }
-            }
-            Ty::Uuid => {
-                if let Some(entity) = spec.entity {
-                    if !st.exists(entity, value) {
-                        return Err(ApiError::no_entity(command, name, value));
-                    }
-                }
-            }
-            Ty::List => {
-                if let Some(entity) = spec.entity {
-                    if let Some(bad) = split_list(value)
-                        .into_iter()
-                        .find(|id| !st.exists(entity, id))
-                    {
-                        return Err(ApiError::no_entity(command, name, bad));
-                    }
-                }
-            }
-            Ty::Str => {
-                if value.chars().count() > spec.length as usize {
-                    return Err(ApiError::param(format!(
-                        "Unable to execute API command {command} due to invalid value. Value greater than max \
-                         allowed length {} for param: {name}",
-                        spec.length
-                    )));
-                }
-            }
-            Ty::Date => {
-                if parse_date(value).is_none() {
-                    return Err(ApiError::bad_value(command, value, name));
-                }
-            }
-            Ty::Boolean | Ty::Map => {}
         }
     }
     Ok(())
@@ -1255,7 +1226,7 @@ mod tests {
     fn response_keys_are_lowercase_names() {
         for api in DESCRIBED {
             assert_eq!(
-                api.key,
+                find(api.name).unwrap().key,
                 format!("{}response", api.name.to_ascii_lowercase()),
                 "{}",
                 api.name

@@ -2,7 +2,7 @@
 //! handlers, the views of its entities and the job effects it needs, and
 //! lists its commands in a `HANDLERS` table. Adding an API's semantics is
 //! one place. Handlers run with the state locked and settled, after the
-//! parameter layer's checks ([`super::catalog::check_params`]).
+//! parameter layer's checks ([`super::catalog::check`]).
 
 pub(crate) mod accounts;
 pub(crate) mod address;
