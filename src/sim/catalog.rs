@@ -11,9 +11,10 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
+use super::kinds::Entity;
 use super::params::{split_list, Params};
 use super::respond::ApiError;
-use super::state::{Entity, State};
+use super::state::State;
 
 /// Parameter types as `listApis` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +73,13 @@ impl ParamSpec {
         self.required = true;
         self
     }
-    const fn of(mut self, entity: Entity, related: &'static str) -> Self {
+    const fn of(mut self, entity: Entity) -> Self {
         self.entity = Some(entity);
+        self.related = entity.list_command();
+        self
+    }
+    /// `related` other than the entity's list command.
+    const fn related(mut self, related: &'static str) -> Self {
         self.related = related;
         self
     }
@@ -114,7 +120,7 @@ const DOMAINID: ParamSpec = p(
     Ty::Uuid,
     "list only resources belonging to the domain specified",
 )
-.of(Entity::Domain, "listDomains");
+.of(Entity::Domain);
 const ISRECURSIVE: ParamSpec = p(
     "isrecursive",
     Ty::Boolean,
@@ -478,15 +484,15 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: false,
         related: "",
         params: &[
-            p("id", Ty::Uuid, "the ID of the zone").of(Entity::Zone, "listZones"),
-            p("ids", Ty::List, "the IDs of the zones, mutually exclusive with id").of(Entity::Zone, "listZones"),
+            p("id", Ty::Uuid, "the ID of the zone").of(Entity::Zone),
+            p("ids", Ty::List, "the IDs of the zones, mutually exclusive with id").of(Entity::Zone),
             p(
                 "available",
                 Ty::Boolean,
                 "true if you want to retrieve all available Zones. False if you only want to return the Zones from \
                  which you have at least one VM. Default is false.",
             ),
-            p("domainid", Ty::Uuid, "the ID of the domain associated with the zone").of(Entity::Domain, "listDomains"),
+            p("domainid", Ty::Uuid, "the ID of the domain associated with the zone").of(Entity::Domain),
             p("name", Ty::Str, "the name of the zone"),
             p("networktype", Ty::Str, "the network type of the zone that the virtual machine belongs to"),
             p("showcapacities", Ty::Boolean, "flag to display the capacity of the zones"),
@@ -503,8 +509,8 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: false,
         related: "",
         params: account_list![
-            p("id", Ty::Uuid, "list networks by ID").of(Entity::Network, "listNetworks"),
-            p("zoneid", Ty::Uuid, "the zone ID of the network").of(Entity::Zone, "listZones"),
+            p("id", Ty::Uuid, "list networks by ID").of(Entity::Network),
+            p("zoneid", Ty::Uuid, "the zone ID of the network").of(Entity::Zone),
             p("type", Ty::Str, "the type of the network. Supported values are: isolated, l2, shared and all"),
             p("isdefault", Ty::Boolean, "true if network is default, false otherwise"),
             p("traffictype", Ty::Str, "type of the traffic"),
@@ -524,15 +530,15 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
             p("allocatedonly", Ty::Boolean, "limits search results to allocated public IP addresses"),
             p("state", Ty::Str, "lists all public IP addresses by state"),
             p("forvirtualnetwork", Ty::Boolean, "the virtual network for the IP address"),
-            p("id", Ty::Uuid, "lists IP address by ID").of(Entity::PublicIp, "listPublicIpAddresses"),
+            p("id", Ty::Uuid, "lists IP address by ID").of(Entity::PublicIp),
             p("ipaddress", Ty::Str, "lists the specified IP address"),
             p("vlanid", Ty::Uuid, "lists all public IP addresses by VLAN ID"),
-            p("zoneid", Ty::Uuid, "lists all public IP addresses by zone ID").of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "lists all public IP addresses by zone ID").of(Entity::Zone),
             p("physicalnetworkid", Ty::Uuid, "lists all public IP addresses by physical network ID"),
             p("associatednetworkid", Ty::Uuid, "lists all public IP addresses associated to the network specified")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("networkid", Ty::Uuid, "lists all public IP addresses by source network ID")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("issourcenat", Ty::Boolean, "list only source NAT IP addresses"),
             p("isstaticnat", Ty::Boolean, "list only static NAT IP addresses"),
             p("vpcid", Ty::Uuid, "List IPs belonging to the VPC"),
@@ -548,11 +554,11 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         params: &[
             p("account", Ty::Str, "the account to associate with this IP address"),
             p("domainid", Ty::Uuid, "the ID of the domain to associate with this IP address")
-                .of(Entity::Domain, "listDomains"),
+                .of(Entity::Domain),
             p("zoneid", Ty::Uuid, "the ID of the availability zone you want to acquire an public IP address from")
-                .of(Entity::Zone, "listZones"),
+                .of(Entity::Zone),
             p("networkid", Ty::Uuid, "The network this IP address should be associated to.")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("vpcid", Ty::Uuid, "the VPC you want the IP address to be associated with"),
             p("isportable", Ty::Boolean, "should be set to true if public IP is required to be transferable across zones"),
             p("ipaddress", Ty::Str, "IP Address to be associated"),
@@ -566,7 +572,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: true,
         related: "",
         params: &[p("id", Ty::Uuid, "the ID of the public IP address to disassociate")
-            .of(Entity::PublicIp, "listPublicIpAddresses")],
+            .of(Entity::PublicIp)],
         response: SUCCESS_FIELDS,
     },
     ApiSpec {
@@ -576,8 +582,8 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         related: "",
         params: account_list![
             p("hypervisor", Ty::Str, "the hypervisor for which to restrict the search"),
-            p("id", Ty::Uuid, "the template ID").of(Entity::Template, "listTemplates"),
-            p("ids", Ty::List, "the IDs of the templates, mutually exclusive with id").of(Entity::Template, "listTemplates"),
+            p("id", Ty::Uuid, "the template ID").of(Entity::Template),
+            p("ids", Ty::List, "the IDs of the templates, mutually exclusive with id").of(Entity::Template),
             p("name", Ty::Str, "the template name"),
             p(
                 "templatefilter",
@@ -592,7 +598,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
                  admins).",
             )
             .req(),
-            p("zoneid", Ty::Uuid, "list templates by zoneId").of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "list templates by zoneId").of(Entity::Zone),
             p("showremoved", Ty::Boolean, "show removed templates as well"),
             TAGS,
         ],
@@ -604,7 +610,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: false,
         related: "",
         params: &[
-            p("id", Ty::Uuid, "ID of the service offering").of(Entity::Offering, "listServiceOfferings"),
+            p("id", Ty::Uuid, "ID of the service offering").of(Entity::Offering),
             p("name", Ty::Str, "name of the service offering"),
             p(
                 "virtualmachineid",
@@ -612,10 +618,10 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
                 "the ID of the virtual machine. Pass this in if you want to see the available service offering that \
                  a virtual machine can be changed to.",
             )
-            .of(Entity::Vm, "listVirtualMachines"),
+            .of(Entity::Vm),
             p("issystem", Ty::Boolean, "is this a system vm offering"),
             p("systemvmtype", Ty::Str, "the system VM type. Possible types are \"consoleproxy\", \"secondarystoragevm\" or \"domainrouter\"."),
-            p("zoneid", Ty::Uuid, "id of zone disk offering is associated with").of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "id of zone disk offering is associated with").of(Entity::Zone),
             p("cpunumber", Ty::Integer, "the CPU number that listed offerings must support"),
             p("memory", Ty::Integer, "the RAM memory that listed offering must support"),
             p("cpuspeed", Ty::Integer, "the CPU speed that listed offerings must support"),
@@ -634,20 +640,20 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: true,
         related: VM_RELATED,
         params: &[
-            p("zoneid", Ty::Uuid, "availability zone for the virtual machine").req().of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "availability zone for the virtual machine").req().of(Entity::Zone),
             p("serviceofferingid", Ty::Uuid, "the ID of the service offering for the virtual machine")
                 .req()
-                .of(Entity::Offering, "listServiceOfferings"),
+                .of(Entity::Offering),
             p("templateid", Ty::Uuid, "the ID of the template for the virtual machine")
                 .req()
-                .of(Entity::Template, "listTemplates"),
+                .of(Entity::Template),
             p("name", Ty::Str, "host name for the virtual machine"),
             p("displayname", Ty::Str, "an optional user generated name for the virtual machine"),
             p("account", Ty::Str, "an optional account for the virtual machine. Must be used with domainId."),
             p("domainid", Ty::Uuid, "an optional domainId for the virtual machine. If the account parameter is used, domainId must also be used.")
-                .of(Entity::Domain, "listDomains"),
+                .of(Entity::Domain),
             p("networkids", Ty::List, "list of network ids used by virtual machine. Can't be specified with ipToNetworkList parameter")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p(
                 "iptonetworklist",
                 Ty::Map,
@@ -684,15 +690,15 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: false,
         related: VM_RELATED,
         params: account_list![
-            p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm),
             p("ids", Ty::List, "the IDs of the virtual machines, mutually exclusive with id")
-                .of(Entity::Vm, "listVirtualMachines"),
+                .of(Entity::Vm),
             p("name", Ty::Str, "name of the virtual machine (a substring match)"),
             p("state", Ty::Str, "state of the virtual machine. Possible values are: Running, Stopped, Present, Destroyed, Expunged. Present is used for the state equal not destroyed."),
-            p("zoneid", Ty::Uuid, "the availability zone ID").of(Entity::Zone, "listZones"),
-            p("templateid", Ty::Uuid, "list vms by template").of(Entity::Template, "listTemplates"),
-            p("serviceofferingid", Ty::Uuid, "list by the service offering").of(Entity::Offering, "listServiceOfferings"),
-            p("networkid", Ty::Uuid, "list by network id").of(Entity::Network, "listNetworks"),
+            p("zoneid", Ty::Uuid, "the availability zone ID").of(Entity::Zone),
+            p("templateid", Ty::Uuid, "list vms by template").of(Entity::Template),
+            p("serviceofferingid", Ty::Uuid, "list by the service offering").of(Entity::Offering),
+            p("networkid", Ty::Uuid, "list by network id").of(Entity::Network),
             p("hypervisor", Ty::Str, "the target hypervisor for the template"),
             p("keypair", Ty::Str, "list vms by ssh keypair name"),
             p("groupid", Ty::Uuid, "the group ID"),
@@ -708,7 +714,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("hostid", Ty::Uuid, "destination Host ID to deploy the VM to - parameter available for root admin only"),
             p("considerlasthost", Ty::Boolean, "True by default, CloudStack will firstly try to start the VM on the last host where it run on before stopping, if destination host is not specified."),
         ],
@@ -720,7 +726,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("forced", Ty::Boolean, "Force stop the VM (vm is marked as Stopped even when command fails to be send to the backend, otherwise a force poweroff is attempted). To be used if the caller knows the VM is stopped and should be marked as such."),
         ],
         response: VM_FIELDS,
@@ -731,7 +737,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("forced", Ty::Boolean, "Force reboot the VM (VM is Stopped and then Started)"),
         ],
         response: VM_FIELDS,
@@ -742,7 +748,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("expunge", Ty::Boolean, "If true is passed, the vm is expunged immediately. False by default."),
             p("volumeids", Ty::List, "Comma separated list of UUIDs for volumes that will be deleted"),
         ],
@@ -753,7 +759,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         description: "Retrieves the current status of asynchronous job.",
         isasync: false,
         related: "",
-        params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job, "listAsyncJobs")],
+        params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job)],
         response: JOB_FIELDS,
     },
     ApiSpec {
@@ -813,7 +819,8 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         params: &[
             p("ipaddressid", Ty::Uuid, "the IP address id of the port forwarding rule")
                 .req()
-                .of(Entity::PublicIp, "associateIpAddress,listPublicIpAddresses"),
+                .of(Entity::PublicIp)
+                .related("associateIpAddress,listPublicIpAddresses"),
             p("privateport", Ty::Integer, "the starting port of port forwarding rule's private port range").req(),
             p("protocol", Ty::Str, "the protocol for the port forwarding rule. Valid values are TCP or UDP.").req(),
             p("privateendport", Ty::Integer, "the ending port of port forwarding rule's private port range"),
@@ -821,12 +828,12 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
             p("publicendport", Ty::Integer, "the ending port of port forwarding rule's private port range"),
             p("virtualmachineid", Ty::Uuid, "the ID of the virtual machine for the port forwarding rule")
                 .req()
-                .of(Entity::Vm, "listVirtualMachines"),
+                .of(Entity::Vm),
             p("cidrlist", Ty::List, "the cidr list to forward traffic from. Multiple entries must be separated by a single comma character (,). This parameter is deprecated. Do not use."),
             p("openfirewall", Ty::Boolean, "if true, firewall rule for source/end public port is automatically created; if false - firewall rule has to be created explicitly. If not specified 1) defaulted to false when PF rule is being created for VPC guest network 2) in all other cases defaulted to true"),
             p("vmguestip", Ty::Str, "VM guest nic secondary IP address for the port forwarding rule"),
             p("networkid", Ty::Uuid, "the network of the virtual machine the port forwarding rule will be created for. Required when public IP address is not associated with any guest network yet (VPC case).")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("fordisplay", Ty::Boolean, "an optional field, whether to the display the rule to the end user or not"),
         ],
         response: RULE_FIELDS,
@@ -837,10 +844,10 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         isasync: false,
         related: "createPortForwardingRule",
         params: account_list![
-            p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule, "listPortForwardingRules"),
+            p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule),
             p("ipaddressid", Ty::Uuid, "the ID of IP address of the port forwarding services")
-                .of(Entity::PublicIp, "listPublicIpAddresses"),
-            p("networkid", Ty::Uuid, "list port forwarding rules for certain network").of(Entity::Network, "listNetworks"),
+                .of(Entity::PublicIp),
+            p("networkid", Ty::Uuid, "list port forwarding rules for certain network").of(Entity::Network),
             p("fordisplay", Ty::Boolean, "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
             TAGS,
         ],
@@ -851,7 +858,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         description: "Deletes a port forwarding rule",
         isasync: true,
         related: "",
-        params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule, "listPortForwardingRules")],
+        params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule)],
         response: SUCCESS_FIELDS,
     },
     ApiSpec {

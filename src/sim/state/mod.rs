@@ -18,7 +18,7 @@ pub(crate) mod journal;
 pub(crate) mod tenants;
 
 use super::cloud::{self, Account, Cloud, Network, ServiceOffering, Template, Zone};
-pub(crate) use super::kinds::ResourceType;
+pub(crate) use super::kinds::{Entity, ResourceType};
 use super::objects::{has_rule, Objects};
 use jobs::Job;
 
@@ -67,20 +67,6 @@ impl VmState {
             VmState::Starting | VmState::Running | VmState::Stopping
         )
     }
-}
-
-/// Kinds of entity a uuid parameter refers to (for the parameter layer's check).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Entity {
-    Zone,
-    Network,
-    Template,
-    Offering,
-    Vm,
-    PublicIp,
-    Job,
-    Rule,
-    Domain,
 }
 
 pub(crate) struct ZoneRt {
@@ -527,7 +513,7 @@ impl State {
             Entity::Rule => self.rule(id).is_some(),
             Entity::Domain => {
                 id.eq_ignore_ascii_case(&self.account.domainid)
-                    || self.objects.live("domain", id).is_some()
+                    || self.objects.live(Entity::Domain.kind(), id).is_some()
             }
         }
     }
@@ -635,14 +621,22 @@ impl State {
     /// must name some object of the world.
     pub fn entity_exists(&self, entity: &str, id: &str) -> bool {
         let generic = || self.objects.find(id).is_some();
+        match Entity::of_class(entity) {
+            Some(
+                typed @ (Entity::Zone | Entity::Network | Entity::Template | Entity::Offering),
+            ) => self.exists(typed, id) || generic(),
+            Some(typed @ (Entity::Vm | Entity::PublicIp | Entity::Job)) => self.exists(typed, id),
+            // Port forwarding and firewall rules share a class; domains
+            // are any object of the world here.
+            Some(Entity::Rule | Entity::Domain) => self.id_known(id),
+            None => self.untyped_exists(entity, id),
+        }
+    }
+
+    /// Whether an id of a class no typed kind has names a known row.
+    fn untyped_exists(&self, entity: &str, id: &str) -> bool {
+        let generic = || self.objects.find(id).is_some();
         match entity {
-            "ZoneResponse" => self.zone(id).is_some() || generic(),
-            "NetworkResponse" => self.network(id).is_some() || generic(),
-            "TemplateResponse" => self.template(id).is_some() || generic(),
-            "ServiceOfferingResponse" => self.offering(id).is_some() || generic(),
-            "UserVmResponse" => self.vm(id).is_some(),
-            "IPAddressResponse" => self.ip(id).is_some(),
-            "AsyncJobResponse" => self.job(id).is_some(),
             "SecurityGroupRuleResponse" => self.objects.of_kind("securitygroup").any(|i| {
                 let fields = &self.objects[i].fields;
                 has_rule(fields, "ingressrule", id) || has_rule(fields, "egressrule", id)
