@@ -92,10 +92,13 @@ impl ParamSpec {
 /// A response field for `listApis`: (name, type, description).
 type Field = (&'static str, &'static str, &'static str);
 
+/// What the simulator adds to the catalogue for a long-standing command:
+/// `listApis`' descriptions, the declared parameter order the server checks
+/// in, string lengths and the typed kind an id names. Whether it is async,
+/// its answer key and its job class come from the catalogue ([`Command`]).
 pub(crate) struct ApiSpec {
     pub name: &'static str,
     pub description: &'static str,
-    pub isasync: bool,
     pub related: &'static str,
     pub params: &'static [ParamSpec],
     pub response: &'static [Field],
@@ -473,7 +476,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listApis",
         description: "lists all available apis on the server, provided by the Api Discovery plugin",
-        isasync: false,
         related: "",
         params: &[p("name", Ty::Str, "API name")],
         response: API_FIELDS,
@@ -481,7 +483,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listZones",
         description: "Lists zones",
-        isasync: false,
         related: "",
         params: &[
             p("id", Ty::Uuid, "the ID of the zone").of(Entity::Zone),
@@ -506,7 +507,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listNetworks",
         description: "Lists all available networks.",
-        isasync: false,
         related: "",
         params: account_list![
             p("id", Ty::Uuid, "list networks by ID").of(Entity::Network),
@@ -524,7 +524,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listPublicIpAddresses",
         description: "Lists all public IP addresses",
-        isasync: false,
         related: "associateIpAddress",
         params: account_list![
             p("allocatedonly", Ty::Boolean, "limits search results to allocated public IP addresses"),
@@ -549,7 +548,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "associateIpAddress",
         description: "Acquires and associates a public IP to an account.",
-        isasync: true,
         related: "listPublicIpAddresses",
         params: &[
             p("account", Ty::Str, "the account to associate with this IP address"),
@@ -569,7 +567,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "disassociateIpAddress",
         description: "Disassociates an IP address from the account.",
-        isasync: true,
         related: "",
         params: &[p("id", Ty::Uuid, "the ID of the public IP address to disassociate")
             .of(Entity::PublicIp)],
@@ -578,7 +575,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listTemplates",
         description: "List all public, private, and privileged templates.",
-        isasync: false,
         related: "",
         params: account_list![
             p("hypervisor", Ty::Str, "the hypervisor for which to restrict the search"),
@@ -607,7 +603,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listServiceOfferings",
         description: "Lists all available service offerings.",
-        isasync: false,
         related: "",
         params: &[
             p("id", Ty::Uuid, "ID of the service offering").of(Entity::Offering),
@@ -637,7 +632,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         name: "deployVirtualMachine",
         description: "Creates and automatically starts a virtual machine based on a service offering, disk offering, \
                       and template.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
             p("zoneid", Ty::Uuid, "availability zone for the virtual machine").req().of(Entity::Zone),
@@ -687,7 +681,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listVirtualMachines",
         description: "List the virtual machines owned by the account.",
-        isasync: false,
         related: VM_RELATED,
         params: account_list![
             p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm),
@@ -711,7 +704,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "startVirtualMachine",
         description: "Starts a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
             p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
@@ -723,7 +715,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "stopVirtualMachine",
         description: "Stops a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
             p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
@@ -734,7 +725,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "rebootVirtualMachine",
         description: "Reboots a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
             p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
@@ -745,7 +735,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "destroyVirtualMachine",
         description: "Destroys a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
             p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
@@ -757,7 +746,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "queryAsyncJobResult",
         description: "Retrieves the current status of asynchronous job.",
-        isasync: false,
         related: "",
         params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job)],
         response: JOB_FIELDS,
@@ -765,7 +753,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listAsyncJobs",
         description: "Lists all pending asynchronous jobs for the account.",
-        isasync: false,
         related: "queryAsyncJobResult",
         params: account_list![
             p("startdate", Ty::Date, "The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"),
@@ -775,7 +762,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "createTags",
         description: "Creates resource tag(s)",
-        isasync: true,
         related: "listTags",
         params: &[
             p("tags", Ty::Map, "Map of tags (key/value pairs)").req(),
@@ -788,7 +774,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "deleteTags",
         description: "Deleting resource tag(s)",
-        isasync: true,
         related: "",
         params: &[
             p("tags", Ty::Map, "Delete tags matching key/value pairs"),
@@ -800,7 +785,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listTags",
         description: "List resource tag(s)",
-        isasync: false,
         related: "createTags",
         params: account_list![
             p("resourcetype", Ty::Str, "list by resource type"),
@@ -814,7 +798,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "createPortForwardingRule",
         description: "Creates a port forwarding rule",
-        isasync: true,
         related: "listPortForwardingRules",
         params: &[
             p("ipaddressid", Ty::Uuid, "the IP address id of the port forwarding rule")
@@ -841,7 +824,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listPortForwardingRules",
         description: "Lists all port forwarding rules for an IP address.",
-        isasync: false,
         related: "createPortForwardingRule",
         params: account_list![
             p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule),
@@ -856,7 +838,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "deletePortForwardingRule",
         description: "Deletes a port forwarding rule",
-        isasync: true,
         related: "",
         params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule)],
         response: SUCCESS_FIELDS,
@@ -866,7 +847,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
         description: "Logs a user into the CloudStack. A successful login attempt will generate a JSESSIONID cookie \
                       value that can be passed in subsequent Query command calls until the \"logout\" command has \
                       been issued or the session has expired.",
-        isasync: false,
         related: "",
         params: &[
             p("username", Ty::Str, "Username").req(),
@@ -879,7 +859,6 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "logout",
         description: "Logs out the user",
-        isasync: false,
         related: "",
         params: &[],
         response: LOGOUT_FIELDS,
@@ -910,8 +889,7 @@ impl Command {
 
     /// Whether it answers with a job.
     pub fn is_async(&self) -> bool {
-        self.described
-            .map_or(self.cat.is_async, |spec| spec.isasync)
+        self.cat.is_async
     }
 }
 
@@ -1154,7 +1132,7 @@ pub(crate) fn api_view(command: &'static Command) -> ApiView<'static> {
         return ApiView {
             name: api.name,
             description: api.description,
-            isasync: api.isasync,
+            isasync: command.cat.is_async,
             related: api.related,
             params: api
                 .params
