@@ -84,6 +84,11 @@ impl Entity {
         }
     }
 
+    /// The typed kind of a generic kind name (`virtualmachine`), if it is one.
+    pub fn of_kind(kind: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|entity| entity.kind() == kind)
+    }
+
     /// The typed kind of a response class, if it is one.
     pub fn of_class(class: &str) -> Option<Entity> {
         Entity::ALL
@@ -199,6 +204,7 @@ mod tests {
             assert!(list.response.list, "{entity:?}");
             assert_eq!(kind_of(entity.list_command()), entity.kind(), "{entity:?}");
             assert_eq!(Entity::of_class(entity.class()), Some(entity));
+            assert_eq!(Entity::of_kind(entity.kind()), Some(entity));
         }
         assert_eq!(Entity::of_class("DiskOfferingResponse"), None);
         assert_eq!(

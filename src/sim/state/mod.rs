@@ -602,17 +602,23 @@ impl State {
 
     /// Whether a resource of this type and id is live (for tags).
     pub fn resource_exists(&self, kind: ResourceType, id: &str) -> bool {
-        let typed = match kind.as_str() {
-            "UserVm" => self.vm(id).is_some_and(|i| !self.vms[i].removed),
-            "Template" => self.template(id).is_some(),
-            "Network" => self.network(id).is_some(),
-            "PublicIpAddress" => self.ip(id).is_some_and(|i| !self.ips[i].removed),
-            "PortForwardingRule" => self.rule(id).is_some_and(|i| !self.rules[i].removed),
-            "Zone" => self.zone(id).is_some(),
-            "ServiceOffering" => self.offering(id).is_some(),
-            _ => false,
+        self.live(kind.kind(), id)
+    }
+
+    /// Whether a live object of this kind (`virtualmachine`, `iso`…) has
+    /// this id: the one question asked of every kind alike, answered from
+    /// the typed rows of a typed kind and from the generic table.
+    pub fn live(&self, kind: &str, id: &str) -> bool {
+        let typed = match Entity::of_kind(kind) {
+            Some(Entity::Vm) => self.vm(id).is_some_and(|i| !self.vms[i].removed),
+            Some(Entity::PublicIp) => self.ip(id).is_some_and(|i| !self.ips[i].removed),
+            Some(Entity::Rule) => self.rule(id).is_some_and(|i| !self.rules[i].removed),
+            Some(
+                typed @ (Entity::Template | Entity::Network | Entity::Zone | Entity::Offering),
+            ) => self.exists(typed, id),
+            Some(Entity::Job | Entity::Domain) | None => false,
         };
-        typed || self.objects.live(kind.kind(), id).is_some()
+        typed || self.objects.live(kind, id).is_some()
     }
 
     /// Whether an id parameter naming an object of this response class
