@@ -293,7 +293,7 @@ fn expand_use(tree: &str) -> Vec<String> {
 
 /// The `src/sim` modules a file of module `module` names through
 /// `crate::sim::…`, `super::…` or `self::…`, in `use` trees and in code.
-fn sim_uses(module: &SimModule, is_dir_module: bool, code: &str) -> Vec<Vec<String>> {
+fn sim_uses(module: &SimModule, code: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
     let mut statement = String::new();
     for line in code.lines() {
@@ -332,9 +332,9 @@ fn sim_uses(module: &SimModule, is_dir_module: bool, code: &str) -> Vec<Vec<Stri
             }
         }
     }
-    // `self` of a file is its module; `super` its parent.
-    let own: Vec<String> = module.clone();
-    let _ = is_dir_module;
+    // `self` of a file is its module (a `mod.rs` its directory's); `super`
+    // its parent.
+    let own: &SimModule = module;
     paths
         .into_iter()
         .filter_map(|path| {
@@ -378,8 +378,7 @@ fn sim_edges() -> Vec<(SimModule, SimModule)> {
             continue;
         };
         let from = sim_module_of(file);
-        let is_dir = file.file_name().unwrap() == "mod.rs";
-        for path in sim_uses(&from, is_dir, &code) {
+        for path in sim_uses(&from, &code) {
             let to = (0..=path.len())
                 .rev()
                 .map(|n| path[..n].to_vec())
