@@ -11,9 +11,10 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
+use super::kinds::Entity;
 use super::params::{split_list, Params};
 use super::respond::ApiError;
-use super::state::{Entity, State};
+use super::state::State;
 
 /// Parameter types as `listApis` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +73,13 @@ impl ParamSpec {
         self.required = true;
         self
     }
-    const fn of(mut self, entity: Entity, related: &'static str) -> Self {
+    const fn of(mut self, entity: Entity) -> Self {
         self.entity = Some(entity);
+        self.related = entity.list_command();
+        self
+    }
+    /// `related` other than the entity's list command.
+    const fn related(mut self, related: &'static str) -> Self {
         self.related = related;
         self
     }
@@ -86,22 +92,16 @@ impl ParamSpec {
 /// A response field for `listApis`: (name, type, description).
 type Field = (&'static str, &'static str, &'static str);
 
+/// What the simulator adds to the catalogue for a long-standing command:
+/// `listApis`' descriptions, the declared parameter order the server checks
+/// in, string lengths and the typed kind an id names. Whether it is async,
+/// its answer key and its job class come from the catalogue ([`Command`]).
 pub(crate) struct ApiSpec {
     pub name: &'static str,
-    /// `<lowercase name>response`.
-    pub key: &'static str,
     pub description: &'static str,
-    pub isasync: bool,
     pub related: &'static str,
     pub params: &'static [ParamSpec],
     pub response: &'static [Field],
-}
-
-impl ApiSpec {
-    /// The command name lower-cased, as error texts spell it.
-    pub fn lower(&self) -> &'static str {
-        &self.key[..self.key.len() - "response".len()]
-    }
 }
 
 const KEYWORD: ParamSpec = p("keyword", Ty::Str, "List by keyword");
@@ -123,7 +123,7 @@ const DOMAINID: ParamSpec = p(
     Ty::Uuid,
     "list only resources belonging to the domain specified",
 )
-.of(Entity::Domain, "listDomains");
+.of(Entity::Domain);
 const ISRECURSIVE: ParamSpec = p(
     "isrecursive",
     Ty::Boolean,
@@ -475,29 +475,25 @@ const VM_RELATED: &str =
 pub(crate) static DESCRIBED: &[ApiSpec] = &[
     ApiSpec {
         name: "listApis",
-        key: "listapisresponse",
         description: "lists all available apis on the server, provided by the Api Discovery plugin",
-        isasync: false,
         related: "",
         params: &[p("name", Ty::Str, "API name")],
         response: API_FIELDS,
     },
     ApiSpec {
         name: "listZones",
-        key: "listzonesresponse",
         description: "Lists zones",
-        isasync: false,
         related: "",
         params: &[
-            p("id", Ty::Uuid, "the ID of the zone").of(Entity::Zone, "listZones"),
-            p("ids", Ty::List, "the IDs of the zones, mutually exclusive with id").of(Entity::Zone, "listZones"),
+            p("id", Ty::Uuid, "the ID of the zone").of(Entity::Zone),
+            p("ids", Ty::List, "the IDs of the zones, mutually exclusive with id").of(Entity::Zone),
             p(
                 "available",
                 Ty::Boolean,
                 "true if you want to retrieve all available Zones. False if you only want to return the Zones from \
                  which you have at least one VM. Default is false.",
             ),
-            p("domainid", Ty::Uuid, "the ID of the domain associated with the zone").of(Entity::Domain, "listDomains"),
+            p("domainid", Ty::Uuid, "the ID of the domain associated with the zone").of(Entity::Domain),
             p("name", Ty::Str, "the name of the zone"),
             p("networktype", Ty::Str, "the network type of the zone that the virtual machine belongs to"),
             p("showcapacities", Ty::Boolean, "flag to display the capacity of the zones"),
@@ -510,13 +506,11 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listNetworks",
-        key: "listnetworksresponse",
         description: "Lists all available networks.",
-        isasync: false,
         related: "",
         params: account_list![
-            p("id", Ty::Uuid, "list networks by ID").of(Entity::Network, "listNetworks"),
-            p("zoneid", Ty::Uuid, "the zone ID of the network").of(Entity::Zone, "listZones"),
+            p("id", Ty::Uuid, "list networks by ID").of(Entity::Network),
+            p("zoneid", Ty::Uuid, "the zone ID of the network").of(Entity::Zone),
             p("type", Ty::Str, "the type of the network. Supported values are: isolated, l2, shared and all"),
             p("isdefault", Ty::Boolean, "true if network is default, false otherwise"),
             p("traffictype", Ty::Str, "type of the traffic"),
@@ -529,23 +523,21 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listPublicIpAddresses",
-        key: "listpublicipaddressesresponse",
         description: "Lists all public IP addresses",
-        isasync: false,
         related: "associateIpAddress",
         params: account_list![
             p("allocatedonly", Ty::Boolean, "limits search results to allocated public IP addresses"),
             p("state", Ty::Str, "lists all public IP addresses by state"),
             p("forvirtualnetwork", Ty::Boolean, "the virtual network for the IP address"),
-            p("id", Ty::Uuid, "lists IP address by ID").of(Entity::PublicIp, "listPublicIpAddresses"),
+            p("id", Ty::Uuid, "lists IP address by ID").of(Entity::PublicIp),
             p("ipaddress", Ty::Str, "lists the specified IP address"),
             p("vlanid", Ty::Uuid, "lists all public IP addresses by VLAN ID"),
-            p("zoneid", Ty::Uuid, "lists all public IP addresses by zone ID").of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "lists all public IP addresses by zone ID").of(Entity::Zone),
             p("physicalnetworkid", Ty::Uuid, "lists all public IP addresses by physical network ID"),
             p("associatednetworkid", Ty::Uuid, "lists all public IP addresses associated to the network specified")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("networkid", Ty::Uuid, "lists all public IP addresses by source network ID")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("issourcenat", Ty::Boolean, "list only source NAT IP addresses"),
             p("isstaticnat", Ty::Boolean, "list only static NAT IP addresses"),
             p("vpcid", Ty::Uuid, "List IPs belonging to the VPC"),
@@ -555,18 +547,16 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "associateIpAddress",
-        key: "associateipaddressresponse",
         description: "Acquires and associates a public IP to an account.",
-        isasync: true,
         related: "listPublicIpAddresses",
         params: &[
             p("account", Ty::Str, "the account to associate with this IP address"),
             p("domainid", Ty::Uuid, "the ID of the domain to associate with this IP address")
-                .of(Entity::Domain, "listDomains"),
+                .of(Entity::Domain),
             p("zoneid", Ty::Uuid, "the ID of the availability zone you want to acquire an public IP address from")
-                .of(Entity::Zone, "listZones"),
+                .of(Entity::Zone),
             p("networkid", Ty::Uuid, "The network this IP address should be associated to.")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("vpcid", Ty::Uuid, "the VPC you want the IP address to be associated with"),
             p("isportable", Ty::Boolean, "should be set to true if public IP is required to be transferable across zones"),
             p("ipaddress", Ty::Str, "IP Address to be associated"),
@@ -576,24 +566,20 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "disassociateIpAddress",
-        key: "disassociateipaddressresponse",
         description: "Disassociates an IP address from the account.",
-        isasync: true,
         related: "",
         params: &[p("id", Ty::Uuid, "the ID of the public IP address to disassociate")
-            .of(Entity::PublicIp, "listPublicIpAddresses")],
+            .of(Entity::PublicIp)],
         response: SUCCESS_FIELDS,
     },
     ApiSpec {
         name: "listTemplates",
-        key: "listtemplatesresponse",
         description: "List all public, private, and privileged templates.",
-        isasync: false,
         related: "",
         params: account_list![
             p("hypervisor", Ty::Str, "the hypervisor for which to restrict the search"),
-            p("id", Ty::Uuid, "the template ID").of(Entity::Template, "listTemplates"),
-            p("ids", Ty::List, "the IDs of the templates, mutually exclusive with id").of(Entity::Template, "listTemplates"),
+            p("id", Ty::Uuid, "the template ID").of(Entity::Template),
+            p("ids", Ty::List, "the IDs of the templates, mutually exclusive with id").of(Entity::Template),
             p("name", Ty::Str, "the template name"),
             p(
                 "templatefilter",
@@ -608,7 +594,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
                  admins).",
             )
             .req(),
-            p("zoneid", Ty::Uuid, "list templates by zoneId").of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "list templates by zoneId").of(Entity::Zone),
             p("showremoved", Ty::Boolean, "show removed templates as well"),
             TAGS,
         ],
@@ -616,12 +602,10 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listServiceOfferings",
-        key: "listserviceofferingsresponse",
         description: "Lists all available service offerings.",
-        isasync: false,
         related: "",
         params: &[
-            p("id", Ty::Uuid, "ID of the service offering").of(Entity::Offering, "listServiceOfferings"),
+            p("id", Ty::Uuid, "ID of the service offering").of(Entity::Offering),
             p("name", Ty::Str, "name of the service offering"),
             p(
                 "virtualmachineid",
@@ -629,10 +613,10 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
                 "the ID of the virtual machine. Pass this in if you want to see the available service offering that \
                  a virtual machine can be changed to.",
             )
-            .of(Entity::Vm, "listVirtualMachines"),
+            .of(Entity::Vm),
             p("issystem", Ty::Boolean, "is this a system vm offering"),
             p("systemvmtype", Ty::Str, "the system VM type. Possible types are \"consoleproxy\", \"secondarystoragevm\" or \"domainrouter\"."),
-            p("zoneid", Ty::Uuid, "id of zone disk offering is associated with").of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "id of zone disk offering is associated with").of(Entity::Zone),
             p("cpunumber", Ty::Integer, "the CPU number that listed offerings must support"),
             p("memory", Ty::Integer, "the RAM memory that listed offering must support"),
             p("cpuspeed", Ty::Integer, "the CPU speed that listed offerings must support"),
@@ -646,26 +630,24 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "deployVirtualMachine",
-        key: "deployvirtualmachineresponse",
         description: "Creates and automatically starts a virtual machine based on a service offering, disk offering, \
                       and template.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
-            p("zoneid", Ty::Uuid, "availability zone for the virtual machine").req().of(Entity::Zone, "listZones"),
+            p("zoneid", Ty::Uuid, "availability zone for the virtual machine").req().of(Entity::Zone),
             p("serviceofferingid", Ty::Uuid, "the ID of the service offering for the virtual machine")
                 .req()
-                .of(Entity::Offering, "listServiceOfferings"),
+                .of(Entity::Offering),
             p("templateid", Ty::Uuid, "the ID of the template for the virtual machine")
                 .req()
-                .of(Entity::Template, "listTemplates"),
+                .of(Entity::Template),
             p("name", Ty::Str, "host name for the virtual machine"),
             p("displayname", Ty::Str, "an optional user generated name for the virtual machine"),
             p("account", Ty::Str, "an optional account for the virtual machine. Must be used with domainId."),
             p("domainid", Ty::Uuid, "an optional domainId for the virtual machine. If the account parameter is used, domainId must also be used.")
-                .of(Entity::Domain, "listDomains"),
+                .of(Entity::Domain),
             p("networkids", Ty::List, "list of network ids used by virtual machine. Can't be specified with ipToNetworkList parameter")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p(
                 "iptonetworklist",
                 Ty::Map,
@@ -698,20 +680,18 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listVirtualMachines",
-        key: "listvirtualmachinesresponse",
         description: "List the virtual machines owned by the account.",
-        isasync: false,
         related: VM_RELATED,
         params: account_list![
-            p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "the ID of the virtual machine").of(Entity::Vm),
             p("ids", Ty::List, "the IDs of the virtual machines, mutually exclusive with id")
-                .of(Entity::Vm, "listVirtualMachines"),
+                .of(Entity::Vm),
             p("name", Ty::Str, "name of the virtual machine (a substring match)"),
             p("state", Ty::Str, "state of the virtual machine. Possible values are: Running, Stopped, Present, Destroyed, Expunged. Present is used for the state equal not destroyed."),
-            p("zoneid", Ty::Uuid, "the availability zone ID").of(Entity::Zone, "listZones"),
-            p("templateid", Ty::Uuid, "list vms by template").of(Entity::Template, "listTemplates"),
-            p("serviceofferingid", Ty::Uuid, "list by the service offering").of(Entity::Offering, "listServiceOfferings"),
-            p("networkid", Ty::Uuid, "list by network id").of(Entity::Network, "listNetworks"),
+            p("zoneid", Ty::Uuid, "the availability zone ID").of(Entity::Zone),
+            p("templateid", Ty::Uuid, "list vms by template").of(Entity::Template),
+            p("serviceofferingid", Ty::Uuid, "list by the service offering").of(Entity::Offering),
+            p("networkid", Ty::Uuid, "list by network id").of(Entity::Network),
             p("hypervisor", Ty::Str, "the target hypervisor for the template"),
             p("keypair", Ty::Str, "list vms by ssh keypair name"),
             p("groupid", Ty::Uuid, "the group ID"),
@@ -723,12 +703,10 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "startVirtualMachine",
-        key: "startvirtualmachineresponse",
         description: "Starts a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("hostid", Ty::Uuid, "destination Host ID to deploy the VM to - parameter available for root admin only"),
             p("considerlasthost", Ty::Boolean, "True by default, CloudStack will firstly try to start the VM on the last host where it run on before stopping, if destination host is not specified."),
         ],
@@ -736,36 +714,30 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "stopVirtualMachine",
-        key: "stopvirtualmachineresponse",
         description: "Stops a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("forced", Ty::Boolean, "Force stop the VM (vm is marked as Stopped even when command fails to be send to the backend, otherwise a force poweroff is attempted). To be used if the caller knows the VM is stopped and should be marked as such."),
         ],
         response: VM_FIELDS,
     },
     ApiSpec {
         name: "rebootVirtualMachine",
-        key: "rebootvirtualmachineresponse",
         description: "Reboots a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("forced", Ty::Boolean, "Force reboot the VM (VM is Stopped and then Started)"),
         ],
         response: VM_FIELDS,
     },
     ApiSpec {
         name: "destroyVirtualMachine",
-        key: "destroyvirtualmachineresponse",
         description: "Destroys a virtual machine.",
-        isasync: true,
         related: VM_RELATED,
         params: &[
-            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm, "listVirtualMachines"),
+            p("id", Ty::Uuid, "The ID of the virtual machine").req().of(Entity::Vm),
             p("expunge", Ty::Boolean, "If true is passed, the vm is expunged immediately. False by default."),
             p("volumeids", Ty::List, "Comma separated list of UUIDs for volumes that will be deleted"),
         ],
@@ -773,18 +745,14 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "queryAsyncJobResult",
-        key: "queryasyncjobresultresponse",
         description: "Retrieves the current status of asynchronous job.",
-        isasync: false,
         related: "",
-        params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job, "listAsyncJobs")],
+        params: &[p("jobid", Ty::Uuid, "the ID of the asynchronous job").req().of(Entity::Job)],
         response: JOB_FIELDS,
     },
     ApiSpec {
         name: "listAsyncJobs",
-        key: "listasyncjobsresponse",
         description: "Lists all pending asynchronous jobs for the account.",
-        isasync: false,
         related: "queryAsyncJobResult",
         params: account_list![
             p("startdate", Ty::Date, "The start date of the async job (use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")"),
@@ -793,9 +761,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "createTags",
-        key: "createtagsresponse",
         description: "Creates resource tag(s)",
-        isasync: true,
         related: "listTags",
         params: &[
             p("tags", Ty::Map, "Map of tags (key/value pairs)").req(),
@@ -807,9 +773,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "deleteTags",
-        key: "deletetagsresponse",
         description: "Deleting resource tag(s)",
-        isasync: true,
         related: "",
         params: &[
             p("tags", Ty::Map, "Delete tags matching key/value pairs"),
@@ -820,9 +784,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "listTags",
-        key: "listtagsresponse",
         description: "List resource tag(s)",
-        isasync: false,
         related: "createTags",
         params: account_list![
             p("resourcetype", Ty::Str, "list by resource type"),
@@ -835,14 +797,13 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "createPortForwardingRule",
-        key: "createportforwardingruleresponse",
         description: "Creates a port forwarding rule",
-        isasync: true,
         related: "listPortForwardingRules",
         params: &[
             p("ipaddressid", Ty::Uuid, "the IP address id of the port forwarding rule")
                 .req()
-                .of(Entity::PublicIp, "associateIpAddress,listPublicIpAddresses"),
+                .of(Entity::PublicIp)
+                .related("associateIpAddress,listPublicIpAddresses"),
             p("privateport", Ty::Integer, "the starting port of port forwarding rule's private port range").req(),
             p("protocol", Ty::Str, "the protocol for the port forwarding rule. Valid values are TCP or UDP.").req(),
             p("privateendport", Ty::Integer, "the ending port of port forwarding rule's private port range"),
@@ -850,27 +811,25 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
             p("publicendport", Ty::Integer, "the ending port of port forwarding rule's private port range"),
             p("virtualmachineid", Ty::Uuid, "the ID of the virtual machine for the port forwarding rule")
                 .req()
-                .of(Entity::Vm, "listVirtualMachines"),
+                .of(Entity::Vm),
             p("cidrlist", Ty::List, "the cidr list to forward traffic from. Multiple entries must be separated by a single comma character (,). This parameter is deprecated. Do not use."),
             p("openfirewall", Ty::Boolean, "if true, firewall rule for source/end public port is automatically created; if false - firewall rule has to be created explicitly. If not specified 1) defaulted to false when PF rule is being created for VPC guest network 2) in all other cases defaulted to true"),
             p("vmguestip", Ty::Str, "VM guest nic secondary IP address for the port forwarding rule"),
             p("networkid", Ty::Uuid, "the network of the virtual machine the port forwarding rule will be created for. Required when public IP address is not associated with any guest network yet (VPC case).")
-                .of(Entity::Network, "listNetworks"),
+                .of(Entity::Network),
             p("fordisplay", Ty::Boolean, "an optional field, whether to the display the rule to the end user or not"),
         ],
         response: RULE_FIELDS,
     },
     ApiSpec {
         name: "listPortForwardingRules",
-        key: "listportforwardingrulesresponse",
         description: "Lists all port forwarding rules for an IP address.",
-        isasync: false,
         related: "createPortForwardingRule",
         params: account_list![
-            p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule, "listPortForwardingRules"),
+            p("id", Ty::Uuid, "Lists rule with the specified ID.").of(Entity::Rule),
             p("ipaddressid", Ty::Uuid, "the ID of IP address of the port forwarding services")
-                .of(Entity::PublicIp, "listPublicIpAddresses"),
-            p("networkid", Ty::Uuid, "list port forwarding rules for certain network").of(Entity::Network, "listNetworks"),
+                .of(Entity::PublicIp),
+            p("networkid", Ty::Uuid, "list port forwarding rules for certain network").of(Entity::Network),
             p("fordisplay", Ty::Boolean, "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
             TAGS,
         ],
@@ -878,20 +837,16 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "deletePortForwardingRule",
-        key: "deleteportforwardingruleresponse",
         description: "Deletes a port forwarding rule",
-        isasync: true,
         related: "",
-        params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule, "listPortForwardingRules")],
+        params: &[p("id", Ty::Uuid, "the ID of the port forwarding rule").req().of(Entity::Rule)],
         response: SUCCESS_FIELDS,
     },
     ApiSpec {
         name: "login",
-        key: "loginresponse",
         description: "Logs a user into the CloudStack. A successful login attempt will generate a JSESSIONID cookie \
                       value that can be passed in subsequent Query command calls until the \"logout\" command has \
                       been issued or the session has expired.",
-        isasync: false,
         related: "",
         params: &[
             p("username", Ty::Str, "Username").req(),
@@ -903,9 +858,7 @@ pub(crate) static DESCRIBED: &[ApiSpec] = &[
     },
     ApiSpec {
         name: "logout",
-        key: "logoutresponse",
         description: "Logs out the user",
-        isasync: false,
         related: "",
         params: &[],
         response: LOGOUT_FIELDS,
@@ -936,8 +889,7 @@ impl Command {
 
     /// Whether it answers with a job.
     pub fn is_async(&self) -> bool {
-        self.described
-            .map_or(self.cat.is_async, |spec| spec.isasync)
+        self.cat.is_async
     }
 }
 
@@ -990,23 +942,92 @@ pub(crate) fn all() -> Vec<&'static Command> {
     all
 }
 
-/// The parameter layer's checks; the first failure wins.
-pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
-    match command.described {
-        Some(spec) => check_params(spec, params, st),
-        None => check_catalogued(command, params, st),
+/// One parameter as the checker sees it, whichever description it comes
+/// from: the catalogue's, or the hand-written table of a long-standing
+/// command (which adds lengths and the declared order).
+struct Check<'a> {
+    name: &'a str,
+    ty: Ty,
+    required: bool,
+    /// The longest string accepted, when known (the catalogue has no lengths).
+    length: Option<u32>,
+    /// What an id must name.
+    names: Option<Names<'a>>,
+}
+
+/// What an id parameter must name: a typed kind, or (from the catalogue)
+/// a response class such as `ZoneResponse`.
+#[derive(Clone, Copy)]
+enum Names<'a> {
+    Entity(Entity),
+    Class(&'a str),
+}
+
+impl Names<'_> {
+    fn exists(self, st: &State, id: &str) -> bool {
+        match self {
+            Names::Entity(entity) => st.exists(entity, id),
+            Names::Class(class) => st.entity_exists(class, id),
+        }
     }
 }
 
-/// The checks of a command known only from the catalogue, in its
-/// (alphabetical) parameter order.
-fn check_catalogued(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
+/// The parameters of a command in the order the server checks them: the
+/// declared order of a described command, else the catalogue's
+/// (alphabetical) one.
+fn checks(command: &Command) -> Vec<Check<'static>> {
     use crate::catalog::ValueType;
+    if let Some(api) = command.described {
+        return api
+            .params
+            .iter()
+            .map(|spec| Check {
+                name: spec.name,
+                ty: spec.ty,
+                required: spec.required,
+                length: (spec.ty == Ty::Str).then_some(spec.length),
+                names: spec.entity.map(Names::Entity),
+            })
+            .collect();
+    }
+    command
+        .cat
+        .params
+        .iter()
+        .map(|spec| {
+            let ty = match spec.kind {
+                ValueType::Integer | ValueType::Short => Ty::Integer,
+                ValueType::Long => Ty::Long,
+                ValueType::Date | ValueType::TzDate => Ty::Date,
+                ValueType::Uuid => Ty::Uuid,
+                ValueType::List => Ty::List,
+                ValueType::Map => Ty::Map,
+                ValueType::Boolean => Ty::Boolean,
+                ValueType::String | ValueType::Double | ValueType::Float | ValueType::Object => {
+                    Ty::Str
+                }
+            };
+            Check {
+                name: &spec.name,
+                ty,
+                required: spec.required,
+                length: None,
+                names: spec.entity.as_deref().map(Names::Class),
+            }
+        })
+        .collect()
+}
+
+/// The parameter layer's checks, as `ParamProcessWorker` runs them: for
+/// each parameter in order, a map given as a scalar, then a missing
+/// required one, then its type (numbers, dates), the ids it names, and a
+/// string's length. The first failure wins.
+pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<(), ApiError> {
     let lower = command.lower();
-    for spec in &command.cat.params {
-        let name: &str = &spec.name;
+    for spec in checks(command) {
+        let name = spec.name;
         let key = name.to_ascii_lowercase();
-        if spec.kind == ValueType::Map {
+        if spec.ty == Ty::Map {
             if params.map(&key).is_some() {
                 continue;
             }
@@ -1024,97 +1045,32 @@ fn check_catalogued(command: &Command, params: &Params, st: &State) -> Result<()
             }
             continue;
         };
-        let entity = spec.entity.as_deref();
-        let bad_number = match spec.kind {
-            ValueType::Integer | ValueType::Short => value.trim().parse::<i32>().is_err(),
-            ValueType::Long => value.trim().parse::<i64>().is_err(),
-            ValueType::Date | ValueType::TzDate => parse_date(value).is_none(),
+        let bad_value = match spec.ty {
+            Ty::Integer => value.trim().parse::<i32>().is_err(),
+            Ty::Long => value.trim().parse::<i64>().is_err(),
+            Ty::Date => parse_date(value).is_none(),
             _ => false,
         };
-        if bad_number {
+        if bad_value {
             return Err(ApiError::bad_value(lower, value, name));
         }
-        let ids = match (spec.kind, entity) {
-            (ValueType::Uuid, Some(entity)) => Some((entity, vec![value])),
-            (ValueType::List, Some(entity)) => Some((entity, split_list(value))),
+        let ids = match (spec.ty, spec.names) {
+            (Ty::Uuid, Some(names)) => Some((names, vec![value])),
+            (Ty::List, Some(names)) => Some((names, split_list(value))),
             _ => None,
         };
-        if let Some((entity, ids)) = ids {
-            if let Some(bad) = ids.into_iter().find(|id| !st.entity_exists(entity, id)) {
+        if let Some((names, ids)) = ids {
+            if let Some(bad) = ids.into_iter().find(|id| !names.exists(st, id)) {
                 return Err(ApiError::no_entity(lower, name, bad));
             }
         }
-    }
-    Ok(())
-}
-
-/// The checks of a described command, in declaration order; the first failure wins.
-fn check_params(api: &ApiSpec, params: &Params, st: &State) -> Result<(), ApiError> {
-    let command = api.lower();
-    for spec in api.params {
-        let name = spec.name;
-        let key = name.to_ascii_lowercase();
-        if spec.ty == Ty::Map {
-            if params.map(&key).is_some() {
-                continue;
+        if let Some(length) = spec.length {
+            if value.chars().count() > length as usize {
+                return Err(ApiError::param(format!(
+                    "Unable to execute API command {lower} due to invalid value. Value greater than max \
+                     allowed length {length} for param: {name}"
+                )));
             }
-            if let Some(value) = params.get(&key) {
-                return Err(ApiError::bad_value(command, value, name));
-            }
-            if spec.required {
-                return Err(ApiError::missing(command, name));
-            }
-            continue;
-        }
-        let Some(value) = params.get(&key) else {
-            if spec.required {
-                return Err(ApiError::missing(command, name));
-            }
-            continue;
-        };
-        match spec.ty {
-            Ty::Integer => {
-                if value.trim().parse::<i32>().is_err() {
-                    return Err(ApiError::bad_value(command, value, name));
-                }
-            }
-            Ty::Long => {
-                if value.trim().parse::<i64>().is_err() {
-                    return Err(ApiError::bad_value(command, value, name));
-                }
-            }
-            Ty::Uuid => {
-                if let Some(entity) = spec.entity {
-                    if !st.exists(entity, value) {
-                        return Err(ApiError::no_entity(command, name, value));
-                    }
-                }
-            }
-            Ty::List => {
-                if let Some(entity) = spec.entity {
-                    if let Some(bad) = split_list(value)
-                        .into_iter()
-                        .find(|id| !st.exists(entity, id))
-                    {
-                        return Err(ApiError::no_entity(command, name, bad));
-                    }
-                }
-            }
-            Ty::Str => {
-                if value.chars().count() > spec.length as usize {
-                    return Err(ApiError::param(format!(
-                        "Unable to execute API command {command} due to invalid value. Value greater than max \
-                         allowed length {} for param: {name}",
-                        spec.length
-                    )));
-                }
-            }
-            Ty::Date => {
-                if parse_date(value).is_none() {
-                    return Err(ApiError::bad_value(command, value, name));
-                }
-            }
-            Ty::Boolean | Ty::Map => {}
         }
     }
     Ok(())
@@ -1176,7 +1132,7 @@ pub(crate) fn api_view(command: &'static Command) -> ApiView<'static> {
         return ApiView {
             name: api.name,
             description: api.description,
-            isasync: api.isasync,
+            isasync: command.cat.is_async,
             related: api.related,
             params: api
                 .params
@@ -1255,7 +1211,7 @@ mod tests {
     fn response_keys_are_lowercase_names() {
         for api in DESCRIBED {
             assert_eq!(
-                api.key,
+                find(api.name).unwrap().key,
                 format!("{}response", api.name.to_ascii_lowercase()),
                 "{}",
                 api.name

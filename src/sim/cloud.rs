@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{demo, SimError};
+use super::demo;
+use super::error::SimError;
 
 /// A whole simulated cloud, as described by a cloud file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -615,7 +616,7 @@ impl Cloud {
         }
         self.validate_existing(&zone_ids, &mut check_id)?;
         for (key, items) in &self.objects {
-            if super::api::infra::list_command_for_key(key).is_none() {
+            if super::kinds::list_command_for_key(key).is_none() {
                 return Err(format!(
                     "objects: `{key}` is not a kind of object any list command of the catalogue lists"
                 ));
@@ -752,7 +753,7 @@ impl Cloud {
             }
         }
         for tag in &self.tags {
-            if super::state::ResourceType::parse(&tag.resourcetype).is_none() {
+            if super::kinds::ResourceType::parse(&tag.resourcetype).is_none() {
                 return Err(format!(
                     "tag `{}`: `{}` is not a resource type that takes tags",
                     tag.key, tag.resourcetype

@@ -18,22 +18,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: `server` routes requests and runs the checks in the server's
-//! order, `auth` verifies signatures and rate limits, `session` handles
-//! login/logout, `catalog` describes every command (for `listApis` and the
-//! parameter checks), `api` holds the commands grouped by API group (each
-//! group's handlers, views and job effects in one file), `state` and `jobs`
-//! hold the world and its jobs, `views` the pieces views share, `demo` the
-//! demo cloud's fixed ids and credentials.
+//! Layout, in layers (docs/architecture.md, "The simulator's layers"):
+//! the vocabulary (`respond`, `params`, `objects`, `kinds`, `auth`…); the
+//! model (`cloud`, `state` with its jobs, journal and tenants, `catalog`
+//! describing every command and checking parameters); the handlers (`api`,
+//! one file per API group with its views and job effects); and on top
+//! `server` (routing, the checks in the server's order) and `session`
+//! (login/logout). The model never names a handler.
 
 mod api;
 mod auth;
 mod catalog;
 mod cloud;
 pub mod demo;
-mod existing;
-mod jobs;
-mod journal;
+mod error;
+mod kinds;
 mod listener;
 mod objects;
 mod params;
@@ -41,14 +40,11 @@ mod respond;
 mod server;
 mod session;
 mod state;
-mod tenants;
 #[cfg(test)]
 pub(crate) mod test_proxy;
-mod views;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,8 +56,9 @@ pub use cloud::{
     load_cloud_file, Account, Cloud, Network, PortForwardingRule, PublicAddress, PublicIpSpec,
     ServiceOffering, TagSpec, Template, VirtualMachine, VmNic, Zone,
 };
-pub use jobs::DEFAULT_JOB_DELAY;
-pub use journal::JournalEntry;
+pub use error::SimError;
+pub use state::jobs::DEFAULT_JOB_DELAY;
+pub use state::journal::JournalEntry;
 
 /// The default listen address.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
@@ -148,37 +145,6 @@ impl Default for SimConfig {
     }
 }
 
-/// Why the simulator could not start.
-#[derive(thiserror::Error, Debug)]
-pub enum SimError {
-    /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The system's reason.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A cloud file could not be read or is not a valid cloud.
-    #[error("bad cloud file {}: {reason}", path.display())]
-    CloudFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, naming the item.
-        reason: String,
-    },
-    /// The configured cloud is not valid.
-    #[error("invalid cloud: {0}")]
-    InvalidCloud(String),
-    /// A setting is out of range.
-    #[error("invalid simulator setting: {0}")]
-    InvalidConfig(String),
-    /// Waiting for Ctrl-C failed.
-    #[error("cannot wait for Ctrl-C: {0}")]
-    Signal(#[source] std::io::Error),
-}
-
 /// Counters for soak tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimStats {
@@ -261,7 +227,7 @@ impl RunningSim {
     pub fn journal(&self) -> Vec<JournalEntry> {
         let mut state = self.shared.lock();
         state.settle(Instant::now());
-        journal::read(&state)
+        state::journal::read(&state)
     }
 
     /// How many authenticated requests each command received (those that
@@ -357,7 +323,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         config.rate_limit,
         config.clock_ahead,
         server::LazyWorld::new(account, move || {
-            let mut state = state::State::new(cloud, job_delay, seed, started);
+            let mut state = state::State::new(cloud, job_delay, seed, started, api::seed);
             // The cloud's user signs with the configured keys.
             let user = state.account.userid.clone();
             state.tenants.pin_keys(&user, demo_keys.0, demo_keys.1);

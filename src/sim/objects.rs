@@ -269,6 +269,19 @@ pub(crate) fn normalize(noun: &str) -> String {
     }
 }
 
+/// Whether a security group's `ingressrule` or `egressrule` list (`list`)
+/// holds a rule with this id.
+pub(crate) fn has_rule(fields: &Map<String, Value>, list: &str, id: &str) -> bool {
+    fields
+        .get(list)
+        .and_then(Value::as_array)
+        .is_some_and(|rules| {
+            rules
+                .iter()
+                .any(|rule| rule.get("ruleid").and_then(Value::as_str) == Some(id))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

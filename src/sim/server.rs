@@ -18,12 +18,12 @@ use super::api::{self, Ctx};
 use super::auth::{self, RateLimiter, BAD_SESSION, BAD_SIGNATURE};
 use super::catalog::{self, Command};
 use super::cloud::Account;
-use super::journal;
 use super::params::{self, Params};
 use super::respond::{error_reply, ApiError, Reply, CS_SERVER_API, UNAVAILABLE_PAGE};
 use super::session::{self, SessionCheck, Sessions};
+use super::state::journal;
+use super::state::tenants::{self, Caller};
 use super::state::State;
-use super::tenants::{self, Caller};
 
 /// Request counters (the rest of [`super::SimStats`] lives in the state).
 #[derive(Default)]

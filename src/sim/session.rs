@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::cloud::Account;
 use super::respond::{envelope, error_reply, ApiError, Reply, JSON_CONTENT_TYPE};
-use super::tenants::Tenants;
+use super::state::tenants::Tenants;
 
 /// Session inactivity timeout (`session.timeout`, 30 minutes), reported as `timeout`.
 pub(crate) const SESSION_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -345,7 +345,7 @@ pub(crate) fn validate_two_factor(
             ),
         );
     };
-    if !super::tenants::totp_matches(secret, code, unix) {
+    if !super::state::tenants::totp_matches(secret, code, unix) {
         return error_reply(
             KEY,
             &ApiError::new(

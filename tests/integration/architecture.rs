@@ -224,3 +224,291 @@ fn no_print_macro_stands_outside_the_output_module() {
         );
     }
 }
+
+/// The layers of `src/sim`, bottom first (docs/architecture.md, "The
+/// simulator's layers"): a module uses only modules of its own layer or
+/// below, so the model never names a handler.
+const SIM_LAYERS: &[(&str, &[&str])] = &[
+    (
+        "vocabulary",
+        &[
+            "respond", "params", "demo", "error", "objects", "kinds", "listener", "auth",
+        ],
+    ),
+    ("model", &["cloud", "state", "catalog"]),
+    ("handlers", &["api"]),
+    ("front", &["session", "server"]),
+];
+
+/// A module of `src/sim` by its path below `sim` (`[]` is `sim` itself,
+/// `["state", "jobs"]` is `src/sim/state/jobs.rs`).
+type SimModule = Vec<String>;
+
+fn sim_module_of(path: &Path) -> SimModule {
+    let relative = path.strip_prefix(src_dir().join("sim")).unwrap();
+    let mut parts: Vec<String> = relative
+        .iter()
+        .map(|part| part.to_str().unwrap().to_string())
+        .collect();
+    let file = parts.pop().unwrap();
+    if file != "mod.rs" {
+        parts.push(file.trim_end_matches(".rs").to_string());
+    }
+    parts
+}
+
+/// The paths a `use` tree names, braces expanded (`a::{b, c::{d, self}}`
+/// gives `a::b`, `a::c::d`, `a::c`).
+fn expand_use(tree: &str) -> Vec<String> {
+    let tree: String = tree.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(open) = tree.find('{') else {
+        return vec![tree.split(" as ").next().unwrap().to_string()];
+    };
+    let prefix = tree[..open].trim_end_matches("::");
+    let inner = &tree[open + 1..tree.rfind('}').unwrap()];
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (at, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&inner[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[start..]);
+    parts
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .flat_map(expand_use)
+        .map(|path| match path.as_str() {
+            "self" => prefix.to_string(),
+            _ => format!("{prefix}::{path}"),
+        })
+        .collect()
+}
+
+/// The `src/sim` modules a file of module `module` names through
+/// `crate::sim::…`, `super::…` or `self::…`, in `use` trees and in code.
+fn sim_uses(module: &SimModule, code: &str) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    let mut statement = String::new();
+    for line in code.lines() {
+        let line = line.trim();
+        if line.starts_with("//") {
+            continue;
+        }
+        let body = line
+            .strip_prefix("pub(crate) use ")
+            .or_else(|| line.strip_prefix("pub use "))
+            .or_else(|| line.strip_prefix("use "));
+        if let Some(body) = body
+            .map(str::to_string)
+            .or_else(|| (!statement.is_empty()).then(|| line.to_string()))
+        {
+            statement.push_str(&body);
+            if let Some(end) = statement.find(';') {
+                paths.extend(expand_use(&statement[..end]));
+                statement.clear();
+            }
+            continue;
+        }
+        for start in ["crate::sim::", "super::", "self::"] {
+            let mut rest = line;
+            while let Some(at) = rest.find(start) {
+                let before = rest[..at].chars().last();
+                let path: String = rest[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
+                rest = &rest[at + start.len()..];
+                if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                    continue; // inside a longer path, counted from its start
+                }
+                paths.push(path.trim_end_matches(':').to_string());
+            }
+        }
+    }
+    // `self` of a file is its module (a `mod.rs` its directory's); `super`
+    // its parent.
+    let own: &SimModule = module;
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let mut segments: Vec<&str> = path.split("::").collect();
+            let mut base: Vec<String>;
+            match segments.first().copied() {
+                Some("crate") => {
+                    if segments.get(1) != Some(&"sim") {
+                        return None;
+                    }
+                    segments.drain(..2);
+                    base = Vec::new();
+                }
+                Some("self") => {
+                    segments.remove(0);
+                    base = own.clone();
+                }
+                Some("super") => {
+                    base = own.clone();
+                    while segments.first() == Some(&"super") {
+                        segments.remove(0);
+                        base.pop();
+                    }
+                }
+                _ => return None,
+            }
+            base.extend(segments.iter().map(|s| s.to_string()));
+            Some(base)
+        })
+        .collect()
+}
+
+/// Every `use` between modules of `src/sim`, as `(from, to)`, `to` being
+/// the longest module its path starts with.
+fn sim_edges() -> Vec<(SimModule, SimModule)> {
+    let files: Vec<PathBuf> = rust_files(&src_dir().join("sim"));
+    let modules: BTreeSet<SimModule> = files.iter().map(|f| sim_module_of(f)).collect();
+    let mut edges = Vec::new();
+    for file in &files {
+        let Some(code) = non_test_code(file) else {
+            continue;
+        };
+        let from = sim_module_of(file);
+        for path in sim_uses(&from, &code) {
+            let to = (0..=path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .find(|prefix| modules.contains(prefix))
+                .unwrap_or_default();
+            if to != from {
+                edges.push((from.clone(), to));
+            }
+        }
+    }
+    edges
+}
+
+/// The first import circle among the children of one module, if any: each
+/// use between two modules counts as a use between the children of their
+/// nearest common module that hold them. A module using its own container
+/// (a file its `super`), or a container using its parts, is no circle.
+fn first_circle(edges: &[(SimModule, SimModule)]) -> Option<Vec<String>> {
+    use std::collections::BTreeMap;
+    let mut graph: BTreeMap<SimModule, BTreeSet<SimModule>> = BTreeMap::new();
+    for (from, to) in edges {
+        let common = from.iter().zip(to).take_while(|(a, b)| a == b).count();
+        if common == from.len() || common == to.len() {
+            continue; // a container and its part
+        }
+        graph
+            .entry(from[..=common].to_vec())
+            .or_default()
+            .insert(to[..=common].to_vec());
+    }
+    fn visit(
+        node: &SimModule,
+        graph: &BTreeMap<SimModule, BTreeSet<SimModule>>,
+        done: &mut BTreeSet<SimModule>,
+        path: &mut Vec<SimModule>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|step| step == node) {
+            let mut circle: Vec<String> = path[at..].iter().map(|m| m.join("::")).collect();
+            circle.push(node.join("::"));
+            return Some(circle);
+        }
+        if !done.insert(node.clone()) {
+            return None;
+        }
+        path.push(node.clone());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(circle) = visit(next, graph, done, path) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(circle) = visit(node, &graph, &mut done, &mut Vec::new()) {
+            return Some(circle);
+        }
+    }
+    None
+}
+
+#[test]
+fn sim_modules_import_in_no_circle() {
+    let edges = sim_edges();
+    assert!(
+        edges.len() > 100,
+        "the use parser found only {} uses in src/sim",
+        edges.len()
+    );
+    if let Some(circle) = first_circle(&edges) {
+        panic!("an import circle in src/sim: {}", circle.join(" -> "));
+    }
+}
+
+#[test]
+fn a_circle_is_found_and_a_container_is_no_circle() {
+    let module = |path: &str| -> SimModule {
+        path.split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let edge = |from: &str, to: &str| (module(from), module(to));
+    assert_eq!(
+        first_circle(&[edge("state", "api::vm"), edge("api::vm", "state::jobs")]),
+        Some(vec!["api".into(), "state".into(), "api".into()])
+    );
+    assert_eq!(
+        first_circle(&[edge("state::jobs", "state"), edge("state", "state::jobs")]),
+        None
+    );
+    assert_eq!(
+        expand_use("super::{a, b::{c, self}}"),
+        vec!["super::a", "super::b::c", "super::b"]
+    );
+}
+
+#[test]
+fn the_sim_model_never_uses_its_handlers() {
+    let layer_of = |module: &SimModule| -> Option<usize> {
+        let top = module.first()?;
+        SIM_LAYERS
+            .iter()
+            .position(|(_, names)| names.contains(&top.as_str()))
+    };
+    let tops: BTreeSet<SimModule> = rust_files(&src_dir().join("sim"))
+        .iter()
+        .map(|file| sim_module_of(file).into_iter().take(1).collect())
+        .filter(|top: &SimModule| !top.is_empty() && top[0] != "test_proxy")
+        .collect();
+    for top in &tops {
+        assert!(
+            layer_of(top).is_some(),
+            "src/sim/{} is in no layer of SIM_LAYERS (and docs/architecture.md)",
+            top[0]
+        );
+    }
+    let broken: Vec<String> = sim_edges()
+        .iter()
+        .filter(|(from, to)| match (layer_of(from), layer_of(to)) {
+            (Some(from), Some(to)) => to > from,
+            (Some(_), None) => !to.is_empty(), // a lower layer naming `sim` itself
+            _ => false,
+        })
+        .map(|(from, to)| format!("{} uses {}", from.join("::"), to.join("::")))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "src/sim's layers are broken:\n{}",
+        broken.join("\n")
+    );
+}

@@ -10,11 +10,11 @@ use rand::SeedableRng;
 
 use super::generic::{self, Outcome};
 use super::{Ctx, Handlers};
+use crate::sim::api::views::DOMAIN;
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::tenants::{self, Caller, RoleType};
 use crate::sim::state::State;
-use crate::sim::tenants::{self, Caller, RoleType};
-use crate::sim::views::DOMAIN;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

@@ -7,11 +7,11 @@ use serde::Serialize;
 use super::{
     account_matches, async_reply, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
 };
-use crate::sim::jobs::{Action, NewJob};
+use crate::sim::api::views::{ipv4, Tags, DOMAIN};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{cs_date, PublicIp, State};
-use crate::sim::views::{ipv4, Tags, DOMAIN};
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

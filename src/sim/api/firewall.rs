@@ -4,11 +4,11 @@ use serde::Serialize;
 
 use super::address::live_ip;
 use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Ids};
-use crate::sim::jobs::{Action, NewJob};
+use crate::sim::api::views::Tags;
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{PfRule, State, VmState};
-use crate::sim::views::Tags;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

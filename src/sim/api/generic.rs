@@ -24,12 +24,12 @@ use serde_json::{Map, Value};
 
 use super::{async_reply, paged, paging, Ctx, Ids, Keyword};
 use crate::catalog::{FieldType, Fields, ValueType, Verb};
-use crate::sim::jobs::{Action, NewJob};
+use crate::sim::api::views::DOMAIN;
 use crate::sim::objects::{kind_of, split_verb, Obj};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{cs_date, State};
-use crate::sim::views::DOMAIN;
 
 /// Parameters that never filter a list.
 const NOT_FILTERS: &[&str] = &[
@@ -519,7 +519,8 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params, kind: &str) -> Result<Rep
         .to_string();
     let mut matches = matching(ctx.st, params, kind, ctx.api.cat.response.fields());
     let st = &*ctx.st;
-    matches.retain(|&i| crate::sim::tenants::may_see(st, &ctx.caller, params, &st.objects[i]));
+    matches
+        .retain(|&i| crate::sim::state::tenants::may_see(st, &ctx.caller, params, &st.objects[i]));
     Ok(paged(ctx, &key, &matches, &page, |i| view(st, i)))
 }
 

@@ -9,7 +9,8 @@
 use serde_json::{Map, Value};
 
 use super::generic;
-use crate::sim::objects::{kind_of, normalize};
+use crate::sim::kinds::list_command_for_key;
+use crate::sim::objects::kind_of;
 use crate::sim::state::State;
 
 /// The network offering the typed networks show.
@@ -243,30 +244,6 @@ pub(crate) fn seed(st: &mut State) {
         );
         st.objects[index].fields.remove("id");
     }
-}
-
-/// The list command whose objects a cloud file's `objects` key names: the
-/// one whose noun is the key (`diskofferings`, `diskoffering`, any case),
-/// else the one whose answer key it is. The noun comes first: several list
-/// commands share an answer key (`firewallrule` is the key of
-/// `listFirewallRules` and `listEgressFirewallRules`, `domain` of
-/// `listDomains` and `listDomainChildren`), and taking the first of them
-/// would serve ingress rules as egress ones.
-pub(crate) fn list_command_for_key(key: &str) -> Option<&'static str> {
-    let kind = normalize(key);
-    let lists: Vec<_> = crate::sim::catalog::all()
-        .into_iter()
-        .filter(|command| command.cat.response.list && command.name.starts_with("list"))
-        .collect();
-    lists
-        .iter()
-        .find(|command| kind_of(command.name) == kind)
-        .or_else(|| {
-            lists
-                .iter()
-                .find(|command| command.cat.response.key.as_deref() == Some(key))
-        })
-        .map(|command| command.name)
 }
 
 /// Adds a cloud file's objects (validated: every key names a list command).

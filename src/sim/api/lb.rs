@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::address::live_ip;
 use super::generic;
 use super::{async_reply, paged, paging, Ctx, Handlers};
-use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{State, VmState};
 
 /// The commands of this group.

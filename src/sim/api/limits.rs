@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::accounts::{object, RESOURCE_TYPES};
 use super::generic::{self, view};
 use super::{Ctx, Handlers};
+use crate::sim::api::views::DOMAIN;
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
-use crate::sim::views::DOMAIN;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[("updateResourceLimit", update)];

@@ -2,7 +2,7 @@
 //! handlers, the views of its entities and the job effects it needs, and
 //! lists its commands in a `HANDLERS` table. Adding an API's semantics is
 //! one place. Handlers run with the state locked and settled, after the
-//! parameter layer's checks ([`super::catalog::check_params`]).
+//! parameter layer's checks ([`super::catalog::check`]).
 
 pub(crate) mod accounts;
 pub(crate) mod address;
@@ -21,6 +21,7 @@ pub(crate) mod settings;
 pub(crate) mod sshkeys;
 pub(crate) mod tags;
 pub(crate) mod templates;
+pub(crate) mod views;
 pub(crate) mod vm;
 pub(crate) mod volumes;
 pub(crate) mod zones;
@@ -44,7 +45,7 @@ pub(crate) struct Ctx<'a> {
     pub wall: DateTime<Utc>,
     pub api: &'static Command,
     /// Who the request runs as.
-    pub caller: crate::sim::tenants::Caller,
+    pub caller: crate::sim::state::tenants::Caller,
 }
 
 impl Ctx<'_> {

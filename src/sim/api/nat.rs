@@ -7,9 +7,9 @@
 use super::address::live_ip;
 use super::generic;
 use super::{async_reply, Ctx, Handlers};
-use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{State, VmState};
 
 /// The commands of this group.

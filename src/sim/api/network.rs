@@ -4,11 +4,11 @@ use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 use super::{account_matches, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use crate::sim::api::views::{Pairs, Tags, DOMAIN};
 use crate::sim::cloud::{self, Network};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::State;
-use crate::sim::views::{Pairs, Tags, DOMAIN};
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

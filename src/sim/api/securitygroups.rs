@@ -7,9 +7,10 @@ use serde_json::{Map, Value};
 
 use super::generic::{self, view};
 use super::{async_reply, Ctx, Handlers};
-use crate::sim::jobs::{Action, NewJob};
+use crate::sim::objects::has_rule;
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::State;
 
 /// The commands of this group.
@@ -184,23 +185,4 @@ pub(crate) fn revoke(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
     };
     let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
     Ok(async_reply(ctx, None, job))
-}
-
-/// Whether a security group rule has this id.
-pub(crate) fn rule_exists(st: &State, id: &str) -> bool {
-    st.objects.of_kind(KIND).any(|i| {
-        let fields = &st.objects[i].fields;
-        has_rule(fields, "ingressrule", id) || has_rule(fields, "egressrule", id)
-    })
-}
-
-fn has_rule(fields: &Map<String, Value>, list: &str, id: &str) -> bool {
-    fields
-        .get(list)
-        .and_then(Value::as_array)
-        .is_some_and(|rules| {
-            rules
-                .iter()
-                .any(|rule| rule.get("ruleid").and_then(Value::as_str) == Some(id))
-        })
 }

@@ -8,11 +8,11 @@ use serde_json::{Map, Value};
 
 use super::generic::{self, view};
 use super::{Ctx, Handlers};
+use crate::sim::api::views::DOMAIN;
 use crate::sim::objects::Obj;
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::State;
-use crate::sim::views::DOMAIN;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

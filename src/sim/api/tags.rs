@@ -1,13 +1,10 @@
 //! `createTags`, `deleteTags`, `listTags`.
 
-use serde::Serialize;
-
 use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Keyword};
-use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{ResourceType, State, Tag};
-use crate::sim::views::DOMAIN;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[
@@ -169,30 +166,4 @@ pub(crate) fn list_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Api
     Ok(paged(ctx, "tag", &matches, &page, |i| {
         st.tag_view(&st.tags[i])
     }))
-}
-
-/// `ResourceTagResponse`.
-#[derive(Serialize)]
-pub(crate) struct TagView<'a> {
-    key: &'a str,
-    value: &'a str,
-    resourcetype: &'static str,
-    resourceid: &'a str,
-    account: &'a str,
-    domainid: &'a str,
-    domain: &'static str,
-}
-
-impl State {
-    pub fn tag_view<'a>(&'a self, tag: &'a Tag) -> TagView<'a> {
-        TagView {
-            key: &tag.key,
-            value: &tag.value,
-            resourcetype: tag.resourcetype.as_str(),
-            resourceid: &tag.resourceid,
-            account: &self.account.name,
-            domainid: &self.account.domainid,
-            domain: DOMAIN,
-        }
-    }
 }

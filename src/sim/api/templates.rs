@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use crate::sim::api::views::{Tags, DOMAIN};
 use crate::sim::cloud::Template;
 use crate::sim::params::Params;
 use crate::sim::respond::{list_reply, ApiError, Reply};
 use crate::sim::state::{cs_date, State};
-use crate::sim::views::{Tags, DOMAIN};
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

@@ -10,11 +10,11 @@ use serde_json::Value;
 use super::{
     account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
 };
-use crate::sim::jobs::{Action, NewJob, VmOp};
+use crate::sim::api::views::{ipv4, Pairs, Tags, DOMAIN, EMPTY};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob, VmOp};
 use crate::sim::state::{cs_date, Nic, State, Vm, VmState};
-use crate::sim::views::{ipv4, Pairs, Tags, DOMAIN, EMPTY};
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 
 use super::generic::{self, view};
 use super::{async_reply, Ctx, Handlers};
-use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{cs_date, State, VmState};
 
 /// The commands of this group.

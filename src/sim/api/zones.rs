@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use crate::sim::api::views::Tags;
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
 use crate::sim::state::State;
-use crate::sim::views::Tags;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[("listZones", list_zones)];

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::state::State;
+use super::State;
 
 /// One state-changing request the simulator accepted or refused.
 #[derive(Clone, Debug, PartialEq)]

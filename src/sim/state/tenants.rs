@@ -136,7 +136,7 @@ const TOTP_SKEW: u8 = 1;
 
 impl Tenants {
     /// The root domain and the cloud's own (root admin) user.
-    pub fn new(account: &super::cloud::Account) -> Tenants {
+    pub fn new(account: &crate::sim::cloud::Account) -> Tenants {
         let mut tenants = Tenants::default();
         tenants.domains.push(Domain {
             id: account.domainid.clone(),
@@ -325,10 +325,10 @@ fn totp(secret: &str) -> Option<totp_rs::TOTP> {
 /// Gives the objects a command made (those from index `before` on) their
 /// owner: the `account`/`domainid` it named, else the caller's account.
 pub(crate) fn claim(
-    st: &mut super::state::State,
+    st: &mut super::State,
     before: usize,
     caller: &Caller,
-    params: &super::params::Params,
+    params: &crate::sim::params::Params,
 ) {
     if params.get("account").is_some() || st.objects.len() <= before {
         return;
@@ -359,10 +359,10 @@ pub(crate) fn claim(
 /// `domainid` or `account` those of its domain and subdomains; the root
 /// admin everything.
 pub(crate) fn may_see(
-    st: &super::state::State,
+    st: &super::State,
     caller: &Caller,
-    params: &super::params::Params,
-    obj: &super::objects::Obj,
+    params: &crate::sim::params::Params,
+    obj: &crate::sim::objects::Obj,
 ) -> bool {
     if caller.role == RoleType::Admin {
         return true;
@@ -437,7 +437,7 @@ pub(crate) fn allowed(role: RoleType, command: &str) -> bool {
     if INFRASTRUCTURE.iter().any(|word| command.contains(word)) {
         return false;
     }
-    let (verb, noun) = super::objects::split_verb(command);
+    let (verb, noun) = crate::sim::objects::split_verb(command);
     let changing = CHANGING.contains(&verb);
     let catalogue_noun = noun.ends_with("Offering") || noun == "Zone" || noun.starts_with("Zone");
     if changing && catalogue_noun {

@@ -1,6 +1,6 @@
 //! Async jobs. A job is created with its outcome already decided (so that
 //! concurrent deploys see each other's names and capacity) and a due time;
-//! [`State::settle`] completes it when a later request arrives after that
+//! `State::settle` (in `api::jobs`, beside the effects it runs) completes it when a later request arrives after that
 //! time, applying its effect and keeping a snapshot of the result, as the
 //! server stores `jobresult` when the job ends. No timer task is involved.
 
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::state::{cs_date, State, VmState};
+use super::{cs_date, State, VmState};
 
 /// What a VM job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,9 +57,9 @@ pub(crate) struct Job {
     pub status: u8,
     pub result_code: u16,
     pub result: Option<Value>,
-    action: Option<Action>,
+    pub action: Option<Action>,
     /// Decided at creation: `(errorcode, errortext)` of a job that will fail.
-    failure: Option<(u16, String)>,
+    pub failure: Option<(u16, String)>,
 }
 
 /// Everything needed to create a job.
@@ -132,77 +132,6 @@ impl State {
             vm_rt.state = during;
         }
         job
-    }
-
-    /// Completes one job (called by `settle` in due order).
-    pub(crate) fn complete_job(&mut self, index: usize) {
-        let Some(action) = self.jobs[index].action.take() else {
-            return;
-        };
-        let failure = self.jobs[index].failure.take();
-        let result = match failure {
-            Some((code, text)) => {
-                self.undo(&action);
-                Err((code, text))
-            }
-            None => Ok(self.apply(index, action)),
-        };
-        let job = &mut self.jobs[index];
-        match result {
-            Ok(value) => {
-                job.status = 1;
-                job.result = Some(value);
-            }
-            Err((code, text)) => {
-                job.status = 2;
-                job.result_code = 530;
-                job.result = Some(serde_json::json!({"errorcode": code, "errortext": text}));
-            }
-        }
-    }
-
-    /// What a failing job leaves behind.
-    fn undo(&mut self, action: &Action) {
-        if let Action::Vm { vm, op, before, .. } = *action {
-            self.vms[vm].queue.pop_front();
-            if op == VmOp::Deploy {
-                self.vms[vm].state = VmState::Error;
-                self.vms[vm].projected = VmState::Error;
-                self.release_vm(vm, true);
-            } else {
-                self.vms[vm].state = before;
-            }
-            self.start_next_vm_job(vm);
-        }
-    }
-
-    /// Applies a successful job's effect and returns its `jobresult`.
-    fn apply(&mut self, index: usize, action: Action) -> Value {
-        match action {
-            Action::Vm {
-                vm,
-                op,
-                after,
-                before,
-                ..
-            } => {
-                let job_id = self.jobs[index].id.clone();
-                let result = self.finish_vm_job(vm, op, before, after, job_id);
-                self.start_next_vm_job(vm);
-                result
-            }
-            Action::Effect(effect) => effect(self),
-        }
-    }
-
-    /// When a VM job ends, the next one queued on the VM begins: the VM
-    /// shows that job's transitional state.
-    fn start_next_vm_job(&mut self, vm: usize) {
-        if let Some(&next) = self.vms[vm].queue.front() {
-            if let Some(Action::Vm { during, .. }) = &self.jobs[next].action {
-                self.vms[vm].state = *during;
-            }
-        }
     }
 
     /// The job as `queryAsyncJobResult` and `listAsyncJobs` show it.

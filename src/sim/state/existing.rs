@@ -6,8 +6,8 @@ use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use super::cloud::{PortForwardingRule, PublicAddress, TagSpec, VirtualMachine};
-use super::state::{Nic, PfRule, PublicIp, ResourceType, State, Tag, Vm, VmState};
+use super::{Nic, PfRule, PublicIp, ResourceType, State, Tag, Vm, VmState};
+use crate::sim::cloud::{PortForwardingRule, PublicAddress, TagSpec, VirtualMachine};
 
 fn vm_state(text: &str) -> VmState {
     match text.to_ascii_lowercase().as_str() {

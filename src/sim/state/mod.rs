@@ -1,7 +1,7 @@
 //! The simulator's mutable world: the cloud's fixed parts with the ids and
 //! counters derived from them, and everything created through the API (VMs,
 //! public IPs, port forwarding rules, tags, jobs). One `State` lives behind
-//! one mutex; every request settles due jobs first (see [`State::settle`]).
+//! one mutex; every request settles due jobs first (`State::settle`, in `api::jobs`).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -12,9 +12,23 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
+pub(crate) mod existing;
+pub(crate) mod jobs;
+pub(crate) mod journal;
+pub(crate) mod tenants;
+
 use super::cloud::{self, Account, Cloud, Network, ServiceOffering, Template, Zone};
-use super::jobs::Job;
-use super::objects::Objects;
+pub(crate) use super::kinds::{Entity, ResourceType};
+use super::objects::{has_rule, Objects};
+use jobs::Job;
+
+/// What fills a new world with the objects every cloud has and a cloud
+/// file's generic `objects` (whether the file's kinds are complete).
+pub(crate) type Fill = fn(
+    &mut State,
+    &std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    bool,
+);
 
 /// A date as the server writes it: `yyyy-MM-dd'T'HH:mm:ss+0000`.
 pub(crate) fn cs_date(at: DateTime<Utc>) -> String {
@@ -53,87 +67,6 @@ impl VmState {
             VmState::Starting | VmState::Running | VmState::Stopping
         )
     }
-}
-
-/// Resource types that can carry tags: the server's name and the kind of
-/// object it names (see [`super::objects::kind_of`]).
-const TAGGABLE: &[(&str, &str)] = &[
-    ("UserVm", "virtualmachine"),
-    ("Template", "template"),
-    ("Network", "network"),
-    ("PublicIpAddress", "publicipaddress"),
-    ("PortForwardingRule", "portforwardingrule"),
-    ("Zone", "zone"),
-    ("ISO", "iso"),
-    ("Volume", "volume"),
-    ("Snapshot", "snapshot"),
-    ("SecurityGroup", "securitygroup"),
-    ("FirewallRule", "firewallrule"),
-    ("LoadBalancer", "loadbalancerrule"),
-    ("Project", "project"),
-    ("Vpc", "vpc"),
-    ("NetworkACL", "networkacl"),
-    ("StaticRoute", "staticroute"),
-    ("VMSnapshot", "vmsnapshot"),
-    ("RemoteAccessVpn", "remoteaccessvpn"),
-    ("ServiceOffering", "serviceoffering"),
-    ("DiskOffering", "diskoffering"),
-    ("Storage", "storagepool"),
-    ("User", "user"),
-    ("Domain", "domain"),
-    ("Account", "account"),
-    ("AutoScaleVmGroup", "autoscalevmgroup"),
-    ("KubernetesCluster", "kubernetescluster"),
-    ("NetworkOffering", "networkoffering"),
-    ("VpcOffering", "vpcoffering"),
-    ("GuestOs", "ostype"),
-    ("SnapshotPolicy", "snapshotpolicy"),
-    ("VpnGateway", "vpngateway"),
-    ("CustomerGateway", "vpncustomergateway"),
-    ("VpnConnection", "vpnconnection"),
-    ("AffinityGroup", "affinitygroup"),
-    ("UserData", "userdata"),
-];
-
-/// A resource type that can carry tags.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ResourceType {
-    name: &'static str,
-    kind: &'static str,
-}
-
-impl ResourceType {
-    /// The server's name, e.g. `UserVm`.
-    pub fn as_str(self) -> &'static str {
-        self.name
-    }
-
-    /// The kind of object it names.
-    pub fn kind(self) -> &'static str {
-        self.kind
-    }
-
-    /// Case-insensitive, as `TaggedResourceService.getResourceType`.
-    pub fn parse(text: &str) -> Option<ResourceType> {
-        TAGGABLE
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(text))
-            .map(|&(name, kind)| ResourceType { name, kind })
-    }
-}
-
-/// Kinds of entity a uuid parameter refers to (for the parameter layer's check).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Entity {
-    Zone,
-    Network,
-    Template,
-    Offering,
-    Vm,
-    PublicIp,
-    Job,
-    Rule,
-    Domain,
 }
 
 pub(crate) struct ZoneRt {
@@ -292,12 +225,12 @@ pub(crate) struct State {
     event_seq: u64,
     instance_seq: u64,
     pub stats: VmCounters,
-    /// Every state-changing request (see [`super::journal`]).
-    pub journal: std::collections::VecDeque<super::journal::JournalEntry>,
+    /// Every state-changing request (see [`journal`]).
+    pub journal: std::collections::VecDeque<journal::JournalEntry>,
     /// How many authenticated requests each command received.
     pub received: HashMap<&'static str, u64>,
-    /// Domains, accounts' users, their passwords and keys (see [`super::tenants`]).
-    pub tenants: super::tenants::Tenants,
+    /// Domains, accounts' users, their passwords and keys (see [`tenants`]).
+    pub tenants: tenants::Tenants,
     /// Destroyed VMs waiting for the expunge task, with when they were
     /// destroyed (see `api::vm`'s `expunge_destroyed`).
     pub destroyed_at: Vec<(usize, Instant)>,
@@ -326,14 +259,23 @@ fn indexed<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
 impl State {
     /// Builds the world from a validated cloud. Generated ids (hosts, public
     /// networks) come from the same RNG as every other id, so a seed fixes them.
-    pub fn new(cloud: Cloud, job_delay: Duration, seed: Option<u64>, now: DateTime<Utc>) -> State {
+    /// `fill` adds the objects every cloud has and the file's generic
+    /// `objects`: the handlers know them (`api::seed`), and the model does
+    /// not name its handlers.
+    pub fn new(
+        cloud: Cloud,
+        job_delay: Duration,
+        seed: Option<u64>,
+        now: DateTime<Utc>,
+        fill: Fill,
+    ) -> State {
         let rng = match seed {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
         };
         let created = cs_date(now);
         let mut state = State {
-            tenants: super::tenants::Tenants::new(&cloud.account),
+            tenants: tenants::Tenants::new(&cloud.account),
             account: cloud.account,
             job_delay,
             rng,
@@ -415,16 +357,16 @@ impl State {
         for offering in cloud.service_offerings {
             state.add_offering(offering, created.clone());
         }
-        super::existing::load(
+        existing::load(
             &mut state,
             &cloud.virtual_machines,
             &cloud.public_ips,
             &cloud.port_forwarding_rules,
             &created,
         );
-        super::api::seed(&mut state, &cloud.objects, cloud.complete_objects);
-        super::existing::load_tags(&mut state, &cloud.tags);
-        super::existing::load_members(&mut state, &cloud.members);
+        fill(&mut state, &cloud.objects, cloud.complete_objects);
+        existing::load_tags(&mut state, &cloud.tags);
+        existing::load_members(&mut state, &cloud.members);
         state
     }
 
@@ -571,7 +513,7 @@ impl State {
             Entity::Rule => self.rule(id).is_some(),
             Entity::Domain => {
                 id.eq_ignore_ascii_case(&self.account.domainid)
-                    || self.objects.live("domain", id).is_some()
+                    || self.objects.live(Entity::Domain.kind(), id).is_some()
             }
         }
     }
@@ -604,18 +546,15 @@ impl State {
         index
     }
 
-    /// Completes, in order, every job whose time has come. Jobs finish
-    /// lazily: nothing runs between requests, and a request sees the world
-    /// as if each job had finished exactly at its due time.
-    pub fn settle(&mut self, now: Instant) {
-        while let Some(Reverse((at, _, job))) = self.events.peek().copied() {
-            if at > now {
-                break;
-            }
-            self.events.pop();
-            self.complete_job(job);
+    /// The next job due at `now`, in due order, taken off the queue of
+    /// pending completions (`settle`, in `api::jobs`, completes it).
+    pub(crate) fn next_due(&mut self, now: Instant) -> Option<usize> {
+        let Reverse((at, _, job)) = self.events.peek().copied()?;
+        if at > now {
+            return None;
         }
-        self.expunge_destroyed(now);
+        self.events.pop();
+        Some(job)
     }
 
     /// Live tags of a resource.
@@ -663,17 +602,23 @@ impl State {
 
     /// Whether a resource of this type and id is live (for tags).
     pub fn resource_exists(&self, kind: ResourceType, id: &str) -> bool {
-        let typed = match kind.as_str() {
-            "UserVm" => self.vm(id).is_some_and(|i| !self.vms[i].removed),
-            "Template" => self.template(id).is_some(),
-            "Network" => self.network(id).is_some(),
-            "PublicIpAddress" => self.ip(id).is_some_and(|i| !self.ips[i].removed),
-            "PortForwardingRule" => self.rule(id).is_some_and(|i| !self.rules[i].removed),
-            "Zone" => self.zone(id).is_some(),
-            "ServiceOffering" => self.offering(id).is_some(),
-            _ => false,
+        self.live(kind.kind(), id)
+    }
+
+    /// Whether a live object of this kind (`virtualmachine`, `iso`…) has
+    /// this id: the one question asked of every kind alike, answered from
+    /// the typed rows of a typed kind and from the generic table.
+    pub fn live(&self, kind: &str, id: &str) -> bool {
+        let typed = match Entity::of_kind(kind) {
+            Some(Entity::Vm) => self.vm(id).is_some_and(|i| !self.vms[i].removed),
+            Some(Entity::PublicIp) => self.ip(id).is_some_and(|i| !self.ips[i].removed),
+            Some(Entity::Rule) => self.rule(id).is_some_and(|i| !self.rules[i].removed),
+            Some(
+                typed @ (Entity::Template | Entity::Network | Entity::Zone | Entity::Offering),
+            ) => self.exists(typed, id),
+            Some(Entity::Job | Entity::Domain) | None => false,
         };
-        typed || self.objects.live(kind.kind(), id).is_some()
+        typed || self.objects.live(kind, id).is_some()
     }
 
     /// Whether an id parameter naming an object of this response class
@@ -682,15 +627,26 @@ impl State {
     /// must name some object of the world.
     pub fn entity_exists(&self, entity: &str, id: &str) -> bool {
         let generic = || self.objects.find(id).is_some();
+        match Entity::of_class(entity) {
+            Some(
+                typed @ (Entity::Zone | Entity::Network | Entity::Template | Entity::Offering),
+            ) => self.exists(typed, id) || generic(),
+            Some(typed @ (Entity::Vm | Entity::PublicIp | Entity::Job)) => self.exists(typed, id),
+            // Port forwarding and firewall rules share a class; domains
+            // are any object of the world here.
+            Some(Entity::Rule | Entity::Domain) => self.id_known(id),
+            None => self.untyped_exists(entity, id),
+        }
+    }
+
+    /// Whether an id of a class no typed kind has names a known row.
+    fn untyped_exists(&self, entity: &str, id: &str) -> bool {
+        let generic = || self.objects.find(id).is_some();
         match entity {
-            "ZoneResponse" => self.zone(id).is_some() || generic(),
-            "NetworkResponse" => self.network(id).is_some() || generic(),
-            "TemplateResponse" => self.template(id).is_some() || generic(),
-            "ServiceOfferingResponse" => self.offering(id).is_some() || generic(),
-            "UserVmResponse" => self.vm(id).is_some(),
-            "IPAddressResponse" => self.ip(id).is_some(),
-            "AsyncJobResponse" => self.job(id).is_some(),
-            "SecurityGroupRuleResponse" => super::api::securitygroups::rule_exists(self, id),
+            "SecurityGroupRuleResponse" => self.objects.of_kind("securitygroup").any(|i| {
+                let fields = &self.objects[i].fields;
+                has_rule(fields, "ingressrule", id) || has_rule(fields, "egressrule", id)
+            }),
             "NicResponse" => {
                 generic()
                     || self
@@ -813,6 +769,7 @@ mod tests {
             Duration::from_millis(10),
             Some(seed),
             Utc::now(),
+            crate::sim::api::seed,
         )
     }
 
@@ -830,7 +787,13 @@ mod tests {
     fn guest_addresses_skip_the_gateway_and_are_reused() {
         let mut cloud = Cloud::demo();
         cloud.networks[0].cidr = "10.9.9.0/30".into();
-        let mut st = State::new(cloud, Duration::ZERO, Some(1), Utc::now());
+        let mut st = State::new(
+            cloud,
+            Duration::ZERO,
+            Some(1),
+            Utc::now(),
+            crate::sim::api::seed,
+        );
         let first = st.allocate_guest_ip(0).unwrap();
         assert_eq!(Ipv4Addr::from(first).to_string(), "10.9.9.2");
         assert_eq!(st.allocate_guest_ip(0), None);

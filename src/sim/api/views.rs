@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use super::state::State;
+use crate::sim::state::{State, Tag};
 
 /// The one domain's name.
 pub(crate) const DOMAIN: &str = "ROOT";
@@ -26,6 +26,33 @@ impl Serialize for Tags<'_> {
             seq.serialize_element(&self.st.tag_view(tag))?;
         }
         seq.end()
+    }
+}
+
+/// `ResourceTagResponse`.
+#[derive(Serialize)]
+pub(crate) struct TagView<'a> {
+    key: &'a str,
+    value: &'a str,
+    resourcetype: &'static str,
+    resourceid: &'a str,
+    account: &'a str,
+    domainid: &'a str,
+    domain: &'static str,
+}
+
+impl State {
+    /// One tag as `listTags` and every `tags` array show it.
+    pub fn tag_view<'a>(&'a self, tag: &'a Tag) -> TagView<'a> {
+        TagView {
+            key: &tag.key,
+            value: &tag.value,
+            resourcetype: tag.resourcetype.as_str(),
+            resourceid: &tag.resourceid,
+            account: &self.account.name,
+            domainid: &self.account.domainid,
+            domain: DOMAIN,
+        }
     }
 }
 
