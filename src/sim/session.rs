@@ -268,7 +268,8 @@ pub(crate) fn login(
             }
         ));
     };
-    let two_factor = user.totp.is_some();
+    let provider = tenants.two_factor_provider(&user.id);
+    let two_factor = provider.is_some();
     let (id, key) = sessions.open(session_id(headers), Instant::now(), &user.id, !two_factor);
     let (firstname, lastname) = if user.id == account.userid {
         (account.firstname.as_str(), account.lastname.as_str())
@@ -288,7 +289,7 @@ pub(crate) fn login(
         sessionkey: &key,
         is2faenabled: if two_factor { "true" } else { "false" },
         is2faverified: if two_factor { "false" } else { "true" },
-        providerfor2fa: two_factor.then_some("totp"),
+        providerfor2fa: provider,
         issuerfor2fa: "CloudStack",
     };
     let mut reply = Reply::ok(envelope("loginresponse", &view));
@@ -334,8 +335,7 @@ pub(crate) fn validate_two_factor(
             &ApiError::missing("validateusertwofactorauthenticationcode", "codefor2fa"),
         );
     };
-    let secret = tenants.user(user).and_then(|u| u.totp.as_deref());
-    let Some(secret) = secret else {
+    if tenants.two_factor_provider(user).is_none() {
         return error_reply(
             KEY,
             &ApiError::new(
@@ -345,7 +345,7 @@ pub(crate) fn validate_two_factor(
             ),
         );
     };
-    if !super::tenants::totp_matches(secret, code, unix) {
+    if !tenants.two_factor_matches(user, code, unix) {
         return error_reply(
             KEY,
             &ApiError::new(

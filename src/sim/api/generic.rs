@@ -464,7 +464,11 @@ pub(crate) fn matching(st: &State, params: &Params, kind: &str, fields: &Fields)
     let filters: Vec<(String, &str)> = params
         .scalars()
         .filter(|(key, _)| {
-            !NOT_FILTERS.contains(key) && (name_alias.is_empty() || *key != name_alias)
+            !NOT_FILTERS.contains(key)
+                && (name_alias.is_empty() || *key != name_alias)
+                // The owner's parameters are the visibility rule's (tenants.rs).
+                && (crate::sim::tenants::is_tenant_kind(kind)
+                    || !matches!(*key, "account" | "domainid" | "projectid"))
         })
         .filter_map(|(key, value)| {
             fields
@@ -519,7 +523,7 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params, kind: &str) -> Result<Rep
         .to_string();
     let mut matches = matching(ctx.st, params, kind, ctx.api.cat.response.fields());
     let st = &*ctx.st;
-    matches.retain(|&i| crate::sim::tenants::may_see(st, &ctx.caller, params, &st.objects[i]));
+    crate::sim::tenants::retain_visible(st, &ctx.caller, params, kind, &mut matches)?;
     Ok(paged(ctx, &key, &matches, &page, |i| view(st, i)))
 }
 

@@ -2,12 +2,11 @@
 
 use serde::Serialize;
 
-use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Keyword};
+use super::{async_reply, paged, paging, want, Ctx, Handlers, Keyword};
 use crate::sim::jobs::{Action, NewJob};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
 use crate::sim::state::{ResourceType, State, Tag};
-use crate::sim::views::DOMAIN;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[
@@ -153,7 +152,8 @@ pub(crate) fn list_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Api
     let (kind, resource) = (want(params, "resourcetype"), want(params, "resourceid"));
     let (key, value) = (params.get("key"), params.get("value"));
     let st = &*ctx.st;
-    let wanted = account_matches(ctx, params) && params.get("customer").is_none();
+    let scope = crate::sim::tenants::list_scope(st, &ctx.caller, params)?;
+    let wanted = params.get("customer").is_none();
     let matches: Vec<usize> = (0..st.tags.len())
         .filter(|&i| {
             let tag = &st.tags[i];
@@ -161,6 +161,7 @@ pub(crate) fn list_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Api
                 && !tag.removed
                 && kind.allows(tag.resourcetype.as_str())
                 && resource.allows(&tag.resourceid)
+                && scope.shows_id(&st.tenants, &tag.resourceid)
                 && key.is_none_or(|k| k == tag.key)
                 && value.is_none_or(|v| v == tag.value)
                 && keyword.allows(&[&tag.key, &tag.value])
@@ -178,9 +179,8 @@ pub(crate) struct TagView<'a> {
     value: &'a str,
     resourcetype: &'static str,
     resourceid: &'a str,
-    account: &'a str,
-    domainid: &'a str,
-    domain: &'static str,
+    #[serde(flatten)]
+    owner: crate::sim::tenants::OwnerView,
 }
 
 impl State {
@@ -190,9 +190,7 @@ impl State {
             value: &tag.value,
             resourcetype: tag.resourcetype.as_str(),
             resourceid: &tag.resourceid,
-            account: &self.account.name,
-            domainid: &self.account.domainid,
-            domain: DOMAIN,
+            owner: self.tenants.owner_view_of(&tag.resourceid),
         }
     }
 }
