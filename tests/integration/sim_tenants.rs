@@ -701,6 +701,56 @@ fn project_resources_show_to_the_projects_members() {
         |keys: &(String, String)| listed(&sim, keys, &[("command", "listProjects")], "project");
     assert_eq!(projects(&alice), vec![project_id.clone()]);
     assert!(projects(&gina).is_empty());
+    // Members: the owner's account as Admin; one more of the same domain.
+    let bob = keys(&sim, &account(&sim, "bob", &acme, "0"));
+    let (status, body) = call_as(
+        &sim,
+        &bob,
+        &[
+            ("command", "listVirtualMachines"),
+            ("projectid", &project_id),
+        ],
+    );
+    assert_eq!(status, 531, "{body}");
+    let (status, body) = call_as(
+        &sim,
+        &alice,
+        &[
+            ("command", "addAccountToProject"),
+            ("projectid", &project_id),
+            ("account", "gina"),
+        ],
+    );
+    assert_eq!(status, 431, "gina is of another domain: {body}");
+    let added = sim.api(
+        "addAccountToProject",
+        &[("projectid", &project_id), ("account", "bob")],
+    );
+    assert_eq!(finished(&sim, &added)["success"], true);
+    let members = sim.api("listProjectAccounts", &[("projectid", &project_id)]);
+    assert_eq!(members["count"], 2, "{members}");
+    assert_eq!(members["projectaccount"][0]["account"], "alice");
+    assert_eq!(members["projectaccount"][0]["role"], "Admin");
+    assert_eq!(members["projectaccount"][1]["account"], "bob");
+    assert_eq!(members["projectaccount"][1]["role"], "Regular");
+    assert_eq!(
+        vms(&bob, &[("projectid", &project_id)]),
+        vec![vm_id.clone()]
+    );
+    let removed = sim.api(
+        "deleteAccountFromProject",
+        &[("projectid", &project_id), ("account", "bob")],
+    );
+    assert_eq!(finished(&sim, &removed)["success"], true);
+    let (status, _) = call_as(
+        &sim,
+        &bob,
+        &[
+            ("command", "listVirtualMachines"),
+            ("projectid", &project_id),
+        ],
+    );
+    assert_eq!(status, 531);
 }
 
 #[test]
