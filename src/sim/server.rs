@@ -282,12 +282,12 @@ impl Shared {
                     return self.reject(key, session::TWO_FACTOR_PENDING);
                 }
                 let caller = {
-                    let st = self.lock();
+                    let mut st = self.lock();
                     if api.name == "validateUserTwoFactorAuthenticationCode" {
                         let unix = Utc::now().timestamp().max(0) as u64;
                         return session::validate_two_factor(
                             &self.sessions,
-                            &st.tenants,
+                            &mut st.tenants,
                             &user,
                             headers,
                             &raw,

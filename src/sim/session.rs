@@ -318,7 +318,7 @@ pub(crate) const TWO_FACTOR_PENDING: &str = "Two factor authentication is pendin
 /// refused and the session stays unverified.
 pub(crate) fn validate_two_factor(
     sessions: &Sessions,
-    tenants: &Tenants,
+    tenants: &mut Tenants,
     user: &str,
     headers: &HeaderMap,
     params: &[(String, String)],
@@ -329,10 +329,16 @@ pub(crate) fn validate_two_factor(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("codefor2fa"))
         .map(|(_, v)| v.as_str());
+    // `ValidateUserTwoFactorAuthenticationCodeCmd.authenticate`: an
+    // account error before anything else.
     let Some(code) = code.filter(|c| !c.is_empty()) else {
         return error_reply(
             KEY,
-            &ApiError::missing("validateusertwofactorauthenticationcode", "codefor2fa"),
+            &ApiError::new(
+                531,
+                Some(9999),
+                "Code for two factor authentication is required",
+            ),
         );
     };
     if tenants.two_factor_provider(user).is_none() {
@@ -346,15 +352,24 @@ pub(crate) fn validate_two_factor(
         );
     };
     if !tenants.two_factor_matches(user, code, unix) {
+        // UNAUTHORIZED2FA (411) with `CloudTwoFactorAuthenticationException`'s
+        // code; past the setup phase (the first check after
+        // `setupUserTwoFactorAuthentication`) the session is invalidated.
+        if tenants.two_factor_verified(user) {
+            if let Some(id) = session_id(headers) {
+                sessions.close(id);
+            }
+        }
         return error_reply(
             KEY,
             &ApiError::new(
-                431,
-                Some(4350),
+                411,
+                Some(4295),
                 "two-factor authentication code provided is invalid",
             ),
         );
     }
+    tenants.mark_two_factor_verified(user);
     sessions.mark_verified(headers);
     Reply::ok(envelope(
         KEY,

@@ -223,6 +223,9 @@ pub(crate) struct Tenants {
     /// Project names by project id (the projects are objects of the
     /// generic store; answers show a project's resources by its name).
     pub project_names: HashMap<String, String>,
+    /// Users whose code was accepted once since their two-factor set-up
+    /// (past the server's setup phase, a wrong code ends the session).
+    two_factor_verified: std::collections::HashSet<String>,
     /// Static PINs of users who chose the `staticpin` provider, by user id.
     static_pins: HashMap<String, String>,
 }
@@ -397,6 +400,10 @@ impl Tenants {
             totp_rs::Secret::Encoded(text) => text,
             totp_rs::Secret::Raw(_) => return None,
         };
+        // A new set-up starts a new setup phase, with this provider only.
+        let lower = user_id.to_ascii_lowercase();
+        self.static_pins.remove(&lower);
+        self.two_factor_verified.remove(&lower);
         let user = self.user_mut(user_id)?;
         user.totp = Some(secret.clone());
         Some(secret)
@@ -408,6 +415,8 @@ impl Tenants {
             user.totp = None;
         }
         self.static_pins.remove(&user_id.to_ascii_lowercase());
+        self.two_factor_verified
+            .remove(&user_id.to_ascii_lowercase());
     }
 
     /// `provider=staticpin`: a six-digit PIN, as the server's
@@ -415,9 +424,23 @@ impl Tenants {
     pub fn setup_static_pin(&mut self, user_id: &str, rng: &mut impl RngCore) -> Option<String> {
         let pin = format!("{:06}", rng.next_u32() % 999_999);
         self.user_mut(user_id)?.totp = None;
+        self.two_factor_verified
+            .remove(&user_id.to_ascii_lowercase());
         self.static_pins
             .insert(user_id.to_ascii_lowercase(), pin.clone());
         Some(pin)
+    }
+
+    /// Whether the user's code was accepted since its two-factor set-up.
+    pub fn two_factor_verified(&self, user_id: &str) -> bool {
+        self.two_factor_verified
+            .contains(&user_id.to_ascii_lowercase())
+    }
+
+    /// Records that the user's code was accepted (the setup phase is over).
+    pub fn mark_two_factor_verified(&mut self, user_id: &str) {
+        self.two_factor_verified
+            .insert(user_id.to_ascii_lowercase());
     }
 
     /// The user's two-factor provider, if one is set up.

@@ -258,8 +258,23 @@ fn two_factor_login_needs_a_valid_code() {
                 ("codefor2fa", &code),
             ],
         );
-        assert_eq!(status, 431, "{body}");
+        // UNAUTHORIZED2FA; in the setup phase the session survives.
+        assert_eq!(status, 411, "{body}");
+        assert_eq!(
+            body["validateusertwofactorauthenticationcoderesponse"]["cserrorcode"],
+            4295
+        );
     }
+    let (status, body) = session_call(
+        &sim,
+        &session,
+        &[("command", "validateUserTwoFactorAuthenticationCode")],
+    );
+    assert_eq!(status, 531, "{body}");
+    assert_eq!(
+        body["validateusertwofactorauthenticationcoderesponse"]["errortext"],
+        "Code for two factor authentication is required"
+    );
     let (status, body) = session_call(
         &sim,
         &session,
@@ -271,6 +286,26 @@ fn two_factor_login_needs_a_valid_code() {
     assert_eq!(status, 200, "{body}");
     let (status, _) = session_call(&sim, &session, &[("command", "listZones")]);
     assert_eq!(status, 200);
+    // Past the setup phase a wrong code ends the session.
+    let session = session_of(&login(&sim, "bob", "pw-bob", "/acme"));
+    let (status, _) = session_call(
+        &sim,
+        &session,
+        &[
+            ("command", "validateUserTwoFactorAuthenticationCode"),
+            ("codefor2fa", "12345x"),
+        ],
+    );
+    assert_eq!(status, 411);
+    let (status, _) = session_call(
+        &sim,
+        &session,
+        &[
+            ("command", "validateUserTwoFactorAuthenticationCode"),
+            ("codefor2fa", &totp.generate(now)),
+        ],
+    );
+    assert_eq!(status, 401);
 }
 
 /// The names in a `listAffinityGroups` answer.
@@ -794,7 +829,7 @@ fn a_static_pin_is_the_second_factor_of_the_staticpin_provider() {
             ("codefor2fa", wrong),
         ],
     );
-    assert_eq!(status, 431, "{body}");
+    assert_eq!(status, 411, "{body}");
     assert_eq!(
         body["validateusertwofactorauthenticationcoderesponse"]["errortext"],
         "two-factor authentication code provided is invalid"
