@@ -187,15 +187,26 @@ pub(crate) fn role_type_of(st: &super::state::State, role_id: &str) -> Option<Ro
 /// The live project with this uuid.
 pub(crate) fn find_project(st: &super::state::State, id: &str) -> Option<Project> {
     let obj = &st.objects[st.objects.live("project", id)?];
+    let mut members: Vec<(String, String)> = obj
+        .members
+        .iter()
+        .filter_map(|m| m.split_once('/'))
+        .map(|(a, d)| (a.to_string(), d.to_string()))
+        .collect();
+    let default = st.tenants.default_owner.as_ref();
+    // A project a cloud file holds belongs to the cloud's own account.
+    if members.is_empty() {
+        members.extend(default.map(|o| (o.account.clone(), o.domain_id.clone())));
+    }
     Some(Project {
         id: obj.id().to_string(),
-        domain_id: obj.str("domainid").unwrap_or_default().to_string(),
-        members: obj
-            .members
-            .iter()
-            .filter_map(|m| m.split_once('/'))
-            .map(|(a, d)| (a.to_string(), d.to_string()))
-            .collect(),
+        domain_id: obj
+            .str("domainid")
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .or_else(|| default.map(|o| o.domain_id.clone()))
+            .unwrap_or_default(),
+        members,
     })
 }
 
@@ -1037,7 +1048,6 @@ pub(crate) fn claim(st: &mut super::state::State, marks: &Marks, owner: &Owner) 
             // The creator's account owns the project and is its first member.
             let (id, name) = {
                 let obj = &mut st.objects[index];
-                obj.set("account", owner.account.clone());
                 obj.set("domainid", owner.domain_id.clone());
                 obj.set("domain", view.domain.clone());
                 obj.members = vec![member_key(owner)];
@@ -1083,18 +1093,45 @@ pub(crate) fn is_tenant_kind(kind: &str) -> bool {
     matches!(kind, "account" | "user" | "domain")
 }
 
+/// Whether a list's objects have owners (their answer has `account` or
+/// `projectid`): the visibility rule applies to them; accounts, users and
+/// domains have their own (see [`retain_visible`]).
+pub(crate) fn is_owned(kind: &str, fields: &crate::catalog::Fields) -> bool {
+    !is_tenant_kind(kind) && (fields.get("account").is_some() || fields.get("projectid").is_some())
+}
+
 /// Keeps the objects of the generic store a list shows its caller:
-/// [`list_scope`] for resources, [`may_see`] for accounts, users and domains.
+/// [`list_scope`] for owned resources, [`may_see`] for accounts, users and
+/// domains; projects to their members (and, with `listall=true`, to the
+/// root admin and to a domain admin above the project's domain); objects
+/// nobody owns to everyone.
 pub(crate) fn retain_visible(
     st: &super::state::State,
     caller: &Caller,
     params: &super::params::Params,
     kind: &str,
+    fields: &crate::catalog::Fields,
     matches: &mut Vec<usize>,
 ) -> Result<(), super::respond::ApiError> {
     if is_tenant_kind(kind) {
         matches.retain(|&i| may_see(st, caller, params, &st.objects[i]));
-    } else {
+    } else if kind == "project" {
+        let list_all = params.flag("listall");
+        let tenants = &st.tenants;
+        matches.retain(|&i| {
+            find_project(st, st.objects[i].id()).is_some_and(|project| {
+                tenants.is_member(&project, &caller.account, &caller.domain_id)
+                    || list_all
+                        && match caller.role {
+                            RoleType::Admin => true,
+                            RoleType::DomainAdmin => {
+                                tenants.is_within(&project.domain_id, &caller.domain_id)
+                            }
+                            RoleType::User => false,
+                        }
+            })
+        });
+    } else if is_owned(kind, fields) {
         let scope = list_scope(st, caller, params)?;
         matches.retain(|&i| scope.shows_obj(st, &st.objects[i]));
     }

@@ -461,14 +461,15 @@ pub(crate) fn matching(st: &State, params: &Params, kind: &str, fields: &Fields)
     let name = params
         .get("name")
         .or_else(|| params.get(&name_alias).filter(|_| !name_alias.is_empty()));
+    let owned = crate::sim::tenants::is_owned(kind, fields);
     let filters: Vec<(String, &str)> = params
         .scalars()
         .filter(|(key, _)| {
             !NOT_FILTERS.contains(key)
                 && (name_alias.is_empty() || *key != name_alias)
-                // The owner's parameters are the visibility rule's (tenants.rs).
-                && (crate::sim::tenants::is_tenant_kind(kind)
-                    || !matches!(*key, "account" | "domainid" | "projectid"))
+                // An owned kind's owner parameters are the visibility
+                // rule's (tenants.rs), not filters by field.
+                && (!owned || !matches!(*key, "account" | "domainid" | "projectid"))
         })
         .filter_map(|(key, value)| {
             fields
@@ -523,7 +524,8 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params, kind: &str) -> Result<Rep
         .to_string();
     let mut matches = matching(ctx.st, params, kind, ctx.api.cat.response.fields());
     let st = &*ctx.st;
-    crate::sim::tenants::retain_visible(st, &ctx.caller, params, kind, &mut matches)?;
+    let fields = ctx.api.cat.response.fields();
+    crate::sim::tenants::retain_visible(st, &ctx.caller, params, kind, fields, &mut matches)?;
     Ok(paged(ctx, &key, &matches, &page, |i| view(st, i)))
 }
 
