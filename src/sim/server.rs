@@ -282,19 +282,19 @@ impl Shared {
                     return self.reject(key, session::TWO_FACTOR_PENDING);
                 }
                 let caller = {
-                    let st = self.lock();
+                    let mut st = self.lock();
                     if api.name == "validateUserTwoFactorAuthenticationCode" {
                         let unix = Utc::now().timestamp().max(0) as u64;
                         return session::validate_two_factor(
                             &self.sessions,
-                            &st.tenants,
+                            &mut st.tenants,
                             &user,
                             headers,
                             &raw,
                             unix,
                         );
                     }
-                    st.tenants.user(&user).map(Caller::of)
+                    st.tenants.user(&user).map(|u| tenants::caller_of(&st, u))
                 };
                 match caller {
                     Some(caller) => self.dispatch(api, &raw, caller),
@@ -320,7 +320,7 @@ impl Shared {
                     let st = self.lock();
                     st.tenants
                         .by_api_key(given)
-                        .map(|(user, secret)| (secret.to_string(), Caller::of(user)))
+                        .map(|(user, secret)| (secret.to_string(), tenants::caller_of(&st, user)))
                 };
                 let Some((secret, caller)) = found else {
                     return self.reject(key, BAD_SIGNATURE);
@@ -371,7 +371,7 @@ impl Shared {
             );
         }
         // The role's permissions (`ApiServer.checkCommandAvailable`).
-        if !tenants::allowed(caller.role, api.name) {
+        if !tenants::permits(&caller, api.name) {
             return error_reply(
                 api.key,
                 &ApiError::new(432, Some(CS_SERVER_API), tenants::not_available(api.name)),
@@ -403,9 +403,20 @@ impl Shared {
         *ctx.st.received.entry(api.name).or_default() += 1;
         let changes = !crate::catalog::builtin().is_read_only(api.name);
         let target_name = changes.then(|| journal::before(ctx.st, raw)).flatten();
-        let before = ctx.st.objects.len();
+        // Who owns what the command makes, checked before it runs.
+        let owner = if changes {
+            match tenants::owner_for(ctx.st, api.name, &ctx.caller, &params) {
+                Ok(owner) => owner,
+                Err(error) => return error_reply(api.key, &error),
+            }
+        } else {
+            None
+        };
+        let marks = tenants::Marks::of(ctx.st);
         let reply = handler(&mut ctx, &params).unwrap_or_else(|error| error_reply(api.key, &error));
-        tenants::claim(ctx.st, before, &ctx.caller, &params);
+        if let Some(owner) = &owner {
+            tenants::claim(ctx.st, &marks, owner);
+        }
         if changes {
             journal::record(
                 ctx.st,

@@ -268,7 +268,8 @@ pub(crate) fn login(
             }
         ));
     };
-    let two_factor = user.totp.is_some();
+    let provider = tenants.two_factor_provider(&user.id);
+    let two_factor = provider.is_some();
     let (id, key) = sessions.open(session_id(headers), Instant::now(), &user.id, !two_factor);
     let (firstname, lastname) = if user.id == account.userid {
         (account.firstname.as_str(), account.lastname.as_str())
@@ -288,7 +289,7 @@ pub(crate) fn login(
         sessionkey: &key,
         is2faenabled: if two_factor { "true" } else { "false" },
         is2faverified: if two_factor { "false" } else { "true" },
-        providerfor2fa: two_factor.then_some("totp"),
+        providerfor2fa: provider,
         issuerfor2fa: "CloudStack",
     };
     let mut reply = Reply::ok(envelope("loginresponse", &view));
@@ -317,7 +318,7 @@ pub(crate) const TWO_FACTOR_PENDING: &str = "Two factor authentication is pendin
 /// refused and the session stays unverified.
 pub(crate) fn validate_two_factor(
     sessions: &Sessions,
-    tenants: &Tenants,
+    tenants: &mut Tenants,
     user: &str,
     headers: &HeaderMap,
     params: &[(String, String)],
@@ -328,14 +329,19 @@ pub(crate) fn validate_two_factor(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("codefor2fa"))
         .map(|(_, v)| v.as_str());
+    // `ValidateUserTwoFactorAuthenticationCodeCmd.authenticate`: an
+    // account error before anything else.
     let Some(code) = code.filter(|c| !c.is_empty()) else {
         return error_reply(
             KEY,
-            &ApiError::missing("validateusertwofactorauthenticationcode", "codefor2fa"),
+            &ApiError::new(
+                531,
+                Some(9999),
+                "Code for two factor authentication is required",
+            ),
         );
     };
-    let secret = tenants.user(user).and_then(|u| u.totp.as_deref());
-    let Some(secret) = secret else {
+    if tenants.two_factor_provider(user).is_none() {
         return error_reply(
             KEY,
             &ApiError::new(
@@ -345,16 +351,25 @@ pub(crate) fn validate_two_factor(
             ),
         );
     };
-    if !super::state::tenants::totp_matches(secret, code, unix) {
+    if !tenants.two_factor_matches(user, code, unix) {
+        // UNAUTHORIZED2FA (411) with `CloudTwoFactorAuthenticationException`'s
+        // code; past the setup phase (the first check after
+        // `setupUserTwoFactorAuthentication`) the session is invalidated.
+        if tenants.two_factor_verified(user) {
+            if let Some(id) = session_id(headers) {
+                sessions.close(id);
+            }
+        }
         return error_reply(
             KEY,
             &ApiError::new(
-                431,
-                Some(4350),
+                411,
+                Some(4295),
                 "two-factor authentication code provided is invalid",
             ),
         );
     }
+    tenants.mark_two_factor_verified(user);
     sessions.mark_verified(headers);
     Reply::ok(envelope(
         KEY,

@@ -467,6 +467,13 @@ fn special(api: &Api, pool: &Pool) -> Option<Vec<(String, String)>> {
             ("firstname", "walk".into()),
             ("lastname", "walk".into()),
         ]),
+        // Project members are accounts of the project's domain.
+        // (Until a project is known, the default arguments wait for one.)
+        "addAccountToProject" | "deleteAccountFromProject" => pool
+            .by_list
+            .get("listProjects")
+            .and_then(|ids| ids.first().cloned())
+            .and_then(|project| pairs(&[("projectid", project), ("account", "admin".into())])),
         "recoverVirtualMachine" => pairs(&[("id", named("walk-gone-1"))]),
         "expungeVirtualMachine" => pairs(&[("id", named("walk-gone-2"))]),
         "updateResourceLimit" => pairs(&[("resourcetype", "0".into()), ("max", "-1".into())]),

@@ -79,10 +79,12 @@ fn list_filters_narrow_and_count() {
         ),
         json!({})
     );
-    assert_eq!(
-        sim.api("listVirtualMachines", &[("account", "someone-else")]),
-        json!({})
-    );
+    // An account that does not exist is an error, as on the server.
+    let (status, body) = sim.signed_get(&[
+        ("command", "listVirtualMachines"),
+        ("account", "someone-else"),
+    ]);
+    assert_eq!(status, 431, "{body}");
     let filtered = sim.api(
         "listVirtualMachines",
         &[("name", "node-1"), ("page", "2"), ("pagesize", "3")],

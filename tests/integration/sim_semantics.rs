@@ -711,6 +711,18 @@ fn ids_made_by_one_command_are_taken_by_the_others() {
         .as_str()
         .unwrap()
         .to_string();
+    sim.api(
+        "createAccount",
+        &[
+            ("username", "teamlead"),
+            ("password", "pw"),
+            ("email", "t@example.com"),
+            ("firstname", "T"),
+            ("lastname", "L"),
+            ("accounttype", "0"),
+            ("domainid", &domain),
+        ],
+    );
     let started = sim.api(
         "deployVirtualMachine",
         &[
@@ -719,7 +731,7 @@ fn ids_made_by_one_command_are_taken_by_the_others() {
             ("serviceofferingid", &offering),
             ("networkids", &network),
             ("domainid", &domain),
-            ("account", "admin"),
+            ("account", "teamlead"),
         ],
     );
     let vm = &job_result(&sim, &started)["virtualmachine"];

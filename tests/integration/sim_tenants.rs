@@ -258,8 +258,23 @@ fn two_factor_login_needs_a_valid_code() {
                 ("codefor2fa", &code),
             ],
         );
-        assert_eq!(status, 431, "{body}");
+        // UNAUTHORIZED2FA; in the setup phase the session survives.
+        assert_eq!(status, 411, "{body}");
+        assert_eq!(
+            body["validateusertwofactorauthenticationcoderesponse"]["cserrorcode"],
+            4295
+        );
     }
+    let (status, body) = session_call(
+        &sim,
+        &session,
+        &[("command", "validateUserTwoFactorAuthenticationCode")],
+    );
+    assert_eq!(status, 531, "{body}");
+    assert_eq!(
+        body["validateusertwofactorauthenticationcoderesponse"]["errortext"],
+        "Code for two factor authentication is required"
+    );
     let (status, body) = session_call(
         &sim,
         &session,
@@ -271,6 +286,26 @@ fn two_factor_login_needs_a_valid_code() {
     assert_eq!(status, 200, "{body}");
     let (status, _) = session_call(&sim, &session, &[("command", "listZones")]);
     assert_eq!(status, 200);
+    // Past the setup phase a wrong code ends the session.
+    let session = session_of(&login(&sim, "bob", "pw-bob", "/acme"));
+    let (status, _) = session_call(
+        &sim,
+        &session,
+        &[
+            ("command", "validateUserTwoFactorAuthenticationCode"),
+            ("codefor2fa", "12345x"),
+        ],
+    );
+    assert_eq!(status, 411);
+    let (status, _) = session_call(
+        &sim,
+        &session,
+        &[
+            ("command", "validateUserTwoFactorAuthenticationCode"),
+            ("codefor2fa", &totp.generate(now)),
+        ],
+    );
+    assert_eq!(status, 401);
 }
 
 /// The names in a `listAffinityGroups` answer.
@@ -323,7 +358,17 @@ fn each_account_sees_its_own_objects_and_admins_see_more() {
     assert_eq!(list(&alice, &[]), ["alice-group"]);
     assert_eq!(list(&alice, &[("listall", "true")]), ["alice-group"]);
     assert_eq!(list(&gina, &[]), ["gina-group"]);
-    assert!(list(&gina, &[("account", "alice"), ("domainid", &acme)]).is_empty());
+    // Another domain's account is refused, as the server's checkAccess does.
+    let (status, body) = call_as(
+        &sim,
+        &gina,
+        &[
+            ("command", "listAffinityGroups"),
+            ("account", "alice"),
+            ("domainid", &acme),
+        ],
+    );
+    assert_eq!(status, 531, "{body}");
     // The domain admin: its own, or with listall its domain's.
     assert_eq!(list(&boss, &[]), ["boss-group"]);
     assert_eq!(
@@ -352,4 +397,452 @@ fn each_account_sees_its_own_objects_and_admins_see_more() {
         ],
     );
     assert_eq!(list(&gina, &[]), ["gina-group", "made-for-gina"]);
+}
+
+/// The ids in a list answer under `key`, sorted.
+fn ids_in(body: &Value, key: &str) -> Vec<String> {
+    let mut ids: Vec<String> = body
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(|inner| inner[key].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A list command called with these keys: the ids under `key`.
+fn listed(
+    sim: &TestSim,
+    keys: &(String, String),
+    params: &[(&str, &str)],
+    key: &str,
+) -> Vec<String> {
+    let (status, body) = call_as(sim, keys, params);
+    assert_eq!(status, 200, "{params:?}: {body}");
+    ids_in(&body, key)
+}
+
+/// The result of an async command's job.
+fn finished(sim: &TestSim, started: &Value) -> Value {
+    sim.wait_job(started["jobid"].as_str().expect("a jobid"))["jobresult"].clone()
+}
+
+#[test]
+fn typed_resources_belong_to_their_owner_and_lists_follow_the_servers_rule() {
+    let sim = TestSim::start();
+    let admin = (sim.api_key.clone(), sim.secret_key.clone());
+    let acme = domain(&sim, "acme");
+    let globex = domain(&sim, "globex");
+    let dev = sim.api(
+        "createDomain",
+        &[("name", "dev"), ("parentdomainid", &acme)],
+    )["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let alice = keys(&sim, &account(&sim, "alice", &acme, "0"));
+    let gina = keys(&sim, &account(&sim, "gina", &globex, "0"));
+    let dave = keys(&sim, &account(&sim, "dave", &dev, "0"));
+    let boss = keys(&sim, &account(&sim, "boss", &acme, "2"));
+
+    // The root admin deploys for alice and dave, and keeps one of its own.
+    let for_alice = finished(
+        &sim,
+        &sim.start_deploy(&[("account", "alice"), ("domainid", &acme)]),
+    )["virtualmachine"]
+        .clone();
+    assert_eq!(for_alice["account"], "alice", "{for_alice}");
+    assert_eq!(for_alice["domainid"], acme.as_str());
+    assert_eq!(for_alice["domain"], "acme");
+    assert_eq!(for_alice["username"], "alice");
+    let alice_vm = for_alice["id"].as_str().unwrap().to_string();
+    let dave_vm = finished(
+        &sim,
+        &sim.start_deploy(&[("account", "dave"), ("domainid", &dev)]),
+    )["virtualmachine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let own_vm = sim.deploy(&[])["jobresult"]["virtualmachine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // An address for gina, a volume for dave.
+    let ip = finished(
+        &sim,
+        &sim.api(
+            "associateIpAddress",
+            &[
+                ("zoneid", csctl::sim::demo::ZONE1),
+                ("account", "gina"),
+                ("domainid", &globex),
+            ],
+        ),
+    )["ipaddress"]
+        .clone();
+    assert_eq!(ip["account"], "gina", "{ip}");
+    let gina_ip = ip["id"].as_str().unwrap().to_string();
+    let disk = sim.api("listDiskOfferings", &[])["diskoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let volume = sim.api(
+        "createVolume",
+        &[
+            ("name", "dave-data"),
+            ("zoneid", csctl::sim::demo::ZONE1),
+            ("diskofferingid", &disk),
+            ("account", "dave"),
+            ("domainid", &dev),
+        ],
+    );
+    let dave_volume = volume["id"].as_str().unwrap().to_string();
+
+    let vms = |keys: &(String, String), extra: &[(&str, &str)]| {
+        let mut params = vec![("command", "listVirtualMachines")];
+        params.extend_from_slice(extra);
+        listed(&sim, keys, &params, "virtualmachine")
+    };
+    // Each user sees its own, listall or not.
+    assert_eq!(vms(&alice, &[]), vec![alice_vm.clone()]);
+    assert_eq!(vms(&alice, &[("listall", "true")]), vec![alice_vm.clone()]);
+    assert!(vms(&gina, &[]).is_empty());
+    assert_eq!(
+        listed(
+            &sim,
+            &gina,
+            &[("command", "listPublicIpAddresses")],
+            "publicipaddress"
+        ),
+        vec![gina_ip.clone()]
+    );
+    assert!(listed(
+        &sim,
+        &alice,
+        &[("command", "listPublicIpAddresses")],
+        "publicipaddress"
+    )
+    .is_empty());
+    // The root admin without listall sees its own account's only.
+    let mine = vms(&admin, &[]);
+    assert!(mine.contains(&own_vm), "{mine:?}");
+    assert!(
+        !mine.contains(&alice_vm) && !mine.contains(&dave_vm),
+        "{mine:?}"
+    );
+    let all = vms(&admin, &[("listall", "true")]);
+    assert!(all.contains(&alice_vm) && all.contains(&dave_vm) && all.contains(&own_vm));
+    // … by id, any of them.
+    assert_eq!(vms(&admin, &[("id", &alice_vm)]), vec![alice_vm.clone()]);
+    assert_eq!(
+        vms(&admin, &[("account", "alice"), ("domainid", &acme)]),
+        vec![alice_vm.clone()]
+    );
+    // domainid alone: that domain; with isrecursive its subdomains too.
+    assert_eq!(vms(&admin, &[("domainid", &acme)]), vec![alice_vm.clone()]);
+    let mut both = vec![alice_vm.clone(), dave_vm.clone()];
+    both.sort();
+    assert_eq!(
+        vms(&admin, &[("domainid", &acme), ("isrecursive", "true")]),
+        both
+    );
+    // The domain admin: its own; with listall its domain and subdomains.
+    assert!(vms(&boss, &[]).is_empty());
+    assert_eq!(vms(&boss, &[("listall", "true")]), both);
+    assert_eq!(vms(&boss, &[("domainid", &acme)]), vec![alice_vm.clone()]);
+    assert_eq!(
+        vms(&boss, &[("domainid", &acme), ("isrecursive", "true")]),
+        both
+    );
+    let (status, body) = call_as(
+        &sim,
+        &boss,
+        &[("command", "listVirtualMachines"), ("domainid", &globex)],
+    );
+    assert_eq!(status, 531, "{body}");
+    // The generic kinds follow the same rule.
+    let volumes = |keys: &(String, String), extra: &[(&str, &str)]| {
+        let mut params = vec![("command", "listVolumes")];
+        params.extend_from_slice(extra);
+        listed(&sim, keys, &params, "volume")
+    };
+    assert!(volumes(&dave, &[]).contains(&dave_volume));
+    assert!(!volumes(&alice, &[]).contains(&dave_volume));
+    assert!(!volumes(&boss, &[("domainid", &acme)]).contains(&dave_volume));
+    assert!(volumes(&boss, &[("listall", "true")]).contains(&dave_volume));
+    assert!(!volumes(&admin, &[]).contains(&dave_volume));
+    assert!(volumes(&admin, &[("listall", "true")]).contains(&dave_volume));
+    // A user cannot list another account's resources.
+    let (status, body) = call_as(
+        &sim,
+        &alice,
+        &[
+            ("command", "listVirtualMachines"),
+            ("account", "dave"),
+            ("domainid", &dev),
+        ],
+    );
+    assert_eq!(status, 531, "{body}");
+    // An account that does not exist is an error.
+    let (status, body) = call_as(
+        &sim,
+        &admin,
+        &[("command", "listVirtualMachines"), ("account", "nobody")],
+    );
+    assert_eq!(status, 431, "{body}");
+    assert_eq!(
+        body["listvirtualmachinesresponse"]["errortext"],
+        format!(
+            "could not find account nobody in domain {}",
+            csctl::sim::demo::DOMAIN
+        )
+    );
+    // A user cannot create for another account.
+    let (status, body) = call_as(
+        &sim,
+        &alice,
+        &[
+            ("command", "createVolume"),
+            ("name", "sneaky"),
+            ("zoneid", csctl::sim::demo::ZONE1),
+            ("diskofferingid", &disk),
+            ("account", "gina"),
+            ("domainid", &globex),
+        ],
+    );
+    assert_eq!(status, 531, "{body}");
+}
+
+#[test]
+fn a_custom_role_denies_what_its_rules_deny() {
+    let sim = TestSim::start();
+    let acme = domain(&sim, "acme");
+    let role = sim.api(
+        "createRole",
+        &[
+            ("name", "no-vms"),
+            ("type", "User"),
+            ("description", "no VM lists"),
+        ],
+    );
+    let role = role["role"]["id"].as_str().unwrap().to_string();
+    let rule = sim.api(
+        "createRolePermission",
+        &[
+            ("roleid", &role),
+            ("rule", "list*Machines"),
+            ("permission", "deny"),
+        ],
+    );
+    assert_eq!(rule["rolepermission"]["rule"], "list*Machines", "{rule}");
+    let listed = sim.api("listRolePermissions", &[("roleid", &role)]);
+    assert_eq!(listed["count"], 1, "{listed}");
+    let answer = sim.api(
+        "createAccount",
+        &[
+            ("username", "carol"),
+            ("password", "pw-carol"),
+            ("email", "c@example.com"),
+            ("firstname", "C"),
+            ("lastname", "R"),
+            ("roleid", &role),
+            ("domainid", &acme),
+        ],
+    );
+    let carol = answer["account"]["user"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let carol = keys(&sim, &carol);
+    let (status, body) = call_as(&sim, &carol, &[("command", "listVirtualMachines")]);
+    assert_eq!(status, 432, "{body}");
+    // What no rule names falls back to the role type's commands.
+    let (status, body) = call_as(&sim, &carol, &[("command", "listZones")]);
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = call_as(&sim, &carol, &[("command", "listHosts")]);
+    assert_eq!(status, 432);
+    // An allowing rule lets a command through.
+    sim.api(
+        "createRolePermission",
+        &[
+            ("roleid", &role),
+            ("rule", "listZones"),
+            ("permission", "allow"),
+        ],
+    );
+    let (status, _) = call_as(&sim, &carol, &[("command", "listZones")]);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn project_resources_show_to_the_projects_members() {
+    let sim = TestSim::start();
+    let acme = domain(&sim, "acme");
+    let globex = domain(&sim, "globex");
+    let alice = keys(&sim, &account(&sim, "alice", &acme, "0"));
+    let gina = keys(&sim, &account(&sim, "gina", &globex, "0"));
+    let started = sim.api(
+        "createProject",
+        &[
+            ("name", "apollo"),
+            ("displaytext", "Apollo"),
+            ("account", "alice"),
+            ("domainid", &acme),
+        ],
+    );
+    let project = match started.get("jobid") {
+        Some(_) => finished(&sim, &started)["project"].clone(),
+        None => started["project"].clone(),
+    };
+    let project_id = project["id"].as_str().unwrap().to_string();
+    // A VM made in the project shows the project, not an account.
+    let vm =
+        finished(&sim, &sim.start_deploy(&[("projectid", &project_id)]))["virtualmachine"].clone();
+    assert_eq!(vm["projectid"], project_id.as_str(), "{vm}");
+    assert_eq!(vm["project"], "apollo", "{vm}");
+    assert!(vm.get("account").is_none(), "{vm}");
+    let vm_id = vm["id"].as_str().unwrap().to_string();
+    let vms = |keys: &(String, String), extra: &[(&str, &str)]| {
+        let mut params = vec![("command", "listVirtualMachines")];
+        params.extend_from_slice(extra);
+        listed(&sim, keys, &params, "virtualmachine")
+    };
+    // Not among alice's own; with projectid (or -1 for all) it is.
+    assert!(vms(&alice, &[]).is_empty());
+    assert_eq!(
+        vms(&alice, &[("projectid", &project_id)]),
+        vec![vm_id.clone()]
+    );
+    assert_eq!(vms(&alice, &[("projectid", "-1")]), vec![vm_id.clone()]);
+    let admin = (sim.api_key.clone(), sim.secret_key.clone());
+    assert_eq!(vms(&admin, &[("projectid", "-1")]), vec![vm_id.clone()]);
+    assert!(!vms(&admin, &[("listall", "true")]).contains(&vm_id));
+    // Someone outside the project is refused.
+    let (status, body) = call_as(
+        &sim,
+        &gina,
+        &[
+            ("command", "listVirtualMachines"),
+            ("projectid", &project_id),
+        ],
+    );
+    assert_eq!(status, 531, "{body}");
+    assert!(vms(&gina, &[("projectid", "-1")]).is_empty());
+    // The project itself shows to its owner, not to others.
+    let projects =
+        |keys: &(String, String)| listed(&sim, keys, &[("command", "listProjects")], "project");
+    assert_eq!(projects(&alice), vec![project_id.clone()]);
+    assert!(projects(&gina).is_empty());
+    // Members: the owner's account as Admin; one more of the same domain.
+    let bob = keys(&sim, &account(&sim, "bob", &acme, "0"));
+    let (status, body) = call_as(
+        &sim,
+        &bob,
+        &[
+            ("command", "listVirtualMachines"),
+            ("projectid", &project_id),
+        ],
+    );
+    assert_eq!(status, 531, "{body}");
+    let (status, body) = call_as(
+        &sim,
+        &alice,
+        &[
+            ("command", "addAccountToProject"),
+            ("projectid", &project_id),
+            ("account", "gina"),
+        ],
+    );
+    assert_eq!(status, 431, "gina is of another domain: {body}");
+    let added = sim.api(
+        "addAccountToProject",
+        &[("projectid", &project_id), ("account", "bob")],
+    );
+    assert_eq!(finished(&sim, &added)["success"], true);
+    let members = sim.api("listProjectAccounts", &[("projectid", &project_id)]);
+    assert_eq!(members["count"], 2, "{members}");
+    assert_eq!(members["projectaccount"][0]["account"], "alice");
+    assert_eq!(members["projectaccount"][0]["role"], "Admin");
+    assert_eq!(members["projectaccount"][1]["account"], "bob");
+    assert_eq!(members["projectaccount"][1]["role"], "Regular");
+    assert_eq!(
+        vms(&bob, &[("projectid", &project_id)]),
+        vec![vm_id.clone()]
+    );
+    let removed = sim.api(
+        "deleteAccountFromProject",
+        &[("projectid", &project_id), ("account", "bob")],
+    );
+    assert_eq!(finished(&sim, &removed)["success"], true);
+    let (status, _) = call_as(
+        &sim,
+        &bob,
+        &[
+            ("command", "listVirtualMachines"),
+            ("projectid", &project_id),
+        ],
+    );
+    assert_eq!(status, 531);
+}
+
+#[test]
+fn a_static_pin_is_the_second_factor_of_the_staticpin_provider() {
+    let sim = TestSim::start();
+    let acme = domain(&sim, "acme");
+    let erin = account(&sim, "erin", &acme, "0");
+    let providers = sim.api("listUserTwoFactorAuthenticatorProviders", &[]);
+    assert_eq!(
+        providers["providers"][1]["description"],
+        "Static Pin user two factor authentication provider Plugin"
+    );
+    let setup = sim.api(
+        "setupUserTwoFactorAuthentication",
+        &[
+            ("userid", &erin),
+            ("provider", "staticpin"),
+            ("enable", "true"),
+        ],
+    );
+    let pin = setup["setup2fa"]["secretcode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()),
+        "{pin}"
+    );
+    let response = login(&sim, "erin", "pw-erin", "/acme");
+    assert_eq!(response.status, 200, "{}", response.body);
+    let answer = response.json()["loginresponse"].clone();
+    assert_eq!(answer["providerfor2fa"], "staticpin");
+    assert_eq!(answer["is2faverified"], "false");
+    let session = session_of(&response);
+    let wrong = if pin == "000000" { "000001" } else { "000000" };
+    let (status, body) = session_call(
+        &sim,
+        &session,
+        &[
+            ("command", "validateUserTwoFactorAuthenticationCode"),
+            ("codefor2fa", wrong),
+        ],
+    );
+    assert_eq!(status, 411, "{body}");
+    assert_eq!(
+        body["validateusertwofactorauthenticationcoderesponse"]["errortext"],
+        "two-factor authentication code provided is invalid"
+    );
+    let (status, body) = session_call(
+        &sim,
+        &session,
+        &[
+            ("command", "validateUserTwoFactorAuthenticationCode"),
+            ("codefor2fa", &pin),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = session_call(&sim, &session, &[("command", "listZones")]);
+    assert_eq!(status, 200);
 }

@@ -335,7 +335,11 @@ fn check_unique(ctx: &Ctx<'_>, username: &str, domain: &str) -> Result<(), ApiEr
 /// admin) in `domainid` (the caller's by default) with its first user.
 fn create_account(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let domain = domain_param(ctx, params, "domainid")?;
-    let role = RoleType::from_account_type(params.get("accounttype"));
+    // A role (`roleid`) decides the account's type, else `accounttype`.
+    let role = params
+        .get("roleid")
+        .and_then(|id| tenants::role_type_of(ctx.st, id))
+        .unwrap_or_else(|| RoleType::from_account_type(params.get("accounttype")));
     if role == RoleType::Admin && ctx.caller.role != RoleType::Admin {
         return Err(denied(&ctx.caller, "root admin accounts"));
     }
@@ -461,7 +465,8 @@ fn get_user_keys(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> 
 }
 
 /// `setupUserTwoFactorAuthentication [enable=] [provider=] [userid=]`:
-/// a TOTP secret for the user (`enable=true`), or two-factor off.
+/// a TOTP secret or a static PIN for the user (`enable=true`), or
+/// two-factor off.
 fn setup_two_factor(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let user = named_user(ctx, params, "userid")?;
     let enable = params.flag_or("enable", true);
@@ -471,18 +476,21 @@ fn setup_two_factor(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErro
         ("accountid", user.account_id.clone().into()),
     ]);
     if enable {
-        let provider = params.get("provider").unwrap_or("totp");
-        if !provider.eq_ignore_ascii_case("totp") {
-            return Err(ApiError::invalid(format!(
-                "Invalid user two factor authentication provider: {provider} (the simulator has totp)"
-            )));
-        }
+        let provider = params
+            .get("provider")
+            .unwrap_or("totp")
+            .to_ascii_lowercase();
         let mut rng = rand::rngs::StdRng::from_seed(ctx.st.random_bytes::<32>());
-        let secret = ctx
-            .st
-            .tenants
-            .setup_totp(&user.id, &mut rng)
-            .unwrap_or_default();
+        let secret = match provider.as_str() {
+            "totp" => ctx.st.tenants.setup_totp(&user.id, &mut rng),
+            "staticpin" => ctx.st.tenants.setup_static_pin(&user.id, &mut rng),
+            _ => {
+                return Err(ApiError::invalid(format!(
+                    "Invalid user two factor authentication provider: {provider}"
+                )))
+            }
+        }
+        .unwrap_or_default();
         view.insert("secretcode".into(), secret.into());
     } else {
         ctx.st.tenants.disable_totp(&user.id);

@@ -4,10 +4,8 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use super::{
-    account_matches, async_reply, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
-};
-use crate::sim::api::views::{ipv4, Tags, DOMAIN};
+use super::{async_reply, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use crate::sim::api::views::{ipv4, Tags};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
 use crate::sim::state::jobs::{Action, NewJob};
@@ -47,9 +45,9 @@ pub(crate) fn list_public_ip_addresses(
     let source_nat = want_flag(params, "issourcenat");
     let static_nat = want_flag(params, "isstaticnat");
     let st = &*ctx.st;
-    let wanted = account_matches(ctx, params)
-        && params.get("vpcid").is_none()
-        && want_flag(params, "forvirtualnetwork").allows(true);
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
+    let wanted =
+        params.get("vpcid").is_none() && want_flag(params, "forvirtualnetwork").allows(true);
     let matches: Vec<usize> = (0..st.ips.len())
         .filter(|&i| {
             let ip = &st.ips[i];
@@ -61,6 +59,7 @@ pub(crate) fn list_public_ip_addresses(
             wanted
                 && !ip.removed
                 && ids.allows(&ip.id)
+                && scope.shows_id(&st.tenants, &ip.id)
                 && address.allows(&ip.ipaddress)
                 && zone_id.allows(&zone.spec.id)
                 && associated.allows(network)
@@ -203,9 +202,8 @@ pub(crate) struct IpView<'a> {
     zoneid: &'a str,
     zonename: &'a str,
     issourcenat: bool,
-    account: &'a str,
-    domainid: &'a str,
-    domain: &'static str,
+    #[serde(flatten)]
+    owner: crate::sim::state::tenants::OwnerView,
     forvirtualnetwork: bool,
     vlanid: &'a str,
     vlanname: &'static str,
@@ -244,9 +242,7 @@ impl State {
             zoneid: &zone.spec.id,
             zonename: &zone.spec.name,
             issourcenat: ip.source_nat,
-            account: &self.account.name,
-            domainid: &self.account.domainid,
-            domain: DOMAIN,
+            owner: self.tenants.owner_view_of(&ip.id),
             forvirtualnetwork: true,
             vlanid: &zone.vlan_id,
             vlanname: "vlan://untagged",

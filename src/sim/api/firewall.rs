@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::address::live_ip;
-use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Ids};
+use super::{async_reply, paged, paging, want, Ctx, Handlers, Ids};
 use crate::sim::api::views::Tags;
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
@@ -148,12 +148,12 @@ pub(crate) fn list_port_forwarding_rules(
     let (ids, tags) = (Ids::new(params), params.key_values("tags"));
     let (ip_id, network_id) = (want(params, "ipaddressid"), want(params, "networkid"));
     let st = &*ctx.st;
-    let wanted = account_matches(ctx, params);
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
     let matches: Vec<usize> = (0..st.rules.len())
         .filter(|&i| {
             let rule = &st.rules[i];
-            wanted
-                && !rule.removed
+            !rule.removed
+                && scope.shows_id(&st.tenants, &rule.id)
                 && ids.allows(&rule.id)
                 && ip_id.allows(&st.ips[rule.ip].id)
                 && network_id.allows(&st.networks[rule.network].spec.id)
@@ -213,6 +213,8 @@ pub(crate) struct RuleView<'a> {
     tags: Tags<'a>,
     networkid: &'a str,
     fordisplay: bool,
+    #[serde(flatten)]
+    owner: crate::sim::state::tenants::OwnerView,
 }
 
 impl State {
@@ -238,6 +240,7 @@ impl State {
             tags: self.tags(&rule.id),
             networkid: &self.networks[rule.network].spec.id,
             fordisplay: true,
+            owner: self.tenants.owner_view_of(&rule.id),
         }
     }
 }

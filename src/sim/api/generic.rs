@@ -461,10 +461,15 @@ pub(crate) fn matching(st: &State, params: &Params, kind: &str, fields: &Fields)
     let name = params
         .get("name")
         .or_else(|| params.get(&name_alias).filter(|_| !name_alias.is_empty()));
+    let owned = crate::sim::state::tenants::is_owned(kind, fields);
     let filters: Vec<(String, &str)> = params
         .scalars()
         .filter(|(key, _)| {
-            !NOT_FILTERS.contains(key) && (name_alias.is_empty() || *key != name_alias)
+            !NOT_FILTERS.contains(key)
+                && (name_alias.is_empty() || *key != name_alias)
+                // An owned kind's owner parameters are the visibility
+                // rule's (tenants.rs), not filters by field.
+                && (!owned || !matches!(*key, "account" | "domainid" | "projectid"))
         })
         .filter_map(|(key, value)| {
             fields
@@ -519,8 +524,15 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params, kind: &str) -> Result<Rep
         .to_string();
     let mut matches = matching(ctx.st, params, kind, ctx.api.cat.response.fields());
     let st = &*ctx.st;
-    matches
-        .retain(|&i| crate::sim::state::tenants::may_see(st, &ctx.caller, params, &st.objects[i]));
+    let fields = ctx.api.cat.response.fields();
+    crate::sim::state::tenants::retain_visible(
+        st,
+        &ctx.caller,
+        params,
+        kind,
+        fields,
+        &mut matches,
+    )?;
     Ok(paged(ctx, &key, &matches, &page, |i| view(st, i)))
 }
 

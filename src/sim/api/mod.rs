@@ -16,6 +16,7 @@ pub(crate) mod limits;
 pub(crate) mod nat;
 pub(crate) mod network;
 pub(crate) mod offerings;
+pub(crate) mod projects;
 pub(crate) mod securitygroups;
 pub(crate) mod settings;
 pub(crate) mod sshkeys;
@@ -79,6 +80,7 @@ const GROUPS: &[Handlers] = &[
     securitygroups::HANDLERS,
     accounts::HANDLERS,
     limits::HANDLERS,
+    projects::HANDLERS,
 ];
 
 /// Fills a new world with the objects every cloud has, then a cloud

@@ -3,8 +3,8 @@
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use super::{account_matches, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
-use crate::sim::api::views::{Pairs, Tags, DOMAIN};
+use super::{paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use crate::sim::api::views::{Pairs, Tags};
 use crate::sim::cloud::{self, Network};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
@@ -82,11 +82,11 @@ pub(crate) fn list_networks(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply,
     );
     let (zone, name) = (want(params, "zoneid"), want(params, "name"));
     let st = &*ctx.st;
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
     let type_ok = params
         .get("type")
         .is_none_or(|t| t.eq_ignore_ascii_case("isolated") || t.eq_ignore_ascii_case("all"));
     let wanted = type_ok
-        && account_matches(ctx, params)
         && params.get("vpcid").is_none()
         && want_flag(params, "canusefordeploy").allows(true)
         && want(params, "traffictype").allows("Guest");
@@ -95,6 +95,7 @@ pub(crate) fn list_networks(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply,
             let network = &st.networks[i];
             wanted
                 && ids.allows(&network.spec.id)
+                && scope.shows_id(&st.tenants, &network.spec.id)
                 && zone.allows(&st.zones[network.zone].spec.id)
                 && name.allows(&network.spec.name)
                 && keyword.allows(&[&network.spec.name, &network.displaytext])
@@ -161,9 +162,8 @@ pub(crate) struct NetworkView<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     acltype: &'static str,
-    account: &'a str,
-    domainid: &'a str,
-    domain: &'static str,
+    #[serde(flatten)]
+    owner: crate::sim::state::tenants::OwnerView,
     service: Services,
     networkdomain: &'a str,
     physicalnetworkid: &'a str,
@@ -207,9 +207,7 @@ impl State {
             dns2: zone.spec.dns2.as_deref(),
             kind: "Isolated",
             acltype: "Account",
-            account: &self.account.name,
-            domainid: &self.account.domainid,
-            domain: DOMAIN,
+            owner: self.tenants.owner_view_of(&network.spec.id),
             service: Services,
             networkdomain: &network.networkdomain,
             physicalnetworkid: &zone.physical_network_id,

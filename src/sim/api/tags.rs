@@ -1,6 +1,6 @@
 //! `createTags`, `deleteTags`, `listTags`.
 
-use super::{account_matches, async_reply, paged, paging, want, Ctx, Handlers, Keyword};
+use super::{async_reply, paged, paging, want, Ctx, Handlers, Keyword};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply};
 use crate::sim::state::jobs::{Action, NewJob};
@@ -150,7 +150,8 @@ pub(crate) fn list_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Api
     let (kind, resource) = (want(params, "resourcetype"), want(params, "resourceid"));
     let (key, value) = (params.get("key"), params.get("value"));
     let st = &*ctx.st;
-    let wanted = account_matches(ctx, params) && params.get("customer").is_none();
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
+    let wanted = params.get("customer").is_none();
     let matches: Vec<usize> = (0..st.tags.len())
         .filter(|&i| {
             let tag = &st.tags[i];
@@ -158,6 +159,7 @@ pub(crate) fn list_tags(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Api
                 && !tag.removed
                 && kind.allows(tag.resourcetype.as_str())
                 && resource.allows(&tag.resourceid)
+                && scope.shows_id(&st.tenants, &tag.resourceid)
                 && key.is_none_or(|k| k == tag.key)
                 && value.is_none_or(|v| v == tag.value)
                 && keyword.allows(&[&tag.key, &tag.value])

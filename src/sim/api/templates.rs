@@ -97,17 +97,25 @@ pub(crate) fn list_templates(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
     let (name, hypervisor) = (want(params, "name"), want(params, "hypervisor"));
     let st = &*ctx.st;
     let zone = params.get("zoneid").and_then(|id| st.zone(id));
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
     // One row per template and zone, as the server lists them.
     let mut rows: Vec<(usize, usize)> = Vec::new();
     for (i, template) in st.templates.iter().enumerate() {
         let spec = &template.spec;
+        // The caller's own templates, as the visibility rule has it.
+        let mine = spec.owned && scope.shows_id(&st.tenants, &spec.id);
         let listed = match filter {
             "featured" => spec.featured,
-            "self" | "selfexecutable" => spec.owned,
+            "self" | "selfexecutable" => mine,
             "sharedexecutable" => false,
-            "executable" => spec.featured || spec.public || spec.owned,
+            "executable" => spec.featured || spec.public || mine,
             "community" => spec.public && !spec.featured,
-            _ => true,
+            // `all`: the root admin sees every template.
+            _ => {
+                ctx.caller.role == crate::sim::state::tenants::RoleType::Admin
+                    || spec.public
+                    || mine
+            }
         };
         if !(listed
             && ids.allows(&spec.id)
@@ -144,15 +152,14 @@ pub(crate) struct TemplateView<'a> {
     cross_zones: bool,
     ostypeid: &'a str,
     ostypename: &'a str,
-    account: &'a str,
+    #[serde(flatten)]
+    owner: crate::sim::state::tenants::OwnerView,
     zoneid: &'a str,
     zonename: &'a str,
     status: &'static str,
     size: u64,
     templatetype: &'static str,
     hypervisor: &'a str,
-    domain: &'static str,
-    domainid: &'a str,
     isextractable: bool,
     tags: Tags<'a>,
     sshkeyenabled: bool,
@@ -181,10 +188,16 @@ impl State {
             cross_zones: spec.zoneids.is_none(),
             ostypeid: &template.ostypeid,
             ostypename: &spec.ostypename,
-            account: if spec.owned {
-                &self.account.name
+            owner: if spec.owned {
+                self.tenants.owner_view_of(&spec.id)
             } else {
-                "system"
+                // Built-in templates belong to the system account of ROOT.
+                crate::sim::state::tenants::OwnerView {
+                    account: Some("system".into()),
+                    domainid: self.account.domainid.clone(),
+                    domain: DOMAIN.into(),
+                    ..Default::default()
+                }
             },
             zoneid: &zone.spec.id,
             zonename: &zone.spec.name,
@@ -192,8 +205,6 @@ impl State {
             size: spec.size,
             templatetype: if spec.owned { "USER" } else { "BUILTIN" },
             hypervisor: &spec.hypervisor,
-            domain: DOMAIN,
-            domainid: &self.account.domainid,
             isextractable: spec.owned,
             tags: self.tags(&spec.id),
             sshkeyenabled: false,

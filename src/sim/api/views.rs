@@ -36,9 +36,8 @@ pub(crate) struct TagView<'a> {
     value: &'a str,
     resourcetype: &'static str,
     resourceid: &'a str,
-    account: &'a str,
-    domainid: &'a str,
-    domain: &'static str,
+    #[serde(flatten)]
+    owner: crate::sim::state::tenants::OwnerView,
 }
 
 impl State {
@@ -49,9 +48,7 @@ impl State {
             value: &tag.value,
             resourcetype: tag.resourcetype.as_str(),
             resourceid: &tag.resourceid,
-            account: &self.account.name,
-            domainid: &self.account.domainid,
-            domain: DOMAIN,
+            owner: self.tenants.owner_view_of(&tag.resourceid),
         }
     }
 }

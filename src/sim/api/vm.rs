@@ -7,10 +7,8 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{
-    account_matches, async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword,
-};
-use crate::sim::api::views::{ipv4, Pairs, Tags, DOMAIN, EMPTY};
+use super::{async_reply, like, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use crate::sim::api::views::{ipv4, Pairs, Tags, EMPTY};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::jobs::{Action, NewJob, VmOp};
@@ -400,7 +398,8 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError
     let state = params.get("state");
     let st = &*ctx.st;
     let network = params.get("networkid").and_then(|id| st.network(id));
-    let wanted = account_matches(ctx, params) && params.get("groupid").is_none();
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
+    let wanted = params.get("groupid").is_none();
     let state_ok = |current: VmState| match state {
         None => true,
         Some(want) if want.eq_ignore_ascii_case("present") => {
@@ -421,6 +420,7 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError
             wanted
                 && !vm.removed
                 && ids.allows(&vm.id)
+                && scope.shows_id(&st.tenants, &vm.id)
                 && name.as_deref().is_none_or(|n| like(&vm.name, n))
                 && state_ok(vm.state)
                 && zone.allows(&st.zones[vm.zone].spec.id)
@@ -753,11 +753,8 @@ pub(crate) struct VmView<'a> {
     id: &'a str,
     name: &'a str,
     displayname: &'a str,
-    account: &'a str,
-    userid: &'a str,
-    username: &'a str,
-    domainid: &'a str,
-    domain: &'static str,
+    #[serde(flatten)]
+    owner: crate::sim::state::tenants::OwnerView,
     created: &'a str,
     state: &'static str,
     haenable: bool,
@@ -822,15 +819,14 @@ impl State {
         let offering = &self.offerings[vm.offering].spec;
         let on_host = vm.state.on_host();
         let pending = vm.queue.front().map(|&job| self.jobs[job].id.as_str());
+        let owner = self
+            .tenants
+            .owner_view_with_user(&vm.id, (&self.account.userid, &self.account.username));
         VmView {
             id: &vm.id,
             name: &vm.name,
             displayname: &vm.displayname,
-            account: &self.account.name,
-            userid: &self.account.userid,
-            username: &self.account.username,
-            domainid: &self.account.domainid,
-            domain: DOMAIN,
+            owner,
             created: &vm.created,
             state: vm.state.as_str(),
             haenable: false,

@@ -93,18 +93,126 @@ pub(crate) struct Caller {
     pub account: String,
     pub domain_id: String,
     pub role: RoleType,
+    /// The rules of the account's custom role (`createRole`), in order;
+    /// `None` for the default role of its type.
+    pub rules: Option<Vec<(String, bool)>>,
 }
 
 impl Caller {
-    /// The caller a user makes.
+    /// The caller a user makes (the default role of its type).
     pub fn of(user: &User) -> Caller {
         Caller {
             user_id: user.id.clone(),
             account: user.account.clone(),
             domain_id: user.domain_id.clone(),
             role: user.role,
+            rules: None,
         }
     }
+
+    /// The caller as an owner.
+    pub fn owner(&self) -> Owner {
+        Owner {
+            account: self.account.clone(),
+            domain_id: self.domain_id.clone(),
+            project: None,
+        }
+    }
+}
+
+/// Who owns an object: an account of a domain, or a project (whose own
+/// account holds its resources, as the server's project accounts do).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Owner {
+    pub account: String,
+    pub domain_id: String,
+    /// The project's uuid when a project owns the object.
+    pub project: Option<String>,
+}
+
+/// A project (`createProject`, an object of the generic store): its own
+/// account owns its resources; its members are kept in the object's
+/// `members` as `account/domainid`.
+#[derive(Clone, Debug)]
+pub(crate) struct Project {
+    pub id: String,
+    pub domain_id: String,
+    /// Member accounts (name, domain id).
+    pub members: Vec<(String, String)>,
+}
+
+/// The caller a user makes, with the rules of its account's role when
+/// that role has permissions of its own (`createRolePermission`; roles
+/// and permissions are objects of the generic store, in creation order).
+pub(crate) fn caller_of(st: &super::State, user: &User) -> Caller {
+    let mut caller = Caller::of(user);
+    let role = st
+        .objects
+        .live("account", &user.account_id)
+        .and_then(|i| st.objects[i].str("roleid"))
+        .filter(|id| !id.is_empty());
+    if let Some(role) = role {
+        let rules: Vec<(String, bool)> = st
+            .objects
+            .of_kind("rolepermission")
+            .map(|i| &st.objects[i])
+            .filter(|p| {
+                p.str("roleid")
+                    .is_some_and(|r| r.eq_ignore_ascii_case(role))
+            })
+            .map(|p| {
+                let allow = p
+                    .str("permission")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("allow"));
+                (p.str("rule").unwrap_or_default().to_string(), allow)
+            })
+            .collect();
+        if !rules.is_empty() {
+            caller.rules = Some(rules);
+        }
+    }
+    caller
+}
+
+/// The role type a role object (`createRole type=`) has.
+pub(crate) fn role_type_of(st: &super::State, role_id: &str) -> Option<RoleType> {
+    let role = &st.objects[st.objects.live("role", role_id)?];
+    Some(match role.str("type")? {
+        t if t.eq_ignore_ascii_case("Admin") => RoleType::Admin,
+        t if t.eq_ignore_ascii_case("DomainAdmin") => RoleType::DomainAdmin,
+        _ => RoleType::User,
+    })
+}
+
+/// The live project with this uuid.
+pub(crate) fn find_project(st: &super::State, id: &str) -> Option<Project> {
+    let obj = &st.objects[st.objects.live("project", id)?];
+    let mut members: Vec<(String, String)> = obj
+        .members
+        .iter()
+        .filter_map(|m| m.split_once('/'))
+        .map(|(a, d)| (a.to_string(), d.to_string()))
+        .collect();
+    let default = st.tenants.default_owner.as_ref();
+    // A project a cloud file holds belongs to the cloud's own account.
+    if members.is_empty() {
+        members.extend(default.map(|o| (o.account.clone(), o.domain_id.clone())));
+    }
+    Some(Project {
+        id: obj.id().to_string(),
+        domain_id: obj
+            .str("domainid")
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .or_else(|| default.map(|o| o.domain_id.clone()))
+            .unwrap_or_default(),
+        members,
+    })
+}
+
+/// A project member as the project object keeps it.
+pub(crate) fn member_key(owner: &Owner) -> String {
+    format!("{}/{}", owner.account, owner.domain_id)
 }
 
 /// The registry: domains and users.
@@ -117,6 +225,20 @@ pub(crate) struct Tenants {
     /// working even after `registerUserKeys` gives their user new ones,
     /// so tutorials and scripts that quote them never break.
     pinned: Option<(String, String, usize)>,
+    /// Owners of the typed objects (VMs, addresses, networks, rules,
+    /// templates, tags) by lower-case id; an object not here belongs to
+    /// the cloud's own account.
+    owners: HashMap<String, Owner>,
+    /// The cloud's own account, the owner of what `owners` does not name.
+    default_owner: Option<Owner>,
+    /// Project names by project id (the projects are objects of the
+    /// generic store; answers show a project's resources by its name).
+    pub project_names: HashMap<String, String>,
+    /// Users whose code was accepted once since their two-factor set-up
+    /// (past the server's setup phase, a wrong code ends the session).
+    two_factor_verified: std::collections::HashSet<String>,
+    /// Static PINs of users who chose the `staticpin` provider, by user id.
+    static_pins: HashMap<String, String>,
 }
 
 /// The providers of `listUserTwoFactorAuthenticatorProviders`.
@@ -127,7 +249,7 @@ pub(crate) const PROVIDERS: &[(&str, &str)] = &[
     ),
     (
         "staticpin",
-        "Static PIN user two factor authentication provider Plugin",
+        "Static Pin user two factor authentication provider Plugin",
     ),
 ];
 
@@ -143,6 +265,11 @@ impl Tenants {
             name: "ROOT".into(),
             path: "ROOT".into(),
             parent: None,
+        });
+        tenants.default_owner = Some(Owner {
+            account: account.name.clone(),
+            domain_id: account.domainid.clone(),
+            project: None,
         });
         tenants.users.push(User {
             id: account.userid.clone(),
@@ -284,16 +411,510 @@ impl Tenants {
             totp_rs::Secret::Encoded(text) => text,
             totp_rs::Secret::Raw(_) => return None,
         };
+        // A new set-up starts a new setup phase, with this provider only.
+        let lower = user_id.to_ascii_lowercase();
+        self.static_pins.remove(&lower);
+        self.two_factor_verified.remove(&lower);
         let user = self.user_mut(user_id)?;
         user.totp = Some(secret.clone());
         Some(secret)
     }
 
-    /// `enable=false`: two-factor authentication off.
+    /// `enable=false`: two-factor authentication off (either provider).
     pub fn disable_totp(&mut self, user_id: &str) {
         if let Some(user) = self.user_mut(user_id) {
             user.totp = None;
         }
+        self.static_pins.remove(&user_id.to_ascii_lowercase());
+        self.two_factor_verified
+            .remove(&user_id.to_ascii_lowercase());
+    }
+
+    /// `provider=staticpin`: a six-digit PIN, as the server's
+    /// `StaticPinUserTwoFactorAuthenticator.setup2FAKey` makes it.
+    pub fn setup_static_pin(&mut self, user_id: &str, rng: &mut impl RngCore) -> Option<String> {
+        let pin = format!("{:06}", rng.next_u32() % 999_999);
+        self.user_mut(user_id)?.totp = None;
+        self.two_factor_verified
+            .remove(&user_id.to_ascii_lowercase());
+        self.static_pins
+            .insert(user_id.to_ascii_lowercase(), pin.clone());
+        Some(pin)
+    }
+
+    /// Whether the user's code was accepted since its two-factor set-up.
+    pub fn two_factor_verified(&self, user_id: &str) -> bool {
+        self.two_factor_verified
+            .contains(&user_id.to_ascii_lowercase())
+    }
+
+    /// Records that the user's code was accepted (the setup phase is over).
+    pub fn mark_two_factor_verified(&mut self, user_id: &str) {
+        self.two_factor_verified
+            .insert(user_id.to_ascii_lowercase());
+    }
+
+    /// The user's two-factor provider, if one is set up.
+    pub fn two_factor_provider(&self, user_id: &str) -> Option<&'static str> {
+        if self.static_pins.contains_key(&user_id.to_ascii_lowercase()) {
+            return Some("staticpin");
+        }
+        self.user(user_id)?.totp.as_ref().map(|_| "totp")
+    }
+
+    /// Whether `code` passes the user's two-factor check at `unix` seconds
+    /// (`check2FA` of its provider: the TOTP code, or the static PIN).
+    pub fn two_factor_matches(&self, user_id: &str, code: &str, unix: u64) -> bool {
+        use subtle::ConstantTimeEq;
+        if let Some(pin) = self.static_pins.get(&user_id.to_ascii_lowercase()) {
+            return bool::from(pin.as_bytes().ct_eq(code.as_bytes()));
+        }
+        self.user(user_id)
+            .and_then(|u| u.totp.as_deref())
+            .is_some_and(|secret| totp_matches(secret, code, unix))
+    }
+
+    /// Whether an active account of this name lives in this domain.
+    pub fn has_account(&self, name: &str, domain_id: &str) -> bool {
+        self.users
+            .iter()
+            .any(|u| u.account == name && u.domain_id.eq_ignore_ascii_case(domain_id))
+    }
+
+    /// Whether the account (name, domain) is a member of the project.
+    pub fn is_member(&self, project: &Project, account: &str, domain_id: &str) -> bool {
+        project
+            .members
+            .iter()
+            .any(|(a, d)| a == account && d.eq_ignore_ascii_case(domain_id))
+    }
+
+    /// Whether the caller may use a project's resources
+    /// (`ProjectManager.canAccessProjectAccount`): the root admin, a domain
+    /// admin above the project's domain, or a member.
+    pub fn can_access_project(&self, caller: &Caller, project: &Project) -> bool {
+        match caller.role {
+            RoleType::Admin => true,
+            RoleType::DomainAdmin if self.is_within(&project.domain_id, &caller.domain_id) => true,
+            _ => self.is_member(project, &caller.account, &caller.domain_id),
+        }
+    }
+
+    /// The owner of a project's resources.
+    pub fn project_owner(&self, project: &Project) -> Owner {
+        Owner {
+            account: String::new(),
+            domain_id: project.domain_id.clone(),
+            project: Some(project.id.to_ascii_lowercase()),
+        }
+    }
+
+    /// The owner of a typed object (the cloud's own account unless
+    /// something else was recorded).
+    pub fn owner_of(&self, id: &str) -> Option<&Owner> {
+        let recorded = if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.owners.get(&id.to_ascii_lowercase())
+        } else {
+            self.owners.get(id)
+        };
+        recorded.or(self.default_owner.as_ref())
+    }
+
+    /// How answers show the owner of a typed object.
+    pub fn owner_view_of(&self, id: &str) -> OwnerView {
+        match self.owner_of(id) {
+            Some(owner) => self.owner_view(owner),
+            None => OwnerView::default(),
+        }
+    }
+
+    /// Records the owner of a typed object.
+    pub fn set_owner(&mut self, id: &str, owner: Owner) {
+        if self.default_owner.as_ref() == Some(&owner) {
+            self.owners.remove(&id.to_ascii_lowercase());
+        } else {
+            self.owners.insert(id.to_ascii_lowercase(), owner);
+        }
+    }
+
+    /// An owner as answers show it: `account` (or `project`/`projectid`),
+    /// `domainid`, `domain`, and the account's first user.
+    pub fn owner_view(&self, owner: &Owner) -> OwnerView {
+        let domain = self
+            .domain(&owner.domain_id)
+            .map_or_else(|| "ROOT".to_string(), |d| d.name.clone());
+        let project = owner.project.as_deref();
+        OwnerView {
+            account: project.is_none().then(|| owner.account.clone()),
+            project: project.map(|id| self.project_names.get(id).cloned().unwrap_or_default()),
+            projectid: project.map(str::to_string),
+            domainid: owner.domain_id.clone(),
+            domain,
+            userid: None,
+            username: None,
+        }
+    }
+
+    /// An owner as a VM shows it: with the account's first user.
+    pub fn owner_view_with_user(&self, id: &str, fallback: (&str, &str)) -> OwnerView {
+        let mut view = self.owner_view_of(id);
+        let owner = self.owner_of(id);
+        let user = owner.and_then(|o| {
+            self.users
+                .iter()
+                .find(|u| u.account == o.account && u.domain_id.eq_ignore_ascii_case(&o.domain_id))
+        });
+        view.userid = Some(user.map_or(fallback.0, |u| u.id.as_str()).to_string());
+        view.username = Some(user.map_or(fallback.1, |u| u.username.as_str()).to_string());
+        view
+    }
+}
+
+/// An object's owner as answers show it (`ApiResponseHelper.populateOwner`:
+/// a project's resources show the project instead of its account).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub(crate) struct OwnerView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projectid: Option<String>,
+    /// The account's first user: only VMs show it (`userid`, `username`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    pub domainid: String,
+    pub domain: String,
+}
+
+/// Which project resources a list shows (`ListProjectResourcesCriteria`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProjectResources {
+    /// Not those of projects (no `projectid`).
+    Skip,
+    /// Only those of projects (`projectid=-1`).
+    Only,
+    /// Both (`projectid=-1` with `listall=true`, or a list by `id`).
+    All,
+}
+
+/// What a list command may show its caller: the outcome of the server's
+/// `AccountManagerImpl.buildACLSearchParameters` for this request.
+#[derive(Clone, Debug)]
+pub(crate) struct Scope {
+    /// The permitted owners; empty: any (then `domains` decides).
+    accounts: Vec<Owner>,
+    /// The domains whose objects show (a recursive domain expanded to its
+    /// subdomains); `None`: every domain.
+    domains: Option<Vec<String>>,
+    projects: ProjectResources,
+}
+
+impl Scope {
+    /// Whether the list shows an object owned by `owner` (`None`: an
+    /// object nobody owns, such as a zone).
+    pub fn shows(&self, owner: Option<&Owner>) -> bool {
+        let Some(owner) = owner else {
+            return true;
+        };
+        match (self.projects, owner.project.is_some()) {
+            (ProjectResources::Skip, true) | (ProjectResources::Only, false) => return false,
+            _ => {}
+        }
+        if !self.accounts.is_empty() {
+            return self
+                .accounts
+                .iter()
+                .any(|permitted| match &permitted.project {
+                    Some(project) => owner.project.as_deref() == Some(project.as_str()),
+                    None => {
+                        owner.project.is_none()
+                            && permitted.account == owner.account
+                            && permitted.domain_id.eq_ignore_ascii_case(&owner.domain_id)
+                    }
+                });
+        }
+        self.domains.as_ref().is_none_or(|domains| {
+            domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(&owner.domain_id))
+        })
+    }
+
+    /// Whether the list shows the typed object with this id.
+    pub fn shows_id(&self, tenants: &Tenants, id: &str) -> bool {
+        self.shows(tenants.owner_of(id))
+    }
+
+    /// Whether the list shows an object of the generic store: its owner is
+    /// its `account`/`projectid` and `domainid` fields; public ones
+    /// (`ispublic`, `isfeatured`) show to everyone.
+    pub fn shows_obj(&self, st: &super::State, obj: &crate::sim::objects::Obj) -> bool {
+        let public = |name: &str| {
+            obj.fields
+                .get(name)
+                .is_some_and(|v| v == true || v == "true")
+        };
+        if public("ispublic") || public("isfeatured") {
+            return true;
+        }
+        self.shows(obj_owner(&st.tenants, obj).as_ref())
+    }
+}
+
+/// The owner of an object of the generic store, from its fields.
+fn obj_owner(tenants: &Tenants, obj: &crate::sim::objects::Obj) -> Option<Owner> {
+    let domain = || {
+        obj.str("domainid")
+            .map(str::to_string)
+            .or_else(|| tenants.default_owner.as_ref().map(|o| o.domain_id.clone()))
+            .unwrap_or_default()
+    };
+    if let Some(project) = obj.str("projectid").filter(|p| !p.is_empty()) {
+        return Some(Owner {
+            account: String::new(),
+            domain_id: domain(),
+            project: Some(project.to_ascii_lowercase()),
+        });
+    }
+    let account = obj.str("account")?;
+    Some(Owner {
+        account: account.to_string(),
+        domain_id: domain(),
+        project: None,
+    })
+}
+
+/// The server's `PermissionDeniedException` (531).
+fn permission_denied(text: String) -> crate::sim::respond::ApiError {
+    crate::sim::respond::ApiError::new(531, Some(4365), text)
+}
+
+/// The one visibility rule of list commands, as the server's
+/// `buildACLSearchParameters` and `buildACLSearchCriteria` apply it:
+/// `domainid` (checked against the caller), `account` (with `domainid`,
+/// else in the caller's domain), `projectid` (`-1`: every project the
+/// caller may see), `listall`, `isrecursive`, and `id` (an admin asking
+/// for one object by id is not limited to its own account).
+///
+/// Without any of them the caller sees its own account's objects, the
+/// root admin included; `listall=true` widens that to the caller's domain
+/// and subdomains (everything for the root admin); `domainid=` alone
+/// shows that domain, and its subdomains too with `isrecursive=true`.
+pub(crate) fn list_scope(
+    st: &super::State,
+    caller: &Caller,
+    params: &crate::sim::params::Params,
+) -> Result<Scope, crate::sim::respond::ApiError> {
+    use crate::sim::respond::ApiError;
+    let tenants = &st.tenants;
+    let list_all = params.flag("listall");
+    let mut recursive = params.flag("isrecursive");
+    let by_id = params.get("id").is_some();
+    let mut domain_id = match params.get("domainid") {
+        Some(id) => {
+            let Some(domain) = tenants.domain(id) else {
+                return Err(ApiError::invalid(format!(
+                    "Unable to find domain by id {id}"
+                )));
+            };
+            let allowed = match caller.role {
+                RoleType::Admin => true,
+                RoleType::DomainAdmin => tenants.is_within(&domain.id, &caller.domain_id),
+                RoleType::User => domain.id.eq_ignore_ascii_case(&caller.domain_id),
+            };
+            if !allowed {
+                return Err(permission_denied(format!(
+                    "Account {} does not have permission to operate within domain id={}",
+                    caller.account, domain.id
+                )));
+            }
+            Some(domain.id.clone())
+        }
+        None => None,
+    };
+    let mut accounts = Vec::new();
+    let project_id = params.get("projectid");
+    if let Some(name) = params.get("account") {
+        if project_id.is_some() {
+            return Err(ApiError::invalid(
+                "Account and projectId can't be specified together",
+            ));
+        }
+        let domain = domain_id
+            .clone()
+            .unwrap_or_else(|| caller.domain_id.clone());
+        if !tenants.has_account(name, &domain) {
+            return Err(ApiError::invalid(format!(
+                "could not find account {name} in domain {domain}"
+            )));
+        }
+        let allowed = match caller.role {
+            RoleType::Admin => true,
+            RoleType::DomainAdmin => tenants.is_within(&domain, &caller.domain_id),
+            RoleType::User => {
+                name == caller.account && domain.eq_ignore_ascii_case(&caller.domain_id)
+            }
+        };
+        if !allowed {
+            return Err(permission_denied(format!(
+                "Account {} does not have permission to operate with account {name}",
+                caller.account
+            )));
+        }
+        accounts.push(Owner {
+            account: name.to_string(),
+            domain_id: domain,
+            project: None,
+        });
+    }
+    let mut projects = ProjectResources::All;
+    if let Some(project_id) = project_id {
+        if project_id.trim() == "-1" {
+            projects = ProjectResources::Only;
+            if caller.role != RoleType::Admin {
+                accounts.extend(
+                    st.objects
+                        .of_kind("project")
+                        .filter_map(|i| find_project(st, st.objects[i].id()))
+                        .filter(|p| tenants.can_access_project(caller, p))
+                        .map(|p| tenants.project_owner(&p)),
+                );
+                if accounts.is_empty() || list_all {
+                    accounts.push(caller.owner());
+                }
+            }
+            if list_all {
+                projects = ProjectResources::All;
+            }
+        } else {
+            let Some(project) = find_project(st, project_id) else {
+                return Err(ApiError::invalid(format!(
+                    "Unable to find project by id {project_id}"
+                )));
+            };
+            if !tenants.can_access_project(caller, &project) {
+                return Err(permission_denied(format!(
+                    "Account {} can't access project id={project_id}",
+                    caller.account
+                )));
+            }
+            accounts.push(tenants.project_owner(&project));
+        }
+    } else {
+        if !by_id {
+            projects = ProjectResources::Skip;
+        }
+        if accounts.is_empty() && domain_id.is_none() {
+            if caller.role == RoleType::User {
+                accounts.push(caller.owner());
+            } else if !list_all {
+                if !by_id {
+                    accounts.push(caller.owner());
+                } else if caller.role != RoleType::Admin {
+                    domain_id = Some(caller.domain_id.clone());
+                    recursive = true;
+                }
+            } else if caller.role == RoleType::DomainAdmin {
+                domain_id = Some(caller.domain_id.clone());
+                recursive = true;
+            }
+        } else if domain_id.is_some() && caller.role == RoleType::User {
+            accounts.push(caller.owner());
+        }
+    }
+    let domains = domain_id.map(|id| {
+        if recursive {
+            tenants
+                .domains
+                .iter()
+                .filter(|d| tenants.is_within(&d.id, &id))
+                .map(|d| d.id.clone())
+                .collect()
+        } else {
+            vec![id]
+        }
+    });
+    Ok(Scope {
+        accounts,
+        domains,
+        projects,
+    })
+}
+
+/// The owner a creating command names (`AccountManagerImpl.finalizeOwner`):
+/// `projectid` (the project's account), `account` with `domainid` (an
+/// admin acting for that account; anyone else only for itself), else the
+/// caller. `None` when the command names no owner.
+pub(crate) fn named_owner(
+    st: &super::State,
+    caller: &Caller,
+    params: &crate::sim::params::Params,
+) -> Result<Option<Owner>, crate::sim::respond::ApiError> {
+    use crate::sim::respond::ApiError;
+    let tenants = &st.tenants;
+    let (account, domain, project) = (
+        params.get("account"),
+        params.get("domainid"),
+        params.get("projectid"),
+    );
+    if let Some(project_id) = project {
+        if account.is_some() {
+            return Err(ApiError::invalid(
+                "Account and projectId can't be specified together",
+            ));
+        }
+        let Some(project) = find_project(st, project_id) else {
+            return Err(ApiError::invalid(format!(
+                "Unable to find project by id {project_id}"
+            )));
+        };
+        if !tenants.can_access_project(caller, &project) {
+            return Err(permission_denied(format!(
+                "Account {} can't access project id={project_id}",
+                caller.account
+            )));
+        }
+        return Ok(Some(tenants.project_owner(&project)));
+    }
+    match (account, domain) {
+        (Some(account), Some(domain_id)) => {
+            if caller.role == RoleType::User {
+                if account != caller.account || !domain_id.eq_ignore_ascii_case(&caller.domain_id) {
+                    return Err(permission_denied(format!(
+                        "Can't create/list resources for account {account} in domain {domain_id}, permission denied"
+                    )));
+                }
+                return Ok(Some(caller.owner()));
+            }
+            let Some(domain) = tenants.domain(domain_id) else {
+                return Err(ApiError::invalid(format!(
+                    "Unable to find the domain by id={domain_id}"
+                )));
+            };
+            if !tenants.has_account(account, &domain.id) {
+                return Err(ApiError::invalid(format!(
+                    "Unable to find account {account} in domain {domain_id}"
+                )));
+            }
+            if caller.role == RoleType::DomainAdmin
+                && !tenants.is_within(&domain.id, &caller.domain_id)
+            {
+                return Err(permission_denied(format!(
+                    "Account {} does not have permission to operate within domain id={}",
+                    caller.account, domain.id
+                )));
+            }
+            Ok(Some(Owner {
+                account: account.to_string(),
+                domain_id: domain.id.clone(),
+                project: None,
+            }))
+        }
+        (Some(_), None) | (None, Some(_)) => Ok(None),
+        (None, None) => Ok(None),
     }
 }
 
@@ -322,35 +943,199 @@ fn totp(secret: &str) -> Option<totp_rs::TOTP> {
     ))
 }
 
-/// Gives the objects a command made (those from index `before` on) their
-/// owner: the `account`/`domainid` it named, else the caller's account.
-pub(crate) fn claim(
-    st: &mut super::State,
-    before: usize,
+/// How many objects of each store there were before a command ran, so
+/// that what it made can be given its owner.
+pub(crate) struct Marks {
+    objects: usize,
+    vms: usize,
+    ips: usize,
+    networks: usize,
+    rules: usize,
+    templates: usize,
+}
+
+impl Marks {
+    /// The stores' sizes now.
+    pub fn of(st: &super::State) -> Marks {
+        Marks {
+            objects: st.objects.len(),
+            vms: st.vms.len(),
+            ips: st.ips.len(),
+            networks: st.networks.len(),
+            rules: st.rules.len(),
+            templates: st.templates.len(),
+        }
+    }
+}
+
+/// Commands whose `account`/`domainid`/`projectid` name what they manage
+/// (an account, a user, a domain, a project's members), not an owner.
+fn names_no_owner(command: &str) -> bool {
+    let (_, noun) = crate::sim::objects::split_verb(command);
+    matches!(
+        noun,
+        "Account"
+            | "Accounts"
+            | "User"
+            | "Users"
+            | "Domain"
+            | "Role"
+            | "RolePermission"
+            | "ResourceLimit"
+            | "ResourceCount"
+    ) || noun.contains("Project")
+        || command.ends_with("UserKeys")
+        || command.contains("TwoFactor")
+}
+
+/// Who will own what a changing command makes: the owner it names
+/// (checked as `finalizeOwner` checks it), else the caller; `None` for the
+/// commands that manage accounts, users, domains and projects themselves.
+pub(crate) fn owner_for(
+    st: &super::State,
+    command: &str,
     caller: &Caller,
     params: &crate::sim::params::Params,
-) {
-    if params.get("account").is_some() || st.objects.len() <= before {
+) -> Result<Option<Owner>, crate::sim::respond::ApiError> {
+    let creates = crate::catalog::Verb::of(command) == crate::catalog::Verb::Create;
+    if !creates || (names_no_owner(command) && command != "createProject") {
+        return Ok(None);
+    }
+    Ok(Some(
+        named_owner(st, caller, params)?.unwrap_or_else(|| caller.owner()),
+    ))
+}
+
+/// Gives what a command made (everything past `marks`) its owner: typed
+/// objects in the owners' table, objects of the generic store in their
+/// `account` (or `project`), `domainid` and `domain` fields.
+pub(crate) fn claim(st: &mut super::State, marks: &Marks, owner: &Owner) {
+    let mut ids: Vec<String> = Vec::new();
+    ids.extend(
+        st.vms[marks.vms.min(st.vms.len())..]
+            .iter()
+            .map(|v| v.id.clone()),
+    );
+    ids.extend(
+        st.ips[marks.ips.min(st.ips.len())..]
+            .iter()
+            .map(|i| i.id.clone()),
+    );
+    ids.extend(
+        st.networks[marks.networks.min(st.networks.len())..]
+            .iter()
+            .map(|n| n.spec.id.clone()),
+    );
+    ids.extend(
+        st.rules[marks.rules.min(st.rules.len())..]
+            .iter()
+            .map(|r| r.id.clone()),
+    );
+    ids.extend(
+        st.templates[marks.templates.min(st.templates.len())..]
+            .iter()
+            .map(|t| t.spec.id.clone()),
+    );
+    for id in ids {
+        st.tenants.set_owner(&id, owner.clone());
+    }
+    if st.objects.len() <= marks.objects {
         return;
     }
-    let domain_name = st
-        .tenants
-        .domain(&caller.domain_id)
-        .map(|d| d.name.clone())
-        .unwrap_or_default();
-    for index in before..st.objects.len() {
-        let obj = &mut st.objects[index];
-        if !obj.fields.contains_key("account") || obj.kind == "user" {
+    let view = st.tenants.owner_view(owner);
+    for index in marks.objects..st.objects.len() {
+        if st.objects[index].kind == "project" {
+            // The creator's account owns the project and is its first member.
+            let (id, name) = {
+                let obj = &mut st.objects[index];
+                obj.set("domainid", owner.domain_id.clone());
+                obj.set("domain", view.domain.clone());
+                obj.members = vec![member_key(owner)];
+                (
+                    obj.id().to_ascii_lowercase(),
+                    obj.str("name").unwrap_or_default().to_string(),
+                )
+            };
+            st.tenants.project_names.insert(id, name);
             continue;
         }
-        obj.set("account", caller.account.clone());
-        if params.get("domainid").is_none() {
-            obj.set("domainid", caller.domain_id.clone());
-            if obj.fields.contains_key("domain") {
-                obj.set("domain", domain_name.clone());
+        let obj = &mut st.objects[index];
+        if !obj.fields.contains_key("account") && !obj.fields.contains_key("projectid") {
+            continue;
+        }
+        if matches!(obj.kind.as_str(), "user" | "account" | "domain" | "project") {
+            continue;
+        }
+        match (&view.account, &view.projectid) {
+            (_, Some(project_id)) => {
+                obj.fields.remove("account");
+                obj.set("projectid", project_id.clone());
+                obj.set("project", view.project.clone().unwrap_or_default());
             }
+            (Some(account), None) => {
+                obj.set("account", account.clone());
+                obj.fields.remove("projectid");
+                obj.fields.remove("project");
+            }
+            (None, None) => {}
+        }
+        obj.set("domainid", view.domainid.clone());
+        if obj.fields.contains_key("domain") {
+            obj.set("domain", view.domain.clone());
         }
     }
+}
+
+/// The kinds whose lists (`listAccounts`, `listUsers`, `listDomains`)
+/// filter by their own `account`/`domainid` fields and [`may_see`], not by
+/// the ownership rule of resources.
+pub(crate) fn is_tenant_kind(kind: &str) -> bool {
+    matches!(kind, "account" | "user" | "domain")
+}
+
+/// Whether a list's objects have owners (their answer has `account` or
+/// `projectid`): the visibility rule applies to them; accounts, users and
+/// domains have their own (see [`retain_visible`]).
+pub(crate) fn is_owned(kind: &str, fields: &crate::catalog::Fields) -> bool {
+    !is_tenant_kind(kind) && (fields.get("account").is_some() || fields.get("projectid").is_some())
+}
+
+/// Keeps the objects of the generic store a list shows its caller:
+/// [`list_scope`] for owned resources, [`may_see`] for accounts, users and
+/// domains; projects to their members (and, with `listall=true`, to the
+/// root admin and to a domain admin above the project's domain); objects
+/// nobody owns to everyone.
+pub(crate) fn retain_visible(
+    st: &super::State,
+    caller: &Caller,
+    params: &crate::sim::params::Params,
+    kind: &str,
+    fields: &crate::catalog::Fields,
+    matches: &mut Vec<usize>,
+) -> Result<(), crate::sim::respond::ApiError> {
+    if is_tenant_kind(kind) {
+        matches.retain(|&i| may_see(st, caller, params, &st.objects[i]));
+    } else if kind == "project" {
+        let list_all = params.flag("listall");
+        let tenants = &st.tenants;
+        matches.retain(|&i| {
+            find_project(st, st.objects[i].id()).is_some_and(|project| {
+                tenants.is_member(&project, &caller.account, &caller.domain_id)
+                    || list_all
+                        && match caller.role {
+                            RoleType::Admin => true,
+                            RoleType::DomainAdmin => {
+                                tenants.is_within(&project.domain_id, &caller.domain_id)
+                            }
+                            RoleType::User => false,
+                        }
+            })
+        });
+    } else if is_owned(kind, fields) {
+        let scope = list_scope(st, caller, params)?;
+        matches.retain(|&i| scope.shows_obj(st, &st.objects[i]));
+    }
+    Ok(())
 }
 
 /// Whether a caller's list shows an object (`ListProjectResourcesCriteria`):
@@ -451,6 +1236,33 @@ pub(crate) fn allowed(role: RoleType, command: &str) -> bool {
         }
     }
     true
+}
+
+/// Whether the caller may call `command`: the first rule of its custom
+/// role that matches decides (`DynamicRoleBasedAPIAccessChecker
+/// .checkApiPermissionByRole`), else what its role type may call.
+pub(crate) fn permits(caller: &Caller, command: &str) -> bool {
+    if let Some(rules) = &caller.rules {
+        if let Some((_, allow)) = rules.iter().find(|(rule, _)| rule_matches(rule, command)) {
+            return *allow;
+        }
+    }
+    allowed(caller.role, command)
+}
+
+/// A role permission's rule against a command name (`Rule.matches`): the
+/// names compared without case, `*` standing for any run of letters.
+pub(crate) fn rule_matches(rule: &str, command: &str) -> bool {
+    fn glob(rule: &[u8], name: &[u8]) -> bool {
+        match rule.split_first() {
+            None => name.is_empty(),
+            Some((b'*', rest)) => (0..=name.len()).any(|skip| glob(rest, &name[skip..])),
+            Some((c, rest)) => name
+                .split_first()
+                .is_some_and(|(n, tail)| n.eq_ignore_ascii_case(c) && glob(rest, tail)),
+        }
+    }
+    !command.is_empty() && glob(rule.as_bytes(), command.as_bytes())
 }
 
 /// The server's text for a refused command (`ApiServer.checkCommandAvailable`).
