@@ -213,8 +213,7 @@ impl Transport {
         let (response, count) = counted::send(http, request).await.map_err(classify)?;
         let limit = self.max_response_size;
         let head = Head::of(response.status().as_u16(), response.headers(), limit)?;
-        let body = std::pin::pin!(response.into_body());
-        let mut body = body;
+        let mut body = std::pin::pin!(response.into_body());
         let mut bytes = Vec::with_capacity(head.capacity);
         while let Some(frame) = body.as_mut().frame().await {
             let frame = frame.map_err(classify_boxed)?;
