@@ -551,6 +551,10 @@ impl Client {
             answer.content_type.as_deref(),
             &answer.body,
             started.elapsed(),
+            answer
+                .wire
+                .as_ref()
+                .map(|wire| (wire.bytes, wire.encoding.as_deref())),
         );
         let raw = RawAnswer {
             status: answer.status,

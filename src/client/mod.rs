@@ -22,6 +22,7 @@
 //!   (the binary's job journal).
 
 pub(crate) mod config;
+pub(crate) mod counted;
 pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod jobs;

@@ -229,13 +229,16 @@ impl Tracer {
         self.line(&format!("> {method} {endpoint} {shown}"));
     }
 
-    /// Logs an answer: status, type, size, time and, at `-vv`, the body.
+    /// Logs an answer: status, type, size, time and, at `-vv`, its bytes
+    /// on the wire when counted (`wire`: how many, and their
+    /// `Content-Encoding`) and the body.
     pub fn response(
         &self,
         status: u16,
         content_type: Option<&str>,
         body: &[u8],
         elapsed: Duration,
+        wire: Option<(u64, Option<&str>)>,
     ) {
         if !self.enabled() {
             return;
@@ -247,8 +250,26 @@ impl Tracer {
             elapsed.as_secs_f64() * 1000.0
         ));
         if self.verbosity >= 2 {
+            if let Some((bytes, encoding)) = wire {
+                self.wire(bytes, encoding, body.len() as u64);
+            }
             self.line(&format!("< {}", redact_body(body)));
         }
+    }
+
+    /// An answer's bytes on the wire (`wire` of them, in `encoding` if
+    /// compressed) beside its `decoded` bytes.
+    fn wire(&self, wire: u64, encoding: Option<&str>, decoded: u64) {
+        let show = super::error::show_size;
+        let line = match encoding {
+            Some(encoding) => format!(
+                "< {} on the wire ({encoding}), {} decoded",
+                show(wire),
+                show(decoded)
+            ),
+            None => format!("< {} on the wire, not compressed", show(wire)),
+        };
+        self.line(&line);
     }
 
     /// Logs a free-form note (retries, login, job polling).

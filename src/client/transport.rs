@@ -10,14 +10,24 @@
 //! size message, in bounded memory). Time limits on the whole exchange are
 //! the caller's ([`super::http`]); connecting (TCP, proxy and TLS
 //! handshakes) has its own.
+//!
+//! At `-vv` the answer's bytes on the wire are counted too. reqwest drops
+//! `Content-Length` and `Content-Encoding` of an answer it decodes (and
+//! answers are mostly chunked anyway), and its connector layers cannot wrap
+//! a connection's IO (their `Conn` is sealed); so the verbose client is
+//! built without reqwest's decoding and puts the very layer reqwest itself
+//! decodes with, tower-http's `Decompression`, above a counter of the body
+//! as it arrives ([`counted`]). The default path is reqwest's own, at no
+//! cost.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use http::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use url::Url;
 
 use super::config::{ClientConfig, HttpMethod};
+use super::counted;
 use super::error::{ClientError, TransportKind};
 use super::tls::TlsSettings;
 
@@ -38,6 +48,8 @@ pub(crate) struct Answer {
     pub cookies: Vec<String>,
     /// The decoded body, at most `max_response_size` bytes.
     pub body: Vec<u8>,
+    /// What came over the wire, when counted (`-vv`).
+    pub wire: Option<counted::Wire>,
 }
 
 /// Why an exchange got no answer to decode.
@@ -87,6 +99,8 @@ pub(crate) struct Transport {
     endpoint: Url,
     connect_timeout: Duration,
     max_response_size: u64,
+    /// Whether answers' bytes on the wire are counted (`-vv`).
+    count_wire: bool,
     /// `Authorization: Basic …` from the endpoint URL's user info, if any.
     basic_auth: Option<HeaderValue>,
     /// The proxy every request goes through, if any (credentials included).
@@ -119,6 +133,7 @@ impl Transport {
             endpoint: url.clone(),
             connect_timeout: config.connect_timeout,
             max_response_size: config.max_response_size,
+            count_wire: config.verbosity >= 2,
             basic_auth,
             proxy,
             tls_settings: TlsSettings::load(&config.tls)?,
@@ -134,6 +149,7 @@ impl Transport {
             endpoint: self.endpoint.clone(),
             connect_timeout: self.connect_timeout,
             max_response_size: self.max_response_size,
+            count_wire: self.count_wire,
             basic_auth: self.basic_auth.clone(),
             proxy: self.proxy.clone(),
             tls_settings: self.tls_settings.clone(),
@@ -178,8 +194,37 @@ impl Transport {
         if let Some(value) = &self.basic_auth {
             request = request.header(http::header::AUTHORIZATION, value.clone());
         }
+        if self.count_wire {
+            return self.exchange_counted(http, request).await;
+        }
         let response = request.send().await.map_err(classify)?;
         self.read(response).await
+    }
+
+    /// [`Self::exchange`] at `-vv`: reqwest's decoding layer over a counter
+    /// of the bytes as they arrive (see the module's doc).
+    async fn exchange_counted(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Answer, Failure> {
+        use http_body_util::BodyExt as _;
+        let request = request.build().map_err(classify)?;
+        let (response, count) = counted::send(http, request).await.map_err(classify)?;
+        let limit = self.max_response_size;
+        let head = Head::of(response.status().as_u16(), response.headers(), limit)?;
+        let mut body = std::pin::pin!(response.into_body());
+        let mut bytes = Vec::with_capacity(head.capacity);
+        while let Some(frame) = body.as_mut().frame().await {
+            let frame = frame.map_err(classify_boxed)?;
+            if let Ok(chunk) = frame.into_data() {
+                if (bytes.len() + chunk.len()) as u64 > limit {
+                    return Err(Failure::TooLarge);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        Ok(head.answer(bytes, Some(count.wire())))
     }
 
     /// The reqwest client, built on first use.
@@ -212,6 +257,10 @@ impl Transport {
             .tcp_nodelay(true)
             .user_agent(concat!("csctl/", env!("CARGO_PKG_VERSION")))
             .tls_backend_preconfigured(self.tls_config()?.as_ref().clone());
+        if self.count_wire {
+            // Decoded above the byte counter instead (`counted`).
+            builder = builder.no_gzip().no_deflate().no_brotli().no_zstd();
+        }
         builder = match &self.proxy {
             // Only the configuration decides (it read the environment):
             // reqwest must not read it again.
@@ -249,9 +298,34 @@ impl Transport {
     /// Reads the answer whole, decoded, at most `max_response_size` bytes.
     async fn read(&self, mut response: reqwest::Response) -> Result<Answer, Failure> {
         let limit = self.max_response_size;
-        let headers = response.headers();
-        // reqwest drops `Content-Length` and `Content-Encoding` of an answer
-        // it decodes: a length left is that of the body as read.
+        let head = Head::of(response.status().as_u16(), response.headers(), limit)?;
+        let mut bytes = Vec::with_capacity(head.capacity);
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(Failure::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(head.answer(bytes, None))
+    }
+}
+
+/// What an answer's head tells before its body is read.
+struct Head {
+    status: u16,
+    content_type: Option<String>,
+    cookies: Vec<String>,
+    /// The room to set aside for the body.
+    capacity: usize,
+}
+
+impl Head {
+    /// The head of an answer, or [`Failure::TooLarge`] when it declares a
+    /// body larger than `limit`.
+    fn of(status: u16, headers: &HeaderMap, limit: u64) -> Result<Self, Failure> {
+        // The decoding layer drops `Content-Length` and `Content-Encoding`
+        // of an answer it decodes: a length left is that of the body as
+        // read.
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
@@ -270,21 +344,22 @@ impl Transport {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .map(str::to_string);
-        let status = response.status().as_u16();
-        let capacity = declared.unwrap_or(8 * 1024).min(limit);
-        let mut bytes = Vec::with_capacity(capacity as usize);
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(Failure::TooLarge);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(Answer {
+        Ok(Self {
             status,
             content_type,
             cookies,
-            body: bytes,
+            capacity: declared.unwrap_or(8 * 1024).min(limit) as usize,
         })
+    }
+
+    fn answer(self, body: Vec<u8>, wire: Option<counted::Wire>) -> Answer {
+        Answer {
+            status: self.status,
+            content_type: self.content_type,
+            cookies: self.cookies,
+            body,
+            wire,
+        }
     }
 }
 
@@ -360,6 +435,18 @@ fn classify(error: reqwest::Error) -> Failure {
         TransportKind::Other
     };
     Failure::transport(kind, detail)
+}
+
+/// [`classify`] for the decoding layer's errors: reqwest's own, or the
+/// decoder's (a corrupt compressed body).
+fn classify_boxed(error: Box<dyn std::error::Error + Send + Sync>) -> Failure {
+    match error.downcast::<reqwest::Error>() {
+        Ok(error) => classify(*error),
+        Err(other) => Failure::transport(
+            TransportKind::Other,
+            format!("cannot decode the answer: {}", describe(other.as_ref())),
+        ),
+    }
 }
 
 /// Whether `error` is a rustls error, or an `io::Error` that wraps one

@@ -103,8 +103,18 @@ struct ErrorBody<'a> {
     errortext: &'a str,
 }
 
+/// The longest error text also sent in `X-Description`. The server sets the
+/// header to the whole text (`ApiServlet`), but its Jetty sends at most
+/// 8 KiB of response headers (`setResponseHeaderSize(8192)` in
+/// `ServerDaemon`) and cannot send a longer one at all; the simulator
+/// leaves such a header out (the body still carries the text) rather than
+/// write headers as large as a parameter echoed in the text (1 MiB of
+/// userdata, say).
+pub(crate) const MAX_DESCRIPTION_HEADER: usize = 4096;
+
 /// `{"<key>":{"uuidList":[],"errorcode":N,"cserrorcode":M,"errortext":"…"}}`
-/// with HTTP status N and the text in `X-Description`, as `ApiServer` does.
+/// with HTTP status N and the text in `X-Description`, as `ApiServlet` does
+/// (when it fits: [`MAX_DESCRIPTION_HEADER`]).
 pub(crate) fn error_reply(key: &str, error: &ApiError) -> Reply {
     let body = envelope(
         key,
@@ -121,7 +131,10 @@ pub(crate) fn error_reply(key: &str, error: &ApiError) -> Reply {
         body,
         headers: Vec::new(),
     };
-    if error.cs.is_some() && error.text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if error.cs.is_some()
+        && error.text.len() <= MAX_DESCRIPTION_HEADER
+        && error.text.bytes().all(|b| (0x20..0x7f).contains(&b))
+    {
         reply.headers.push(("x-description", error.text.clone()));
     }
     reply
@@ -241,5 +254,28 @@ mod tests {
             r#"{"errorresponse":{"uuidList":[],"errorcode":401,"errortext":"unable to verify user credentials"}}"#
         );
         assert!(reply.headers.is_empty());
+    }
+
+    #[test]
+    fn the_description_header_is_left_out_when_jetty_could_not_send_it() {
+        let header = |text: String| {
+            error_reply("listzonesresponse", &ApiError::new(431, Some(9999), text))
+                .headers
+                .into_iter()
+                .find(|(name, _)| *name == "x-description")
+                .map(|(_, value)| value.len())
+        };
+        let echo = |length| format!("Invalid parameter id value={}", "x".repeat(length));
+        assert_eq!(header(echo(10)), Some(echo(10).len()));
+        let longest = MAX_DESCRIPTION_HEADER - echo(0).len();
+        assert_eq!(header(echo(longest)), Some(MAX_DESCRIPTION_HEADER));
+        assert_eq!(header(echo(longest + 1)), None);
+        // A parameter of 1 MiB echoed in the text: the body carries it all.
+        let reply = error_reply(
+            "listzonesresponse",
+            &ApiError::new(431, Some(9999), echo(1 << 20)),
+        );
+        assert!(reply.headers.is_empty());
+        assert!(reply.body.len() > 1 << 20);
     }
 }

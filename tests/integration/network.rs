@@ -209,8 +209,34 @@ fn the_simulator_compresses_for_clients_that_ask_and_csctl_asks() {
     };
     let plain = raw("");
     let gzip = raw("Accept-Encoding: gzip\r\n");
-    let head = String::from_utf8_lossy(&gzip[..gzip.len().min(400)]).to_lowercase();
-    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let head =
+        |answer: &[u8]| String::from_utf8_lossy(&answer[..answer.len().min(400)]).to_lowercase();
+    assert!(
+        head(&gzip).contains("content-encoding: gzip"),
+        "{}",
+        head(&gzip)
+    );
+    // As requests asks (and with quality values): compressed.
+    for asked in [
+        "gzip, deflate",
+        "br;q=1.0, gzip;q=0.8, *;q=0.1",
+        "zstd,gzip,deflate,br",
+    ] {
+        let answer = raw(&format!("Accept-Encoding: {asked}\r\n"));
+        assert!(
+            head(&answer).contains("content-encoding: gzip"),
+            "{asked}: {}",
+            head(&answer)
+        );
+    }
+    // What Python cs 5 sends (it prepares its requests outside the
+    // session, so http.client adds `identity`): not compressed, as Jetty.
+    let identity = raw("Accept-Encoding: identity\r\n");
+    assert!(
+        !head(&identity).contains("content-encoding"),
+        "{}",
+        head(&identity)
+    );
     assert!(
         gzip.len() * 3 < plain.len(),
         "{} vs {}",
@@ -225,6 +251,62 @@ fn the_simulator_compresses_for_clients_that_ask_and_csctl_asks() {
     let (stdout, stderr) = texts(&output);
     assert!(output.status.success(), "{stderr}");
     assert!(stdout.contains("\"listZones\""), "{stdout}");
+}
+
+/// The `< … on the wire …` line of a `-vv` run of `csctl call listApis`
+/// against `sim`, and its standard output.
+fn wire_line(sim: &TestSim) -> (String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let output = against(sim, home.path())
+        .args(["-vv", "call", "listApis"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("on the wire"))
+        .unwrap_or_else(|| panic!("no wire line in:\n{stderr}"))
+        .to_string();
+    (line, stdout)
+}
+
+/// `12.5 KiB` or `900 bytes` as a byte count (approximate for units).
+fn size_of(text: &str) -> f64 {
+    let mut words = text.split_whitespace();
+    let value: f64 = words.next().unwrap().parse().unwrap();
+    let unit = match words.next().unwrap() {
+        "bytes" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        other => panic!("unit {other}"),
+    };
+    value * unit
+}
+
+#[test]
+fn verbose_answers_show_their_bytes_on_the_wire_and_decoded() {
+    let sim = TestSim::start();
+    let (line, stdout) = wire_line(&sim);
+    // `< 92.7 KiB on the wire (gzip), 1.5 MiB decoded`
+    let rest = line.strip_prefix("< ").expect(&line);
+    let (wire, rest) = rest.split_once(" on the wire (gzip), ").expect(&line);
+    let decoded = rest.strip_suffix(" decoded").expect(&line);
+    assert!(
+        size_of(wire) * 5.0 < size_of(decoded),
+        "the simulator's gzip should shrink listApis well: {line}"
+    );
+    // Decoded as on the default path.
+    assert!(stdout.contains("\"listZones\""), "{stdout}");
+
+    let plain = TestSim::start_with(|config| config.compress = false);
+    let (line, plain_stdout) = wire_line(&plain);
+    let wire = line
+        .strip_prefix("< ")
+        .and_then(|rest| rest.strip_suffix(" on the wire, not compressed"))
+        .expect(&line);
+    assert_eq!(wire, decoded, "{line}");
+    assert_eq!(plain_stdout, stdout);
 }
 
 #[test]
@@ -246,13 +328,19 @@ fn a_gzip_bomb_ends_with_the_size_message() {
     .into_bytes();
     answer.extend_from_slice(&body);
     let server = Hostile::start(move |_| Reply::Raw(answer.clone()));
-    let (ok, _, stderr) = call_with(
-        &server.endpoint,
-        &[("CLOUDSTACK_MAX_RESPONSE_SIZE", "1MiB")],
-        &[],
-    );
-    assert!(!ok);
-    assert!(stderr.contains("is larger than 1 MiB"), "{stderr}");
+    // At -vv too, where the bytes on the wire are counted under the decoder.
+    for extra in [&[][..], &["-vv"][..]] {
+        let (ok, _, stderr) = call_with(
+            &server.endpoint,
+            &[("CLOUDSTACK_MAX_RESPONSE_SIZE", "1MiB")],
+            extra,
+        );
+        assert!(!ok);
+        assert!(
+            stderr.contains("is larger than 1 MiB"),
+            "{extra:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
