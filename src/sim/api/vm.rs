@@ -164,10 +164,13 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         .st
         .offering(params.get("serviceofferingid").unwrap_or_default())
         .expect("checked");
-    let template = ctx
-        .st
-        .template(params.get("templateid").unwrap_or_default())
-        .expect("checked");
+    // The catalogue (4.22) declares templateid optional, as a VM may also
+    // start from a volume or a snapshot; the simulator starts VMs from
+    // templates only, so it keeps refusing a deploy without one.
+    let Some(template_id) = params.get("templateid") else {
+        return Err(ApiError::missing("deployvirtualmachine", "templateid"));
+    };
+    let template = ctx.st.template(template_id).expect("checked");
     if !ctx.st.templates[template].zones.contains(&zone) {
         return Err(ApiError::invalid(format!(
             "Template {} is not ready in zone {}",
