@@ -334,6 +334,20 @@ fn parameter_errors_have_the_server_texts() {
         error(&[("command", "deployVirtualMachine"), ("zoneid", ZONE1), ("templateid", DEBIAN7)]).2,
         "Unable to execute API command deployvirtualmachine due to missing parameter serviceofferingid"
     );
+    // templateid is optional since 4.21 (a VM may start from a volume or a
+    // snapshot), but exactly one of the three is taken (DeployVMCmd.create).
+    let offering = sim.api("listServiceOfferings", &[])["serviceoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        error(&[("command", "deployVirtualMachine"), ("zoneid", ZONE1), ("serviceofferingid", &offering)]),
+        (
+            530,
+            4250,
+            "Please provide only one of the following parameters - template ID, volume ID or snapshot ID".into()
+        )
+    );
     // Unknown uuid, and a non-uuid.
     let unknown = "00000000-0000-4000-8000-000000000000";
     assert_eq!(
