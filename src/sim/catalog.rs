@@ -3,7 +3,8 @@
 //! the long-standing commands ([`super::catalog_extras`]: descriptions,
 //! lengths, the declared parameter order the server checks in). Types,
 //! required flags, entities, async flags and answer keys come from the
-//! catalogue only; `listApis` and the checker read the one merged view. The parameter layer checks parameters before a handler runs, as
+//! catalogue only; `listApis` and the checker read the one merged view.
+//! The parameter layer checks parameters before a handler runs, as
 //! `ParamProcessWorker` does: missing required parameters, non-numeric
 //! integers, scalar maps, unknown uuids, over-long strings.
 
@@ -18,7 +19,7 @@ use super::params::{split_list, Params};
 use super::respond::ApiError;
 use super::state::State;
 
-/// Parameter types as `listApis` names them.
+/// Parameter types as the checker tells them apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ty {
     Str,

@@ -336,7 +336,7 @@ const LOGOUT_FIELDS: &[Field] = &[("description", "Response description")];
 const VM_RELATED: &str =
     "startVirtualMachine,stopVirtualMachine,rebootVirtualMachine,destroyVirtualMachine,listVirtualMachines";
 
-/// The commands described by hand, in the server's declared parameter order.
+/// The long-standing commands' extras, parameters in the server's declared order.
 pub(crate) static EXTRAS: &[CommandExtra] = &[
     CommandExtra {
         name: "listApis",
