@@ -29,6 +29,7 @@
 mod api;
 mod auth;
 mod catalog;
+mod catalog_extras;
 mod cloud;
 pub mod demo;
 mod error;

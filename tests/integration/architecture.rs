@@ -232,7 +232,15 @@ const SIM_LAYERS: &[(&str, &[&str])] = &[
     (
         "vocabulary",
         &[
-            "respond", "params", "demo", "error", "objects", "kinds", "listener", "auth",
+            "respond",
+            "params",
+            "demo",
+            "error",
+            "objects",
+            "kinds",
+            "listener",
+            "auth",
+            "catalog_extras",
         ],
     ),
     ("model", &["cloud", "state", "catalog"]),

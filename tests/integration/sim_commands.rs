@@ -284,7 +284,9 @@ fn list_apis_describes_every_command_for_completion() {
         .filter(|p| p["required"] == true)
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(required, ["zoneid", "serviceofferingid", "templateid"]);
+    // The catalogue (4.22) declares templateid optional: a VM may also
+    // start from a volume or a snapshot.
+    assert_eq!(required, ["zoneid", "serviceofferingid"]);
     let zoneid = params.iter().find(|p| p["name"] == "zoneid").unwrap();
     assert_eq!(
         (zoneid["type"].as_str(), zoneid["related"].as_str()),
@@ -331,6 +333,20 @@ fn parameter_errors_have_the_server_texts() {
     assert_eq!(
         error(&[("command", "deployVirtualMachine"), ("zoneid", ZONE1), ("templateid", DEBIAN7)]).2,
         "Unable to execute API command deployvirtualmachine due to missing parameter serviceofferingid"
+    );
+    // templateid is optional since 4.21 (a VM may start from a volume or a
+    // snapshot), but exactly one of the three is taken (DeployVMCmd.create).
+    let offering = sim.api("listServiceOfferings", &[])["serviceoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        error(&[("command", "deployVirtualMachine"), ("zoneid", ZONE1), ("serviceofferingid", &offering)]),
+        (
+            530,
+            4250,
+            "Please provide only one of the following parameters - template ID, volume ID or snapshot ID".into()
+        )
     );
     // Unknown uuid, and a non-uuid.
     let unknown = "00000000-0000-4000-8000-000000000000";

@@ -12,6 +12,7 @@ use crate::sim::api::views::{ipv4, Pairs, Tags, EMPTY};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::jobs::{Action, NewJob, VmOp};
+use crate::sim::state::tenants::RoleType;
 use crate::sim::state::{cs_date, Nic, State, Vm, VmState};
 
 /// The commands of this group.
@@ -152,6 +153,25 @@ fn random_password(st: &mut State) -> String {
         .collect()
 }
 
+/// What a VM starts from. The server (4.21 on) takes exactly one of
+/// `templateid`, `volumeid` and `snapshotid` (`DeployVMCmd.create`, a
+/// `CloudRuntimeException` whose text only a root admin sees); the
+/// simulator starts VMs from templates only and says so for the others.
+fn image_of<'p>(ctx: &Ctx<'_>, params: &'p Params) -> Result<&'p str, ApiError> {
+    let given = ["templateid", "volumeid", "snapshotid"].map(|name| params.get(name));
+    if given.iter().flatten().count() != 1 {
+        let text = if ctx.caller.role == RoleType::Admin {
+            "Please provide only one of the following parameters - template ID, volume ID or snapshot ID"
+        } else {
+            "Internal error executing command, please contact your system administrator"
+        };
+        return Err(ApiError::new(530, Some(4250), text));
+    }
+    given[0].ok_or_else(|| {
+        ApiError::invalid("The simulator deploys virtual machines from templates only (templateid)")
+    })
+}
+
 pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let (now, wall) = (ctx.now, ctx.wall);
     let zone = ctx
@@ -162,10 +182,8 @@ pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiErr
         .st
         .offering(params.get("serviceofferingid").unwrap_or_default())
         .expect("checked");
-    let template = ctx
-        .st
-        .template(params.get("templateid").unwrap_or_default())
-        .expect("checked");
+    let template_id = image_of(ctx, params)?;
+    let template = ctx.st.template(template_id).expect("checked");
     if !ctx.st.templates[template].zones.contains(&zone) {
         return Err(ApiError::invalid(format!(
             "Template {} is not ready in zone {}",
