@@ -425,6 +425,7 @@ impl State {
         super::api::seed(&mut state, &cloud.objects, cloud.complete_objects);
         super::existing::load_tags(&mut state, &cloud.tags);
         super::existing::load_members(&mut state, &cloud.members);
+        super::existing::load_kept(&mut state, &cloud.kept);
         state
     }
 
