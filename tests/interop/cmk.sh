@@ -26,6 +26,11 @@ step() {
     fi
 }
 
+# need NAME VALUE: a step that must have given an id.
+need() {
+    [ -n "$2" ] || echo "FAIL cmk $1: no id in the answer: $(head -c 300 <<<"$out" | tr '\n' ' ')"
+}
+
 # The value of the first `key` in the JSON output of the last step.
 field() {
     python3 -c '
@@ -62,26 +67,33 @@ step "list sshkeypairs" list sshkeypairs name=cmk-key
 step "deploy virtualmachine" deploy virtualmachine zoneid=$zone templateid=$template \
     serviceofferingid=$offering networkids=$network name=cmk-vm keypair=cmk-key
 vm="$(field id)"
+need "deploy virtualmachine" "$vm"
 step "list virtualmachines" list virtualmachines id=$vm
 step "list volumes" list volumes virtualmachineid=$vm
 step "associate ipaddress" associate ipaddress networkid=$network
 ip="$(field id)"
+need "associate ipaddress" "$ip"
 step "create firewallrule" create firewallrule ipaddressid=$ip protocol=tcp startport=22 endport=22 \
     cidrlist=0.0.0.0/0
 fw="$(field id)"
+need "create firewallrule" "$fw"
 step "create egressfirewallrule" create egressfirewallrule networkid=$network protocol=tcp \
     startport=80 endport=80 cidrlist=10.0.0.0/8
 egress="$(field id)"
+need "create egressfirewallrule" "$egress"
 step "list firewallrules" list firewallrules ipaddressid=$ip
 step "list egressfirewallrules" list egressfirewallrules networkid=$network
 step "create portforwardingrule" create portforwardingrule ipaddressid=$ip privateport=22 \
     publicport=2222 protocol=tcp virtualmachineid=$vm
 pf="$(field id)"
+need "create portforwardingrule" "$pf"
 step "list portforwardingrules" list portforwardingrules ipaddressid=$ip
 step "list diskofferings" list diskofferings name=Small
 disk="$(field id)"
+need "list diskofferings" "$disk"
 step "create volume" create volume name=cmk-data zoneid=$zone diskofferingid=$disk
 volume="$(field id)"
+need "create volume" "$volume"
 step "attach volume" attach volume id=$volume virtualmachineid=$vm
 step "detach volume" detach volume id=$volume
 step "delete volume" delete volume id=$volume

@@ -109,9 +109,14 @@ for client in "${clients[@]}"; do
         acs_venv="$venv-acs"
         [ -x "$acs_venv/bin/python" ] || "$python312" -m venv "$acs_venv" || exit 2
         "$acs_venv/bin/pip" install -q py-acs-sdk || exit 2
-        "$acs_venv/bin/python" "$here/acs_sdk.py" "$endpoint" "$key" "$secret" \
-            2>"$work/acs.err" | tee -a "$results"
-        tail -5 "$work/acs.err"
+        "$acs_venv/bin/python" "$here/py_acs_sdk.py" "$endpoint" "$key" "$secret" \
+            >"$work/acs.out" 2>"$work/acs.err"
+        status=$?
+        tee -a "$results" <"$work/acs.out"
+        if [ $status -ne 0 ] && ! grep -q '^FAIL' "$work/acs.out"; then
+            echo "FAIL py-acs-sdk: the workflow stopped" | tee -a "$results"
+            tail -5 "$work/acs.err"
+        fi
         ;;
     *)
         echo "unknown client $client" >&2

@@ -2,7 +2,7 @@
 typed services run the usual workflow (key pair, VM with its job polled,
 firewall and egress rules, port forwarding, volumes, tags, clean-up).
 
-    python acs_sdk.py ENDPOINT KEY SECRET
+    python py_acs_sdk.py ENDPOINT KEY SECRET
 
 Prints one PASS/FAIL line per step. Requests are built from each service
 method's own request model (its `payload` annotation), as users write them.
@@ -43,17 +43,17 @@ def call(service, method, **fields):
     return data
 
 
-def step(name, service, method, check=None, **fields):
+def step(label, service, method, check=None, **fields):
     global failed
     try:
         data = call(service, method, **fields)
         if check is not None and not check(data):
             raise AssertionError(f"unexpected answer: {str(data)[:300]}")
-        print(f"PASS py-acs-sdk {name}", flush=True)
+        print(f"PASS py-acs-sdk {label}", flush=True)
         return data
     except Exception as error:  # one line per failed step, the run goes on
         failed = True
-        print(f"FAIL py-acs-sdk {name}: {type(error).__name__}: {str(error)[:300]}", flush=True)
+        print(f"FAIL py-acs-sdk {label}: {type(error).__name__}: {str(error)[:300]}", flush=True)
         return None
 
 
@@ -81,11 +81,11 @@ ip = first(step("associate IP", "address", "associate_ip_address", networkid=NET
            "ipaddress")
 ip_id = ip.get("id", "")
 fw = first(step("create firewall rule", "firewall", "create_firewall_rule", ipaddressid=ip_id,
-                protocol="tcp", startport=22, endport=22, cidrlist=["0.0.0.0/0"]),
+                protocol="tcp", startport=22, endport=22, cidrlist="0.0.0.0/0"),
            "firewallrule")
 egress = first(step("create egress rule", "firewall", "create_egress_firewall_rule",
                     networkid=NETWORK, protocol="tcp", startport=80, endport=80,
-                    cidrlist=["10.0.0.0/8"]), "firewallrule")
+                    cidrlist="10.0.0.0/8"), "firewallrule")
 step("list firewall rules", "firewall", "list_firewall_rules",
      lambda d: [r["id"] for r in d] == [fw.get("id")], ipaddressid=ip_id)
 step("list egress rules", "firewall", "list_egress_firewall_rules",
