@@ -236,6 +236,10 @@ pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<()
             return Err(ApiError::bad_value(lower, value, name));
         }
         let ids = match (ty, spec.names()) {
+            // `ParamProcessWorker` passes an empty id and `-1` through
+            // untranslated ("hardcoded special cases where -1 is sent"):
+            // `projectid=-1` means every project.
+            (Ty::Uuid, Some(_)) if value.is_empty() || value == "-1" => None,
             (Ty::Uuid, Some(names)) => Some((names, vec![value])),
             (Ty::List, Some(names)) => Some((names, split_list(value))),
             _ => None,

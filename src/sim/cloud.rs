@@ -54,6 +54,15 @@ pub struct Cloud {
     /// made up for them, so lists answer exactly as the source did.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub complete_objects: bool,
+    /// Values the simulator would otherwise make up, kept from the cloud
+    /// a snapshot was taken of: object id -> field -> value. A zone's
+    /// `zonetoken`, `hostid`, `hostname`, `publicnetworkid`,
+    /// `physicalnetworkid` and `vlanid`; a template's `created` and
+    /// `ostypeid`; an offering's `created`; a public address's
+    /// `allocated`; any field of an object of `objects` (the account's
+    /// and user's `created`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kept: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A virtual machine that exists when the simulator starts.
@@ -535,6 +544,7 @@ impl Cloud {
             tags: Vec::new(),
             members: BTreeMap::new(),
             complete_objects: false,
+            kept: BTreeMap::new(),
         }
     }
 

@@ -380,6 +380,7 @@ pub fn to_cloud(listed: &Listed) -> (Cloud, Vec<String>) {
         tags,
         members,
         complete_objects: true,
+        kept: kept(listed),
     };
     (cloud, warnings)
 }
@@ -479,6 +480,61 @@ fn templates(
         });
     }
     templates
+}
+
+/// The values a served copy would otherwise make up (see
+/// [`Cloud::kept`]): zones' tokens, hosts, public and physical networks;
+/// templates' dates and OS types; offerings' dates; addresses' allocation
+/// dates; the account's and users' dates.
+fn kept(listed: &Listed) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut kept: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // `field` of `item` kept under `owner`'s id as `name` (the first value wins).
+    let mut keep = |owner: Option<String>, name: &str, item: &Value, field: &str| {
+        if let (Some(owner), Some(value)) = (owner.filter(|id| is_uuid(id)), text(item, field)) {
+            kept.entry(owner.to_ascii_lowercase())
+                .or_default()
+                .entry(name.to_string())
+                .or_insert(value);
+        }
+    };
+    for item in listed.items("listZones", "") {
+        keep(text(item, "id"), "zonetoken", item, "zonetoken");
+    }
+    for item in listed.items("listVirtualMachines", "") {
+        keep(text(item, "zoneid"), "hostid", item, "hostid");
+        keep(text(item, "zoneid"), "hostname", item, "hostname");
+    }
+    for item in listed.items("listNetworks", "") {
+        keep(
+            text(item, "zoneid"),
+            "physicalnetworkid",
+            item,
+            "physicalnetworkid",
+        );
+    }
+    for item in listed.items("listPublicIpAddresses", "") {
+        keep(text(item, "zoneid"), "publicnetworkid", item, "networkid");
+        keep(
+            text(item, "zoneid"),
+            "physicalnetworkid",
+            item,
+            "physicalnetworkid",
+        );
+        keep(text(item, "zoneid"), "vlanid", item, "vlanid");
+        keep(text(item, "id"), "allocated", item, "allocated");
+    }
+    for filter in super::TEMPLATE_FILTERS {
+        for item in listed.items("listTemplates", filter) {
+            keep(text(item, "id"), "created", item, "created");
+            keep(text(item, "id"), "ostypeid", item, "ostypeid");
+        }
+    }
+    for command in ["listServiceOfferings", "listAccounts", "listUsers"] {
+        for item in listed.items(command, "") {
+            keep(text(item, "id"), "created", item, "created");
+        }
+    }
+    kept
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::support::sim::TestSim;
 
-use csctl::sim::demo::{DEBIAN7, M1_SMALL, NETWORK, ZONE1};
+use csctl::sim::demo::{DEBIAN7, M1_SMALL, NETWORK, ZONE1, ZONE2};
 const PUBLIC_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl walk";
 
@@ -482,6 +482,19 @@ fn special(api: &Api, pool: &Pool) -> Option<Vec<(String, String)>> {
             ("id", named("walk-data")),
             ("zoneid", ZONE1.into()),
             ("mode", "HTTP_DOWNLOAD".into()),
+        ]),
+        // From a volume (exactly one of volumeid and snapshotid).
+        "createTemplate" => pairs(&[
+            ("name", "walk-template".into()),
+            ("displaytext", "walk".into()),
+            ("ostypeid", first("listOsTypes")),
+            ("volumeid", first("listVolumes")),
+        ]),
+        // To a zone it is not in yet.
+        "copyTemplate" => pairs(&[
+            ("id", DEBIAN7.into()),
+            ("sourcezoneid", ZONE1.into()),
+            ("destzoneid", ZONE2.into()),
         ]),
         "revokeSecurityGroupIngress" => pairs(&[("id", pool.rules["ingressrule"].clone())]),
         "revokeSecurityGroupEgress" => pairs(&[("id", pool.rules["egressrule"].clone())]),

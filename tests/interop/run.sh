@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Real clients against `csctl sim`: the cs library, Apache libcloud, Ansible's
-# ngine_io.cloudstack modules and cloudmonkey (the PyPI one, Python 2) run
-# their usual VM, key pair, firewall, port forwarding, volume and tag
-# workflows. Not part of `cargo test`: it installs them with pip.
+# ngine_io.cloudstack modules, cloudmonkey (the PyPI one, Python 2), the Go
+# cloudmonkey `cmk` and py-acs-sdk run their usual VM, key pair, firewall,
+# port forwarding, volume and tag workflows. Not part of `cargo test`: it
+# installs them with pip.
 #
-#   tests/interop/run.sh [cs] [libcloud] [ansible] [cloudmonkey]
+#   tests/interop/run.sh [cs] [libcloud] [ansible] [cloudmonkey] [cmk] [acs]
 #
 # Environment: INTEROP_VENV (default target/interop-venv), CSCTL (default:
 # builds target/debug/csctl), PYTHON2 (a Python 2.7 for cloudmonkey; default:
-# pyenv's 2.7 if there is one; cloudmonkey is skipped without it).
+# pyenv's 2.7 if there is one; cloudmonkey is skipped without it), CMK (the
+# Go cloudmonkey binary; default: `cmk` on the PATH; skipped without it),
+# PYTHON312 (a Python >= 3.12 for py-acs-sdk; default: pyenv's 3.12 or 3.13,
+# or python3 if new enough; skipped without one).
 # Prints one PASS/FAIL line per step and a summary; exits non-zero on failure.
 
 set -u
@@ -16,7 +20,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="${INTEROP_VENV:-$root/target/interop-venv}"
 clients=("$@")
-[ ${#clients[@]} -eq 0 ] && clients=(cs libcloud ansible cloudmonkey)
+[ ${#clients[@]} -eq 0 ] && clients=(cs libcloud ansible cloudmonkey cmk acs)
 work="$(mktemp -d)"
 trap 'kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -79,6 +83,40 @@ for client in "${clients[@]}"; do
         [ -d "$cmk_lib/cloudmonkey" ] || "$python2" -m pip install -q --target "$cmk_lib" cloudmonkey || exit 2
         ENDPOINT="$endpoint" KEY="$key" SECRET="$secret" PYTHON2="$python2" CMK_LIB="$cmk_lib" \
             HOME="$work/cmk-home" bash "$here/cloudmonkey.sh" | tee -a "$results"
+        ;;
+    cmk)
+        cmk_bin="${CMK:-$(command -v cmk || true)}"
+        if [ -z "$cmk_bin" ] || [ ! -x "$cmk_bin" ]; then
+            echo "SKIP cmk: no Go cloudmonkey binary (set CMK or put cmk on the PATH)" | tee -a "$results"
+            continue
+        fi
+        ENDPOINT="$endpoint" KEY="$key" SECRET="$secret" CMK="$cmk_bin" \
+            HOME="$work/cmk-go-home" bash "$here/cmk.sh" | tee -a "$results"
+        ;;
+    acs)
+        python312="${PYTHON312:-}"
+        for candidate in "$HOME"/.pyenv/versions/3.1[23]*/bin/python python3; do
+            [ -n "$python312" ] && break
+            if command -v "$candidate" >/dev/null 2>&1 &&
+                "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+                python312="$candidate"
+            fi
+        done
+        if [ -z "$python312" ]; then
+            echo "SKIP py-acs-sdk: no Python 3.12 or later (py-acs-sdk needs it)" | tee -a "$results"
+            continue
+        fi
+        acs_venv="$venv-acs"
+        [ -x "$acs_venv/bin/python" ] || "$python312" -m venv "$acs_venv" || exit 2
+        "$acs_venv/bin/pip" install -q py-acs-sdk || exit 2
+        "$acs_venv/bin/python" "$here/py_acs_sdk.py" "$endpoint" "$key" "$secret" \
+            >"$work/acs.out" 2>"$work/acs.err"
+        status=$?
+        tee -a "$results" <"$work/acs.out"
+        if [ $status -ne 0 ] && ! grep -q '^FAIL' "$work/acs.out"; then
+            echo "FAIL py-acs-sdk: the workflow stopped" | tee -a "$results"
+            tail -5 "$work/acs.err"
+        fi
         ;;
     *)
         echo "unknown client $client" >&2

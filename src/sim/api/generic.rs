@@ -60,7 +60,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError>
     if split_verb(name).0 == "list" && response.list {
         return list(ctx, params, &kind);
     }
-    if verb == Verb::Create && !response.direct && !response.list {
+    if verb == Verb::Create && !response.direct {
         let index = create(ctx.st, params, &kind, response.fields(), ctx.wall);
         return Ok(answer(ctx, params, Outcome::object(index)));
     }
@@ -533,7 +533,28 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, params: &Params, kind: &str) -> Result<Rep
         fields,
         &mut matches,
     )?;
+    if let Some(filter) = params.get("isofilter") {
+        matches.retain(|&i| image_filter_allows(&st.objects[i], filter, &ctx.caller.account));
+    }
     Ok(paged(ctx, &key, &matches, &page, |i| view(st, i)))
+}
+
+/// Whether an ISO is listed under an `isofilter` (`TemplateFilter`):
+/// `featured` ones, the caller's own (`self`, `selfexecutable`), none
+/// shared with it by another account (`sharedexecutable`), featured,
+/// public or own ones (`executable`), public ones not featured
+/// (`community`), every one (`all`).
+fn image_filter_allows(obj: &Obj, filter: &str, account: &str) -> bool {
+    let flag = |name: &str| matches!(obj.fields.get(name), Some(Value::Bool(true)));
+    let own = obj.str("account").is_none_or(|owner| owner == account);
+    match filter.to_ascii_lowercase().as_str() {
+        "featured" => flag("isfeatured"),
+        "self" | "selfexecutable" => own,
+        "sharedexecutable" => false,
+        "executable" => flag("isfeatured") || flag("ispublic") || own,
+        "community" => flag("ispublic") && !flag("isfeatured"),
+        _ => true,
+    }
 }
 
 /// Adds an object of a kind as the list command `list` shows it: plausible

@@ -1,19 +1,140 @@
-//! Templates: `listTemplates`, `registerTemplate`.
+//! Templates: `listTemplates`, `registerTemplate`, `createTemplate`,
+//! `updateTemplate`, `copyTemplate`, `deleteTemplate`.
 
 use serde::Serialize;
 
-use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
+use super::{async_reply, paged, paging, want, Ctx, Handlers, Ids, Keyword};
 use crate::sim::api::views::{Tags, DOMAIN};
 use crate::sim::cloud::Template;
 use crate::sim::params::Params;
 use crate::sim::respond::{list_reply, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{cs_date, State};
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[
     ("listTemplates", list_templates),
     ("registerTemplate", register_template),
+    ("createTemplate", create_template),
+    ("updateTemplate", update_template),
+    ("copyTemplate", copy_template),
+    ("deleteTemplate", delete_template),
 ];
+
+/// The template `id` names (the parameter check has refused unknown ids;
+/// this covers one removed since).
+fn template_param(ctx: &Ctx<'_>, params: &Params) -> Result<usize, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    ctx.st
+        .template(id)
+        .ok_or_else(|| ApiError::invalid(format!("unable to find template with id {id}")))
+}
+
+/// `updateTemplate` (sync): a new name, display text, OS type or
+/// password setting; the answer is the template as listed in its first zone.
+pub(crate) fn update_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = template_param(ctx, params)?;
+    let st = &mut *ctx.st;
+    let ostype = params.get("ostypeid").map(|id| {
+        let name = st
+            .objects
+            .live("ostype", id)
+            .and_then(|i| st.objects[i].str("description").map(str::to_string));
+        (id.to_ascii_lowercase(), name)
+    });
+    let template = &mut st.templates[index];
+    if let Some(name) = params.get("name") {
+        template.spec.name = name.to_string();
+    }
+    if let Some(text) = params.get("displaytext") {
+        template.displaytext = text.to_string();
+        template.spec.displaytext = Some(text.to_string());
+    }
+    if let Some((id, name)) = ostype {
+        template.ostypeid = id;
+        if let Some(name) = name {
+            template.spec.ostypename = name;
+        }
+    }
+    if params.get("passwordenabled").is_some() {
+        template.spec.passwordenabled = params.flag("passwordenabled");
+    }
+    let zone = template.zones.first().copied().unwrap_or(0);
+    let view = serde_json::json!({ "template": st.template_view(index, zone) });
+    Ok(Reply::ok(crate::sim::respond::envelope(ctx.api.key, &view)))
+}
+
+/// `copyTemplate` (async): the template is also in the zones `destzoneids`
+/// or `destzoneid` name; the job answers it as listed in the first.
+pub(crate) fn copy_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = template_param(ctx, params)?;
+    let mut zones = Vec::new();
+    for id in params
+        .get("destzoneids")
+        .or_else(|| params.get("destzoneid"))
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
+        let zone = ctx.st.zone(id).ok_or_else(|| {
+            ApiError::invalid(format!("Please specify a valid destination zone: {id}"))
+        })?;
+        zones.push(zone);
+    }
+    let Some(&first) = zones.first() else {
+        return Err(ApiError::invalid(
+            "Please specify valid destination zone to copy the template.",
+        ));
+    };
+    let id = ctx.st.templates[index].spec.id.clone();
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("Template"),
+        instance_id: Some(id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            let template = &mut st.templates[index];
+            for zone in zones {
+                if !template.zones.contains(&zone) {
+                    template.zones.push(zone);
+                }
+            }
+            serde_json::json!({ "template": st.template_view(index, first) })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, Some(&id), job))
+}
+
+/// `deleteTemplate` (async): the template leaves the zone `zoneid` names,
+/// or every zone; it is then listed nowhere and refused by deploys there.
+pub(crate) fn delete_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = template_param(ctx, params)?;
+    let zone = match params.get("zoneid") {
+        Some(id) => Some(
+            ctx.st
+                .zone(id)
+                .ok_or_else(|| ApiError::invalid(format!("Unable to find zone by id {id}")))?,
+        ),
+        None => None,
+    };
+    let id = ctx.st.templates[index].spec.id.clone();
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("Template"),
+        instance_id: Some(id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            st.templates[index]
+                .zones
+                .retain(|&z| zone.is_some_and(|wanted| wanted != z));
+            serde_json::json!({ "success": true })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, Some(&id), job))
+}
 
 /// `registerTemplate` (sync): a template of the caller's (`self`) in the
 /// zones `zoneids` or `zoneid` names (`-1` or none: every zone), which
@@ -68,6 +189,78 @@ pub(crate) fn register_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Re
         zones.len(),
         zones.iter().map(|&zone| st.template_view(index, zone)),
     ))
+}
+
+/// `createTemplate` (async): a template of the caller's made from a volume
+/// or a snapshot (exactly one of `volumeid` and `snapshotid`, as
+/// `TemplateManagerImpl.createPrivateTemplateRecord` checks), in that
+/// volume's or snapshot's zone, with the OS type `ostypeid` names (an id
+/// `listOsTypes` does not know is refused before, by the parameter check).
+/// It is a typed template like `registerTemplate`'s: listed, deployable,
+/// updated, copied and deleted by id at once; the job answers its view.
+pub(crate) fn create_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let (kind, source) = match (params.get("volumeid"), params.get("snapshotid")) {
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "Failed to create private template record, need to specify snapshotId or volumeId",
+            ))
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "Failed to create private template record, please specify only one of volumeId and snapshotId",
+            ))
+        }
+        (Some(id), None) => ("volume", id),
+        (None, Some(id)) => ("snapshot", id),
+    };
+    let st = &mut *ctx.st;
+    let Some(source) = st.objects.live(kind, source) else {
+        return Err(ApiError::invalid(format!(
+            "Unable to find {kind} by id {source}"
+        )));
+    };
+    let zone = st.objects[source]
+        .str("zoneid")
+        .filter(|id| st.zone(id).is_some())
+        .map(str::to_string);
+    let ostypeid = params
+        .get("ostypeid")
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let ostypename = st
+        .objects
+        .live("ostype", &ostypeid)
+        .and_then(|index| st.objects[index].str("description").map(str::to_string))
+        .unwrap_or_else(|| "Other Linux (64-bit)".to_string());
+    let name = params.get("name").unwrap_or_default().to_string();
+    let template = Template {
+        id: st.uuid(),
+        displaytext: Some(params.get("displaytext").unwrap_or(&name).to_string()),
+        name,
+        zoneids: zone.map(|zone| vec![zone]),
+        ostypename,
+        hypervisor: "KVM".to_string(),
+        format: "QCOW2".to_string(),
+        size: 0,
+        featured: params.flag("isfeatured"),
+        public: params.flag("ispublic"),
+        owned: true,
+        passwordenabled: params.flag("passwordenabled"),
+    };
+    let id = template.id.clone();
+    let index = st.add_template(template, cs_date(ctx.wall), ostypeid);
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("Template"),
+        instance_id: Some(id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            let zone = st.templates[index].zones.first().copied().unwrap_or(0);
+            serde_json::json!({ "template": st.template_view(index, zone) })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, Some(&id), job))
 }
 
 /// The `templatefilter` values (`TemplateFilter` enum constants).

@@ -198,3 +198,50 @@ pub(crate) fn load_members(
         }
     }
 }
+
+/// Puts back the values a snapshot kept ([`super::cloud::Cloud::kept`]) in
+/// place of those the simulator made up when it loaded the cloud, so that
+/// a served copy answers as its source did.
+pub(crate) fn load_kept(
+    st: &mut State,
+    kept: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+) {
+    for (id, fields) in kept {
+        let field = |name: &str| fields.get(name).cloned();
+        if let Some(zone) = st.zone(id) {
+            let zone = &mut st.zones[zone];
+            for (name, slot) in [
+                ("zonetoken", &mut zone.zonetoken),
+                ("hostid", &mut zone.host_id),
+                ("hostname", &mut zone.host_name),
+                ("publicnetworkid", &mut zone.public_network_id),
+                ("physicalnetworkid", &mut zone.physical_network_id),
+                ("vlanid", &mut zone.vlan_id),
+            ] {
+                if let Some(value) = field(name) {
+                    *slot = value;
+                }
+            }
+        } else if let Some(template) = st.template(id) {
+            let template = &mut st.templates[template];
+            if let Some(created) = field("created") {
+                template.created = created;
+            }
+            if let Some(ostypeid) = field("ostypeid") {
+                template.ostypeid = ostypeid;
+            }
+        } else if let Some(offering) = st.offering(id) {
+            if let Some(created) = field("created") {
+                st.offerings[offering].created = created;
+            }
+        } else if let Some(ip) = st.ip(id) {
+            if let Some(allocated) = field("allocated") {
+                st.ips[ip].allocated = allocated;
+            }
+        } else if let Some(object) = st.objects.find(id) {
+            for (name, value) in fields {
+                st.objects[object].set(name, value.clone());
+            }
+        }
+    }
+}

@@ -367,6 +367,7 @@ impl State {
         fill(&mut state, &cloud.objects, cloud.complete_objects);
         existing::load_tags(&mut state, &cloud.tags);
         existing::load_members(&mut state, &cloud.members);
+        existing::load_kept(&mut state, &cloud.kept);
         state
     }
 

@@ -109,6 +109,27 @@ impl TestSim {
         }
     }
 
+    /// Requests to a simulator running elsewhere (a `csctl sim` process):
+    /// the request helpers work, the in-process counters do not.
+    pub fn attach(endpoint: &str, api_key: &str, secret_key: &str) -> Self {
+        TestSim {
+            endpoint: endpoint.to_string(),
+            api_key: api_key.to_string(),
+            secret_key: secret_key.to_string(),
+            addr: endpoint
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .and_then(|a| a.parse().ok())
+                .expect("an http://ADDR/ endpoint"),
+            config: SimConfig::default(),
+            sim: None,
+            stop: None,
+            thread: None,
+            client: OnceLock::new(),
+        }
+    }
+
     /// A config-file profile `name` for this simulator: endpoint, API key
     /// and secret key, as TOML.
     pub fn profile(&self, name: &str) -> String {
