@@ -59,14 +59,15 @@ fn previous_jobs(host: &ScriptHost, client: &csctl::client::Client, path: &Path)
     let Some(file) = crate::journal::path() else {
         return;
     };
-    let jobs = crate::journal::read(&file).unwrap_or_default();
-    let previous = crate::journal::last_run(
-        &jobs,
-        &client.config().endpoint,
-        Some(&script),
-        run.as_deref(),
-    );
-    host.set_previous_jobs(previous.into_iter().map(crate::journal::job_json).collect());
+    let endpoint = client.config().endpoint.clone();
+    // Read only if the script asks: the journal can be megabytes.
+    host.set_previous_jobs_with(move || {
+        let jobs = crate::journal::read(&file).unwrap_or_default();
+        crate::journal::last_run(&jobs, &endpoint, Some(&script), run.as_deref())
+            .into_iter()
+            .map(crate::journal::job_json)
+            .collect()
+    });
 }
 
 /// The script file: `path` as given, or with `.rhai` added when that is

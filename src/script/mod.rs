@@ -140,8 +140,10 @@ pub(crate) struct HostState {
     pub(crate) wait_options: RwLock<WaitOptions>,
     pub(crate) progress: AtomicBool,
     /// The jobs of the script's previous run (`previous_jobs()`), as the
-    /// program that runs it found them in its job journal.
-    pub(crate) previous_jobs: RwLock<Vec<serde_json::Value>>,
+    /// program that runs it finds them in its job journal: read on the
+    /// script's first call only, so that a script that never asks does not
+    /// pay for reading a large journal at start-up.
+    pub(crate) previous_jobs: Mutex<PreviousJobs>,
     /// Where the script's requests run (see [`LocalRuntime`]).
     local: LocalRuntime,
 }
@@ -176,7 +178,34 @@ impl Drop for LocalRuntime {
     }
 }
 
+/// The jobs `previous_jobs()` gives: known, or found on first use.
+pub(crate) enum PreviousJobs {
+    /// Already known.
+    Known(Vec<serde_json::Value>),
+    /// Found when the script first asks.
+    Later(Box<dyn FnOnce() -> Vec<serde_json::Value> + Send>),
+}
+
 impl HostState {
+    /// The slot of `previous_jobs()` (a poisoned lock is still usable: it
+    /// holds plain data).
+    fn previous_jobs_slot(&self) -> std::sync::MutexGuard<'_, PreviousJobs> {
+        self.previous_jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The jobs of the previous run, found now if not yet.
+    pub(crate) fn previous_jobs(&self) -> Vec<serde_json::Value> {
+        let mut slot = self.previous_jobs_slot();
+        let jobs = match std::mem::replace(&mut *slot, PreviousJobs::Known(Vec::new())) {
+            PreviousJobs::Known(jobs) => jobs,
+            PreviousJobs::Later(find) => find(),
+        };
+        *slot = PreviousJobs::Known(jobs.clone());
+        jobs
+    }
+
     /// Runs `future` to completion on the runtime, or stops with
     /// `ErrorTerminated` when the script is interrupted (dropping the
     /// future cancels its requests).
@@ -362,7 +391,7 @@ impl ScriptHost {
             output: RwLock::new(standard_output()),
             wait_options: RwLock::new(WaitOptions::default()),
             progress: AtomicBool::new(true),
-            previous_jobs: RwLock::default(),
+            previous_jobs: Mutex::new(PreviousJobs::Known(Vec::new())),
         });
         let sources = SourceMap::default();
         let resolver = Arc::new(ScriptResolver::new(sources.clone()));
@@ -447,11 +476,16 @@ impl ScriptHost {
     /// submitted (e.g. from csctl's job journal), one JSON object each with
     /// at least `jobid` and `command`.
     pub fn set_previous_jobs(&self, jobs: Vec<serde_json::Value>) {
-        *self
-            .state
-            .previous_jobs
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = jobs;
+        *self.state.previous_jobs_slot() = PreviousJobs::Known(jobs);
+    }
+
+    /// Like [`Self::set_previous_jobs`], but `find` runs only when the
+    /// script first calls `previous_jobs()`.
+    pub fn set_previous_jobs_with(
+        &self,
+        find: impl FnOnce() -> Vec<serde_json::Value> + Send + 'static,
+    ) {
+        *self.state.previous_jobs_slot() = PreviousJobs::Later(Box::new(find));
     }
 
     /// The defaults of `wait_jobs`, `wait_job` and `api_wait` (a script's

@@ -36,11 +36,7 @@ pub(crate) fn register(engine: &mut Engine, state: &Arc<HostState>) {
 /// `jobid`, `command`, `params`, `status` (as last seen, or ()), `objectid`, `run`.
 /// Pass them to `wait_jobs` to pick up what an interrupted run left going."])
         .register_into_engine(engine, move || -> FnResult<Array> {
-            let jobs = s
-                .previous_jobs
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            Ok(jobs.iter().map(json_to_dynamic).collect())
+            Ok(s.previous_jobs().iter().map(json_to_dynamic).collect())
         });
 
     let s = state.clone();
