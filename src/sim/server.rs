@@ -417,6 +417,7 @@ impl Shared {
         if let Some(owner) = &owner {
             tenants::claim(ctx.st, &marks, owner);
         }
+        tenants::claim_jobs(ctx.st, &marks, &ctx.caller);
         if changes {
             journal::record(
                 ctx.st,

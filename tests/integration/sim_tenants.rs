@@ -846,3 +846,57 @@ fn a_static_pin_is_the_second_factor_of_the_staticpin_provider() {
     let (status, _) = session_call(&sim, &session, &[("command", "listZones")]);
     assert_eq!(status, 200);
 }
+
+#[test]
+fn list_async_jobs_shows_each_account_its_own_jobs() {
+    let sim = TestSim::start();
+    let admin = (sim.api_key.clone(), sim.secret_key.clone());
+    let acme = domain(&sim, "acme");
+    let globex = domain(&sim, "globex");
+    let alice = keys(&sim, &account(&sim, "alice", &acme, "0"));
+    let gina = keys(&sim, &account(&sim, "gina", &globex, "0"));
+    let deploy = |keys: &(String, String)| -> String {
+        let (status, body) = call_as(
+            &sim,
+            keys,
+            &[
+                ("command", "deployVirtualMachine"),
+                ("zoneid", csctl::sim::demo::ZONE1),
+                ("serviceofferingid", csctl::sim::demo::M1_SMALL),
+                ("templateid", csctl::sim::demo::DEBIAN7),
+            ],
+        );
+        assert_eq!(status, 200, "{body}");
+        body["deployvirtualmachineresponse"]["jobid"]
+            .as_str()
+            .expect("a jobid")
+            .to_string()
+    };
+    let alice_job = deploy(&alice);
+    let gina_job = deploy(&gina);
+    let admin_job = deploy(&admin);
+    let jobs = |keys: &(String, String), extra: &[(&str, &str)]| -> Vec<String> {
+        let mut params = vec![("command", "listAsyncJobs")];
+        params.extend_from_slice(extra);
+        let (status, body) = call_as(&sim, keys, &params);
+        assert_eq!(status, 200, "{body}");
+        let mut ids: Vec<String> = body["listasyncjobsresponse"]["asyncjobs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|job| job["jobid"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(jobs(&alice, &[]), vec![alice_job.clone()]);
+    assert_eq!(jobs(&gina, &[]), vec![gina_job.clone()]);
+    // The root admin sees its own jobs, and everyone's with listall.
+    assert!(jobs(&admin, &[]).contains(&admin_job));
+    assert!(!jobs(&admin, &[]).contains(&alice_job));
+    let all = jobs(&admin, &[("listall", "true")]);
+    assert!([&alice_job, &gina_job, &admin_job]
+        .iter()
+        .all(|job| all.contains(job)));
+}

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{account_matches, paged, paging, Ctx, Handlers};
+use super::{paged, paging, Ctx, Handlers};
 use crate::sim::catalog::parse_date;
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
@@ -34,9 +34,14 @@ pub(crate) fn list_async_jobs(ctx: &mut Ctx<'_>, params: &Params) -> Result<Repl
     let page = paging(params)?;
     let since = params.get("startdate").and_then(parse_date);
     let st = &*ctx.st;
-    let wanted = account_matches(ctx, params);
+    // Owned as any object is: the caller's own jobs, more with `listall`,
+    // `account`, `domainid` (see `tenants::list_scope`).
+    let scope = crate::sim::state::tenants::list_scope(st, &ctx.caller, params)?;
     let matches: Vec<usize> = (0..st.jobs.len())
-        .filter(|&i| wanted && since.is_none_or(|since| st.jobs[i].created_at >= since))
+        .filter(|&i| {
+            scope.shows_id(&st.tenants, &st.jobs[i].id)
+                && since.is_none_or(|since| st.jobs[i].created_at >= since)
+        })
         .collect();
     Ok(paged(ctx, "asyncjobs", &matches, &page, |i| st.job_view(i)))
 }

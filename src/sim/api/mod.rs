@@ -289,11 +289,6 @@ impl Keyword {
     }
 }
 
-/// Whether `account` (if given) names the one account.
-pub(crate) fn account_matches(ctx: &Ctx<'_>, params: &Params) -> bool {
-    want(params, "account").allows(&ctx.st.account.name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
