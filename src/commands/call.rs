@@ -34,13 +34,7 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
     if args.all && args.query.is_none() && args.output != Format::Json {
         // Every format that shows rows goes through the one row writer,
         // page by page (a table keeps its rows until the last page).
-        let view = View {
-            format: args.output,
-            width: terminal_width(),
-            fields: args.fields.clone().or(filter).unwrap_or_default(),
-            terminal: stdout_is_terminal(),
-            one_row_as_fields: true,
-        };
+        let view = view_of(args, filter);
         return tokio::select! {
             streamed = stream_all(client, &args.command, &params, &options, &view) => streamed,
             () = signals.recv() => Err(ClientError::Cancelled.into()),
@@ -89,16 +83,22 @@ pub async fn run(global: &GlobalArgs, args: &CallArgs) -> Result<(), Error> {
             Err(other) => return Err(other.into_client_error().into()),
         }
     };
-    let view = View {
+    let view = view_of(args, filter);
+    match &args.query {
+        Some(expr) => print_stdout(&output::query::render(expr, &answer, &view)?),
+        None => print_stdout(&render_view(&answer, &view)),
+    }
+}
+
+/// How the answer is shown: the format and fields asked for (`--fields`,
+/// else cloudmonkey's `filter=`), at the terminal's width.
+fn view_of(args: &CallArgs, filter: Option<Fields>) -> View {
+    View {
         format: args.output,
         width: terminal_width(),
         fields: args.fields.clone().or(filter).unwrap_or_default(),
         terminal: stdout_is_terminal(),
         one_row_as_fields: true,
-    };
-    match &args.query {
-        Some(expr) => print_stdout(&output::query::render(expr, &answer, &view)?),
-        None => print_stdout(&render_view(&answer, &view)),
     }
 }
 

@@ -159,11 +159,7 @@ pub(crate) fn register_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Re
     }
     let st = &mut *ctx.st;
     let ostypeid = params.get("ostypeid").map(str::to_ascii_lowercase);
-    let ostypename = ostypeid
-        .as_deref()
-        .and_then(|id| st.objects.live("ostype", id))
-        .and_then(|index| st.objects[index].str("description").map(str::to_string))
-        .unwrap_or_else(|| "Other Linux (64-bit)".to_string());
+    let ostypename = os_type_name(st, ostypeid.as_deref().unwrap_or_default());
     let name = params.get("name").unwrap_or_default().to_string();
     let template = Template {
         id: st.uuid(),
@@ -227,11 +223,7 @@ pub(crate) fn create_template(ctx: &mut Ctx<'_>, params: &Params) -> Result<Repl
         .get("ostypeid")
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let ostypename = st
-        .objects
-        .live("ostype", &ostypeid)
-        .and_then(|index| st.objects[index].str("description").map(str::to_string))
-        .unwrap_or_else(|| "Other Linux (64-bit)".to_string());
+    let ostypename = os_type_name(st, &ostypeid);
     let name = params.get("name").unwrap_or_default().to_string();
     let template = Template {
         id: st.uuid(),
@@ -408,4 +400,13 @@ impl State {
             bootable: true,
         }
     }
+}
+
+/// The name of the OS type with this id (`listOsTypes`' `description`), or
+/// the generic Linux one the simulator's templates default to.
+fn os_type_name(st: &State, ostypeid: &str) -> String {
+    st.objects
+        .live("ostype", ostypeid)
+        .and_then(|index| st.objects[index].str("description").map(str::to_string))
+        .unwrap_or_else(|| "Other Linux (64-bit)".to_string())
 }

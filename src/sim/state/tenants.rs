@@ -687,6 +687,27 @@ fn obj_owner(tenants: &Tenants, obj: &crate::sim::objects::Obj) -> Option<Owner>
     })
 }
 
+/// The project `project_id` names, if it exists (431) and the caller may
+/// act in it (531), as the server checks `projectid` on lists and creates.
+fn accessible_project(
+    st: &super::State,
+    caller: &Caller,
+    project_id: &str,
+) -> Result<Project, crate::sim::respond::ApiError> {
+    let Some(project) = find_project(st, project_id) else {
+        return Err(crate::sim::respond::ApiError::invalid(format!(
+            "Unable to find project by id {project_id}"
+        )));
+    };
+    if !st.tenants.can_access_project(caller, &project) {
+        return Err(permission_denied(format!(
+            "Account {} can't access project id={project_id}",
+            caller.account
+        )));
+    }
+    Ok(project)
+}
+
 /// The server's `PermissionDeniedException` (531).
 fn permission_denied(text: String) -> crate::sim::respond::ApiError {
     crate::sim::respond::ApiError::new(531, Some(4365), text)
@@ -790,17 +811,7 @@ pub(crate) fn list_scope(
                 projects = ProjectResources::All;
             }
         } else {
-            let Some(project) = find_project(st, project_id) else {
-                return Err(ApiError::invalid(format!(
-                    "Unable to find project by id {project_id}"
-                )));
-            };
-            if !tenants.can_access_project(caller, &project) {
-                return Err(permission_denied(format!(
-                    "Account {} can't access project id={project_id}",
-                    caller.account
-                )));
-            }
+            let project = accessible_project(st, caller, project_id)?;
             accounts.push(tenants.project_owner(&project));
         }
     } else {
@@ -866,17 +877,7 @@ pub(crate) fn named_owner(
                 "Account and projectId can't be specified together",
             ));
         }
-        let Some(project) = find_project(st, project_id) else {
-            return Err(ApiError::invalid(format!(
-                "Unable to find project by id {project_id}"
-            )));
-        };
-        if !tenants.can_access_project(caller, &project) {
-            return Err(permission_denied(format!(
-                "Account {} can't access project id={project_id}",
-                caller.account
-            )));
-        }
+        let project = accessible_project(st, caller, project_id)?;
         return Ok(Some(tenants.project_owner(&project)));
     }
     match (account, domain) {
