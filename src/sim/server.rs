@@ -103,7 +103,16 @@ async fn through_link(
 ) -> Response {
     use futures::StreamExt as _;
     let response = next.run(request).await;
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    // Keep the length of an answer whose size is known (an uncompressed
+    // one): the server sends `Content-Length` for those, and the stream
+    // below would otherwise turn every answer into a chunked one.
+    if let Some(length) = http_body::Body::size_hint(&body).exact() {
+        parts
+            .headers
+            .entry(http::header::CONTENT_LENGTH)
+            .or_insert_with(|| http::HeaderValue::from(length));
+    }
     let chunks = body.into_data_stream().flat_map(|chunk| {
         let pieces: Vec<Result<Bytes, axum::Error>> = match chunk {
             Ok(mut bytes) => {
