@@ -237,6 +237,14 @@ fn the_simulator_compresses_for_clients_that_ask_and_csctl_asks() {
         "{}",
         head(&identity)
     );
+    // Uncompressed answers carry their length, as Jetty's do (not chunked).
+    for answer in [&plain, &identity] {
+        assert!(
+            head(answer).contains("content-length:") && !head(answer).contains("chunked"),
+            "{}",
+            head(answer)
+        );
+    }
     assert!(
         gzip.len() * 3 < plain.len(),
         "{} vs {}",
