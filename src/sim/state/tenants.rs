@@ -971,15 +971,23 @@ impl Marks {
     }
 }
 
+/// The ids of the rows a command added to one store: those from `mark` on.
+fn made_since<T>(
+    rows: &[T],
+    mark: usize,
+    id: fn(&T) -> &String,
+) -> impl Iterator<Item = String> + '_ {
+    rows[mark.min(rows.len())..]
+        .iter()
+        .map(move |row| id(row).clone())
+}
+
 /// Gives the async jobs a command started (everything past `marks`) the
 /// caller's account as their owner, as the server records the job's
 /// account from the call's context: `listAsyncJobs` shows them as it
 /// shows any owned object.
 pub(crate) fn claim_jobs(st: &mut super::State, marks: &Marks, caller: &Caller) {
-    let ids: Vec<String> = st.jobs[marks.jobs.min(st.jobs.len())..]
-        .iter()
-        .map(|job| job.id.clone())
-        .collect();
+    let ids: Vec<String> = made_since(&st.jobs, marks.jobs, |job| &job.id).collect();
     for id in ids {
         st.tenants.set_owner(&id, caller.owner());
     }
@@ -1027,32 +1035,12 @@ pub(crate) fn owner_for(
 /// objects in the owners' table, objects of the generic store in their
 /// `account` (or `project`), `domainid` and `domain` fields.
 pub(crate) fn claim(st: &mut super::State, marks: &Marks, owner: &Owner) {
-    let mut ids: Vec<String> = Vec::new();
-    ids.extend(
-        st.vms[marks.vms.min(st.vms.len())..]
-            .iter()
-            .map(|v| v.id.clone()),
-    );
-    ids.extend(
-        st.ips[marks.ips.min(st.ips.len())..]
-            .iter()
-            .map(|i| i.id.clone()),
-    );
-    ids.extend(
-        st.networks[marks.networks.min(st.networks.len())..]
-            .iter()
-            .map(|n| n.spec.id.clone()),
-    );
-    ids.extend(
-        st.rules[marks.rules.min(st.rules.len())..]
-            .iter()
-            .map(|r| r.id.clone()),
-    );
-    ids.extend(
-        st.templates[marks.templates.min(st.templates.len())..]
-            .iter()
-            .map(|t| t.spec.id.clone()),
-    );
+    let ids: Vec<String> = made_since(&st.vms, marks.vms, |v| &v.id)
+        .chain(made_since(&st.ips, marks.ips, |i| &i.id))
+        .chain(made_since(&st.networks, marks.networks, |n| &n.spec.id))
+        .chain(made_since(&st.rules, marks.rules, |r| &r.id))
+        .chain(made_since(&st.templates, marks.templates, |t| &t.spec.id))
+        .collect();
     for id in ids {
         st.tenants.set_owner(&id, owner.clone());
     }
