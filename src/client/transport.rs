@@ -218,10 +218,7 @@ impl Transport {
         while let Some(frame) = body.as_mut().frame().await {
             let frame = frame.map_err(classify_boxed)?;
             if let Ok(chunk) = frame.into_data() {
-                if (bytes.len() + chunk.len()) as u64 > limit {
-                    return Err(Failure::TooLarge);
-                }
-                bytes.extend_from_slice(&chunk);
+                append_capped(&mut bytes, &chunk, limit)?;
             }
         }
         Ok(head.answer(bytes, Some(count.wire())))
@@ -301,13 +298,20 @@ impl Transport {
         let head = Head::of(response.status().as_u16(), response.headers(), limit)?;
         let mut bytes = Vec::with_capacity(head.capacity);
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(Failure::TooLarge);
-            }
-            bytes.extend_from_slice(&chunk);
+            append_capped(&mut bytes, &chunk, limit)?;
         }
         Ok(head.answer(bytes, None))
     }
+}
+
+/// Adds a piece of the decoded body, or stops once the body would pass
+/// `limit` (`max_response_size`): the one size cap both read paths keep.
+fn append_capped(bytes: &mut Vec<u8>, chunk: &[u8], limit: u64) -> Result<(), Failure> {
+    if (bytes.len() + chunk.len()) as u64 > limit {
+        return Err(Failure::TooLarge);
+    }
+    bytes.extend_from_slice(chunk);
+    Ok(())
 }
 
 /// What an answer's head tells before its body is read.
