@@ -899,4 +899,29 @@ fn list_async_jobs_shows_each_account_its_own_jobs() {
     assert!([&alice_job, &gina_job, &admin_job]
         .iter()
         .all(|job| all.contains(job)));
+    // A job shows the account and user who started it; a user may read
+    // only its own account's (`queryJobResult`), the root admin any.
+    let query = |keys: &(String, String), job: &str| {
+        call_as(
+            &sim,
+            keys,
+            &[("command", "queryAsyncJobResult"), ("jobid", job)],
+        )
+    };
+    let (status, own) = query(&alice, &alice_job);
+    assert_eq!(status, 200, "{own}");
+    let own = &own["queryasyncjobresultresponse"];
+    let (_, gina_view) = query(&admin, &gina_job);
+    let gina_view = &gina_view["queryasyncjobresultresponse"];
+    assert_ne!(own["accountid"], gina_view["accountid"]);
+    assert_ne!(own["userid"], gina_view["userid"]);
+    let (status, refused) = query(&alice, &gina_job);
+    assert_eq!(status, 531, "{refused}");
+    let refused = &refused["queryasyncjobresultresponse"];
+    assert_eq!(refused["cserrorcode"], 4365);
+    let text = refused["errortext"].as_str().unwrap();
+    assert!(
+        text.starts_with("Account alice is not authorized to see job id="),
+        "{text}"
+    );
 }

@@ -26,6 +26,7 @@ pub(crate) fn query_async_job_result(
         .st
         .job(params.get("jobid").unwrap_or_default())
         .expect("checked by the catalog");
+    crate::sim::state::tenants::check_job_access(ctx.st, &ctx.caller, job)?;
     // The job is the whole answer: no inner object name.
     Ok(Reply::ok(envelope(ctx.api.key, &ctx.st.job_view(job))))
 }

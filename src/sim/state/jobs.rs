@@ -60,6 +60,11 @@ pub(crate) struct Job {
     pub action: Option<Action>,
     /// Decided at creation: `(errorcode, errortext)` of a job that will fail.
     pub failure: Option<(u16, String)>,
+    /// The user who started it and that user's account (uuids): the
+    /// cloud's own until the server front records the caller
+    /// (`tenants::claim_jobs`).
+    pub user_id: String,
+    pub account_id: String,
 }
 
 /// Everything needed to create a job.
@@ -97,6 +102,8 @@ impl State {
             result: None,
             action: Some(new.action),
             failure: new.failure,
+            user_id: self.account.userid.clone(),
+            account_id: self.account.id.clone(),
         };
         self.add_job(job, complete_at)
     }
@@ -138,8 +145,8 @@ impl State {
     pub fn job_view(&self, index: usize) -> JobView<'_> {
         let job = &self.jobs[index];
         JobView {
-            accountid: &self.account.id,
-            userid: &self.account.userid,
+            accountid: &job.account_id,
+            userid: &job.user_id,
             cmd: job.cmd,
             jobstatus: job.status,
             jobprocstatus: 0,

@@ -988,8 +988,53 @@ fn made_since<T>(
 /// shows any owned object.
 pub(crate) fn claim_jobs(st: &mut super::State, marks: &Marks, caller: &Caller) {
     let ids: Vec<String> = made_since(&st.jobs, marks.jobs, |job| &job.id).collect();
+    let account_id = st
+        .tenants
+        .user(&caller.user_id)
+        .map(|user| user.account_id.clone());
     for id in ids {
         st.tenants.set_owner(&id, caller.owner());
+    }
+    for job in st.jobs.iter_mut().skip(marks.jobs) {
+        job.user_id.clone_from(&caller.user_id);
+        if let Some(account_id) = &account_id {
+            job.account_id.clone_from(account_id);
+        }
+    }
+}
+
+/// Whether a caller may see a job's result (`queryJobResult`): a user
+/// only its own account's jobs (531), a domain admin those of its domain
+/// and subdomains, the root admin every job.
+pub(crate) fn check_job_access(
+    st: &super::State,
+    caller: &Caller,
+    job: usize,
+) -> Result<(), crate::sim::respond::ApiError> {
+    let id = &st.jobs[job].id;
+    let Some(owner) = st.tenants.owner_of(id) else {
+        return Ok(());
+    };
+    match caller.role {
+        RoleType::Admin => Ok(()),
+        RoleType::User
+            if owner.account != caller.account
+                || !owner.domain_id.eq_ignore_ascii_case(&caller.domain_id) =>
+        {
+            // The server names the job by its database id.
+            Err(permission_denied(format!(
+                "Account {} is not authorized to see job id={}",
+                caller.account,
+                job + 1
+            )))
+        }
+        RoleType::DomainAdmin if !st.tenants.is_within(&owner.domain_id, &caller.domain_id) => {
+            Err(permission_denied(format!(
+                "Account {} does not have permission to operate within domain id={}",
+                caller.account, owner.domain_id
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
