@@ -626,9 +626,20 @@ impl Cloud {
         }
         self.validate_existing(&zone_ids, &mut check_id)?;
         for (key, items) in &self.objects {
-            if super::kinds::list_command_for_key(key).is_none() {
+            let Some(list) = super::kinds::list_command_for_key(key) else {
                 return Err(format!(
                     "objects: `{key}` is not a kind of object any list command of the catalogue lists"
+                ));
+            };
+            // A typed kind owns all its objects: one in `objects` would be
+            // listed by nothing.
+            if let Some(entity) = super::kinds::Entity::of_kind(&super::objects::kind_of(list)) {
+                return Err(format!(
+                    "objects: `{key}` has a section of its own{}",
+                    section_of(entity).map_or_else(
+                        || " in no cloud file: the simulator makes them".to_string(),
+                        |section| format!(": `{section}`")
+                    )
                 ));
             }
             for (position, item) in items.iter().enumerate() {
@@ -646,6 +657,21 @@ impl Cloud {
             }
         }
         Ok(())
+    }
+}
+
+/// The section of a cloud file that holds a typed kind's objects.
+fn section_of(entity: super::kinds::Entity) -> Option<&'static str> {
+    use super::kinds::Entity;
+    match entity {
+        Entity::Zone => Some("zones"),
+        Entity::Network => Some("networks"),
+        Entity::Template => Some("templates"),
+        Entity::Offering => Some("service_offerings"),
+        Entity::Vm => Some("virtual_machines"),
+        Entity::PublicIp => Some("public_ips"),
+        Entity::Rule => Some("port_forwarding_rules"),
+        Entity::Job => None,
     }
 }
 
@@ -900,6 +926,20 @@ mod tests {
         let mut cloud = Cloud::demo();
         cloud.networks[0].cidr = "10.0.0.0".into();
         assert!(cloud.validate().unwrap_err().contains("not a CIDR"));
+        // A typed kind's objects have their own section: in `objects` no
+        // list would show them.
+        for (key, message) in [
+            ("zones", "`zones` has a section of its own: `zones`"),
+            ("virtualmachine", "section of its own: `virtual_machines`"),
+            ("asyncjobs", "in no cloud file"),
+        ] {
+            let mut cloud = Cloud::demo();
+            cloud
+                .objects
+                .insert(key.into(), vec![serde_json::Map::new()]);
+            let error = cloud.validate().unwrap_err();
+            assert!(error.contains(message), "{error}");
+        }
     }
 
     #[test]
