@@ -14,7 +14,6 @@ use std::sync::LazyLock;
 use serde::Serialize;
 
 use super::catalog_extras::{CommandExtra, ParamExtra, EXTRAS};
-use super::kinds::Entity;
 use super::params::{split_list, Params};
 use super::respond::ApiError;
 use super::state::State;
@@ -116,7 +115,7 @@ pub(crate) fn all() -> Vec<&'static Command> {
 pub(crate) struct Param {
     /// The catalogue's description (name, type, required flag, entity).
     pub cat: &'static crate::catalog::Param,
-    /// The simulator's additions (description, length, order, typed check).
+    /// The simulator's additions (description, length, order).
     pub extra: Option<&'static ParamExtra>,
 }
 
@@ -133,19 +132,6 @@ impl Param {
             ValueType::Map => Ty::Map,
             ValueType::Boolean => Ty::Boolean,
             ValueType::String | ValueType::Double | ValueType::Float | ValueType::Object => Ty::Str,
-        }
-    }
-
-    /// What an id must name: the catalogue's entity, looked up in the typed
-    /// store only when the handler reads a typed row.
-    fn names(self) -> Option<Names<'static>> {
-        let class: &'static str = self.cat.entity.as_deref()?;
-        match (
-            self.extra.is_some_and(|extra| extra.typed),
-            Entity::of_class(class),
-        ) {
-            (true, Some(entity)) => Some(Names::Entity(entity)),
-            _ => Some(Names::Class(class)),
         }
     }
 
@@ -179,23 +165,6 @@ pub(crate) fn params_of(command: &Command) -> Vec<Param> {
             .map(|cat| Param { cat, extra: None }),
     );
     merged
-}
-
-/// What an id parameter must name: a typed kind, or (from the catalogue)
-/// a response class such as `ZoneResponse`.
-#[derive(Clone, Copy)]
-enum Names<'a> {
-    Entity(Entity),
-    Class(&'a str),
-}
-
-impl Names<'_> {
-    fn exists(self, st: &State, id: &str) -> bool {
-        match self {
-            Names::Entity(entity) => st.exists(entity, id),
-            Names::Class(class) => st.entity_exists(class, id),
-        }
-    }
 }
 
 /// The parameter layer's checks, as `ParamProcessWorker` runs them: for
@@ -235,17 +204,17 @@ pub(crate) fn check(command: &Command, params: &Params, st: &State) -> Result<()
         if bad_value {
             return Err(ApiError::bad_value(lower, value, name));
         }
-        let ids = match (ty, spec.names()) {
+        let ids = match (ty, spec.cat.entity.as_deref()) {
             // `ParamProcessWorker` passes an empty id and `-1` through
             // untranslated ("hardcoded special cases where -1 is sent"):
             // `projectid=-1` means every project.
             (Ty::Uuid, Some(_)) if value.is_empty() || value == "-1" => None,
-            (Ty::Uuid, Some(names)) => Some((names, vec![value])),
-            (Ty::List, Some(names)) => Some((names, split_list(value))),
+            (Ty::Uuid, Some(class)) => Some((class, vec![value])),
+            (Ty::List, Some(class)) => Some((class, split_list(value))),
             _ => None,
         };
-        if let Some((names, ids)) = ids {
-            if let Some(bad) = ids.into_iter().find(|id| !names.exists(st, id)) {
+        if let Some((class, ids)) = ids {
+            if let Some(bad) = ids.into_iter().find(|id| !st.entity_exists(class, id)) {
                 return Err(ApiError::no_entity(lower, name, bad));
             }
         }
@@ -351,8 +320,7 @@ pub(crate) fn api_view(command: &'static Command) -> ApiView<'static> {
 }
 
 /// The commands `listApis` names as related to a parameter: the extras'
-/// own, else the list command of the entity it names (the typed kind's
-/// for a typed check).
+/// own, else the list command of the entity it names.
 fn param_related(catalog: &'static crate::catalog::Catalog, p: Param) -> &'static str {
     if let Some(related) = p.extra.and_then(|extra| extra.related) {
         return related;
@@ -360,9 +328,6 @@ fn param_related(catalog: &'static crate::catalog::Catalog, p: Param) -> &'stati
     let Some(class) = p.cat.entity.as_deref() else {
         return "";
     };
-    if let Some(Names::Entity(entity)) = p.names() {
-        return entity.list_command();
-    }
     catalog
         .list_command_for_entity(class)
         .map_or("", |list| &list.name)
@@ -422,15 +387,6 @@ mod tests {
                     command.cat.param(name).is_some_and(|p| p.name == *name),
                     "extras of {} name parameter {name}, not in the catalogue",
                     extra.name
-                );
-            }
-            for p in extra.params.iter().filter(|p| p.typed) {
-                let class = command.cat.param(p.name).and_then(|p| p.entity.as_deref());
-                assert!(
-                    class.and_then(Entity::of_class).is_some(),
-                    "{} {}: a typed check needs the catalogue's entity to be a typed kind, not {class:?}",
-                    extra.name,
-                    p.name
                 );
             }
             names.sort_unstable();

@@ -2,8 +2,7 @@
 //! shared catalogue ([`crate::catalog`]), as data keyed by command and
 //! parameter name: the server's description texts `listApis` shows, the
 //! declared order `ParamProcessWorker` checks parameters in, string
-//! lengths, and which id parameters the handler reads from the typed
-//! store. A parameter's type, required flag and entity, and a command's
+//! lengths. A parameter's type, required flag and entity, and a command's
 //! async flag and answer key, always come from the catalogue; the merged
 //! view is [`super::catalog::Command`]. Plain data: it imports nothing.
 
@@ -15,9 +14,6 @@ pub(crate) struct ParamExtra {
     pub description: &'static str,
     /// The longest string accepted (`@Parameter(length)`, 255 unless set).
     pub length: u32,
-    /// Whether the handler reads the id's row from the typed store, so the
-    /// check looks there only (the catalogue's entity names the kind).
-    pub typed: bool,
     /// `related` other than the list command of the catalogue's entity.
     pub related: Option<&'static str>,
 }
@@ -27,16 +23,11 @@ const fn p(name: &'static str, description: &'static str) -> ParamExtra {
         name,
         description,
         length: 255,
-        typed: false,
         related: None,
     }
 }
 
 impl ParamExtra {
-    const fn typed(mut self) -> Self {
-        self.typed = true;
-        self
-    }
     const fn related(mut self, related: &'static str) -> Self {
         self.related = Some(related);
         self
@@ -79,8 +70,7 @@ const ACCOUNT: ParamExtra = p(
 const DOMAINID: ParamExtra = p(
     "domainid",
     "list only resources belonging to the domain specified",
-)
-.typed();
+);
 const ISRECURSIVE: ParamExtra = p("isrecursive",
     "defaults to false, but if true, lists all resources from the parent specified by the domainId till leaves.",
 );
@@ -350,16 +340,13 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Lists zones",
         related: "",
         params: &[
-            p("id", "the ID of the zone")
-                .typed(),
-            p("ids", "the IDs of the zones, mutually exclusive with id")
-                .typed(),
+            p("id", "the ID of the zone"),
+            p("ids", "the IDs of the zones, mutually exclusive with id"),
             p("available",
                 "true if you want to retrieve all available Zones. False if you only want to return the Zones from \
                  which you have at least one VM. Default is false.",
             ),
-            p("domainid", "the ID of the domain associated with the zone")
-                .typed(),
+            p("domainid", "the ID of the domain associated with the zone"),
             p("name", "the name of the zone"),
             p("networktype", "the network type of the zone that the virtual machine belongs to"),
             p("showcapacities", "flag to display the capacity of the zones"),
@@ -375,10 +362,8 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Lists all available networks.",
         related: "",
         params: account_list![
-            p("id", "list networks by ID")
-                .typed(),
-            p("zoneid", "the zone ID of the network")
-                .typed(),
+            p("id", "list networks by ID"),
+            p("zoneid", "the zone ID of the network"),
             p("type", "the type of the network. Supported values are: isolated, l2, shared and all"),
             p("traffictype", "type of the traffic"),
             p("name", "list networks by name"),
@@ -396,17 +381,13 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
             p("allocatedonly", "limits search results to allocated public IP addresses"),
             p("state", "lists all public IP addresses by state"),
             p("forvirtualnetwork", "the virtual network for the IP address"),
-            p("id", "lists IP address by ID")
-                .typed(),
+            p("id", "lists IP address by ID"),
             p("ipaddress", "lists the specified IP address"),
             p("vlanid", "lists all public IP addresses by VLAN ID"),
-            p("zoneid", "lists all public IP addresses by zone ID")
-                .typed(),
+            p("zoneid", "lists all public IP addresses by zone ID"),
             p("physicalnetworkid", "lists all public IP addresses by physical network ID"),
-            p("associatednetworkid", "lists all public IP addresses associated to the network specified")
-                .typed(),
-            p("networkid", "lists all public IP addresses by source network ID")
-                .typed(),
+            p("associatednetworkid", "lists all public IP addresses associated to the network specified"),
+            p("networkid", "lists all public IP addresses by source network ID"),
             p("issourcenat", "list only source NAT IP addresses"),
             p("isstaticnat", "list only static NAT IP addresses"),
             p("vpcid", "List IPs belonging to the VPC"),
@@ -420,12 +401,9 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         related: "listPublicIpAddresses",
         params: &[
             p("account", "the account to associate with this IP address"),
-            p("domainid", "the ID of the domain to associate with this IP address")
-                .typed(),
-            p("zoneid", "the ID of the availability zone you want to acquire an public IP address from")
-                .typed(),
-            p("networkid", "The network this IP address should be associated to.")
-                .typed(),
+            p("domainid", "the ID of the domain to associate with this IP address"),
+            p("zoneid", "the ID of the availability zone you want to acquire an public IP address from"),
+            p("networkid", "The network this IP address should be associated to."),
             p("vpcid", "the VPC you want the IP address to be associated with"),
             p("isportable", "should be set to true if public IP is required to be transferable across zones"),
             p("ipaddress", "IP Address to be associated"),
@@ -437,8 +415,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         name: "disassociateIpAddress",
         description: "Disassociates an IP address from the account.",
         related: "",
-        params: &[p("id", "the ID of the public IP address to disassociate")
-                .typed()],
+        params: &[p("id", "the ID of the public IP address to disassociate")],
         fields: SUCCESS_FIELDS,
     },
     CommandExtra {
@@ -447,10 +424,8 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         related: "",
         params: account_list![
             p("hypervisor", "the hypervisor for which to restrict the search"),
-            p("id", "the template ID")
-                .typed(),
-            p("ids", "the IDs of the templates, mutually exclusive with id")
-                .typed(),
+            p("id", "the template ID"),
+            p("ids", "the IDs of the templates, mutually exclusive with id"),
             p("name", "the template name"),
             p("templatefilter",
                 "possible values are \"featured\", \"self\", \"selfexecutable\",\"sharedexecutable\",\"executable\", \
@@ -462,8 +437,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
                  templates that have been marked as public but not featured. * all : all templates (only usable by \
                  admins).",
             ),
-            p("zoneid", "list templates by zoneId")
-                .typed(),
+            p("zoneid", "list templates by zoneId"),
             p("showremoved", "show removed templates as well"),
             TAGS,
         ],
@@ -474,18 +448,15 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Lists all available service offerings.",
         related: "",
         params: &[
-            p("id", "ID of the service offering")
-                .typed(),
+            p("id", "ID of the service offering"),
             p("name", "name of the service offering"),
             p("virtualmachineid",
                 "the ID of the virtual machine. Pass this in if you want to see the available service offering that \
                  a virtual machine can be changed to.",
-            )
-                .typed(),
+            ),
             p("issystem", "is this a system vm offering"),
             p("systemvmtype", "the system VM type. Possible types are \"consoleproxy\", \"secondarystoragevm\" or \"domainrouter\"."),
-            p("zoneid", "id of zone disk offering is associated with")
-                .typed(),
+            p("zoneid", "id of zone disk offering is associated with"),
             p("cpunumber", "the CPU number that listed offerings must support"),
             p("memory", "the RAM memory that listed offering must support"),
             p("cpuspeed", "the CPU speed that listed offerings must support"),
@@ -503,19 +474,14 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
                       and template.",
         related: VM_RELATED,
         params: &[
-            p("zoneid", "availability zone for the virtual machine")
-                .typed(),
-            p("serviceofferingid", "the ID of the service offering for the virtual machine")
-                .typed(),
-            p("templateid", "the ID of the template for the virtual machine")
-                .typed(),
+            p("zoneid", "availability zone for the virtual machine"),
+            p("serviceofferingid", "the ID of the service offering for the virtual machine"),
+            p("templateid", "the ID of the template for the virtual machine"),
             p("name", "host name for the virtual machine"),
             p("displayname", "an optional user generated name for the virtual machine"),
             p("account", "an optional account for the virtual machine. Must be used with domainId."),
-            p("domainid", "an optional domainId for the virtual machine. If the account parameter is used, domainId must also be used.")
-                .typed(),
-            p("networkids", "list of network ids used by virtual machine. Can't be specified with ipToNetworkList parameter")
-                .typed(),
+            p("domainid", "an optional domainId for the virtual machine. If the account parameter is used, domainId must also be used."),
+            p("networkids", "list of network ids used by virtual machine. Can't be specified with ipToNetworkList parameter"),
             p("iptonetworklist",
                 "ip to network mapping. Can't be specified with networkIds parameter. Example: \
                  iptonetworklist[0].ip=10.10.10.11&iptonetworklist[0].ipv6=fc00:1234:5678::abcd&iptonetworklist[0].networkid=uuid",
@@ -547,20 +513,14 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "List the virtual machines owned by the account.",
         related: VM_RELATED,
         params: account_list![
-            p("id", "the ID of the virtual machine")
-                .typed(),
-            p("ids", "the IDs of the virtual machines, mutually exclusive with id")
-                .typed(),
+            p("id", "the ID of the virtual machine"),
+            p("ids", "the IDs of the virtual machines, mutually exclusive with id"),
             p("name", "name of the virtual machine (a substring match)"),
             p("state", "state of the virtual machine. Possible values are: Running, Stopped, Present, Destroyed, Expunged. Present is used for the state equal not destroyed."),
-            p("zoneid", "the availability zone ID")
-                .typed(),
-            p("templateid", "list vms by template")
-                .typed(),
-            p("serviceofferingid", "list by the service offering")
-                .typed(),
-            p("networkid", "list by network id")
-                .typed(),
+            p("zoneid", "the availability zone ID"),
+            p("templateid", "list vms by template"),
+            p("serviceofferingid", "list by the service offering"),
+            p("networkid", "list by network id"),
             p("hypervisor", "the target hypervisor for the template"),
             p("keypair", "list vms by ssh keypair name"),
             p("groupid", "the group ID"),
@@ -575,8 +535,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Starts a virtual machine.",
         related: VM_RELATED,
         params: &[
-            p("id", "The ID of the virtual machine")
-                .typed(),
+            p("id", "The ID of the virtual machine"),
             p("hostid", "destination Host ID to deploy the VM to - parameter available for root admin only"),
             p("considerlasthost", "True by default, CloudStack will firstly try to start the VM on the last host where it run on before stopping, if destination host is not specified."),
         ],
@@ -587,8 +546,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Stops a virtual machine.",
         related: VM_RELATED,
         params: &[
-            p("id", "The ID of the virtual machine")
-                .typed(),
+            p("id", "The ID of the virtual machine"),
             p("forced", "Force stop the VM (vm is marked as Stopped even when command fails to be send to the backend, otherwise a force poweroff is attempted). To be used if the caller knows the VM is stopped and should be marked as such."),
         ],
         fields: VM_FIELDS,
@@ -598,8 +556,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Reboots a virtual machine.",
         related: VM_RELATED,
         params: &[
-            p("id", "The ID of the virtual machine")
-                .typed(),
+            p("id", "The ID of the virtual machine"),
             p("forced", "Force reboot the VM (VM is Stopped and then Started)"),
         ],
         fields: VM_FIELDS,
@@ -609,8 +566,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Destroys a virtual machine.",
         related: VM_RELATED,
         params: &[
-            p("id", "The ID of the virtual machine")
-                .typed(),
+            p("id", "The ID of the virtual machine"),
             p("expunge", "If true is passed, the vm is expunged immediately. False by default."),
             p("volumeids", "Comma separated list of UUIDs for volumes that will be deleted"),
         ],
@@ -620,8 +576,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         name: "queryAsyncJobResult",
         description: "Retrieves the current status of asynchronous job.",
         related: "",
-        params: &[p("jobid", "the ID of the asynchronous job")
-                .typed()],
+        params: &[p("jobid", "the ID of the asynchronous job")],
         fields: JOB_FIELDS,
     },
     CommandExtra {
@@ -675,20 +630,17 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         related: "listPortForwardingRules",
         params: &[
             p("ipaddressid", "the IP address id of the port forwarding rule")
-                .typed()
                 .related("associateIpAddress,listPublicIpAddresses"),
             p("privateport", "the starting port of port forwarding rule's private port range"),
             p("protocol", "the protocol for the port forwarding rule. Valid values are TCP or UDP."),
             p("privateendport", "the ending port of port forwarding rule's private port range"),
             p("publicport", "the starting port of port forwarding rule's public port range"),
             p("publicendport", "the ending port of port forwarding rule's private port range"),
-            p("virtualmachineid", "the ID of the virtual machine for the port forwarding rule")
-                .typed(),
+            p("virtualmachineid", "the ID of the virtual machine for the port forwarding rule"),
             p("cidrlist", "the cidr list to forward traffic from. Multiple entries must be separated by a single comma character (,). This parameter is deprecated. Do not use."),
             p("openfirewall", "if true, firewall rule for source/end public port is automatically created; if false - firewall rule has to be created explicitly. If not specified 1) defaulted to false when PF rule is being created for VPC guest network 2) in all other cases defaulted to true"),
             p("vmguestip", "VM guest nic secondary IP address for the port forwarding rule"),
-            p("networkid", "the network of the virtual machine the port forwarding rule will be created for. Required when public IP address is not associated with any guest network yet (VPC case).")
-                .typed(),
+            p("networkid", "the network of the virtual machine the port forwarding rule will be created for. Required when public IP address is not associated with any guest network yet (VPC case)."),
             p("fordisplay", "an optional field, whether to the display the rule to the end user or not"),
         ],
         fields: RULE_FIELDS,
@@ -698,12 +650,9 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         description: "Lists all port forwarding rules for an IP address.",
         related: "createPortForwardingRule",
         params: account_list![
-            p("id", "Lists rule with the specified ID.")
-                .typed(),
-            p("ipaddressid", "the ID of IP address of the port forwarding services")
-                .typed(),
-            p("networkid", "list port forwarding rules for certain network")
-                .typed(),
+            p("id", "Lists rule with the specified ID."),
+            p("ipaddressid", "the ID of IP address of the port forwarding services"),
+            p("networkid", "list port forwarding rules for certain network"),
             p("fordisplay", "list resources by display flag; only ROOT admin is eligible to pass this parameter"),
             TAGS,
         ],
@@ -713,8 +662,7 @@ pub(crate) static EXTRAS: &[CommandExtra] = &[
         name: "deletePortForwardingRule",
         description: "Deletes a port forwarding rule",
         related: "",
-        params: &[p("id", "the ID of the port forwarding rule")
-                .typed()],
+        params: &[p("id", "the ID of the port forwarding rule")],
         fields: SUCCESS_FIELDS,
     },
     CommandExtra {

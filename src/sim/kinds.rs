@@ -1,16 +1,21 @@
-//! The kinds of object the simulator knows by name, in one place: the
-//! kinds with typed rows in the world ([`Entity`]: their generic kind
-//! name, response class and list command), which resource types carry
-//! tags, and which list command answers with a cloud file's key.
+//! The kinds of object the simulator knows by name, in one place: which
+//! kinds have typed rows in the world ([`Entity`]), which kinds an id of
+//! a response class may name ([`kinds_of_class`]), which resource types
+//! carry tags, and which list command answers with a cloud file's key.
+//! A kind is [`kind_of`] the command that lists it (`zone`, `volume`):
+//! the one name lists, tags, cloud files and id checks use.
 //! Below the world (`state`) and the cloud file (`cloud`), which both
 //! name kinds; it reads only the shared catalogue and `objects`' words.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use crate::catalog::Api;
 use crate::sim::objects::{kind_of, normalize};
 
-/// The kinds with typed rows in the world (`State`'s own tables), which
-/// id parameters name and the parameter layer looks up by kind. Every
-/// other kind is a generic table in `objects`, named by [`kind_of`].
+/// The kinds with typed rows in the world (`State`'s own tables): each
+/// owns every object of its kind, so no generic object has one of these
+/// kinds. Every other kind is a generic table in `objects`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Entity {
     Zone,
@@ -21,12 +26,11 @@ pub(crate) enum Entity {
     PublicIp,
     Job,
     Rule,
-    Domain,
 }
 
 impl Entity {
     /// Every typed kind.
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 8] = [
         Entity::Zone,
         Entity::Network,
         Entity::Template,
@@ -35,25 +39,10 @@ impl Entity {
         Entity::PublicIp,
         Entity::Job,
         Entity::Rule,
-        Entity::Domain,
     ];
 
-    /// The command that lists it (and whose answer key names it).
-    pub const fn list_command(self) -> &'static str {
-        match self {
-            Entity::Zone => "listZones",
-            Entity::Network => "listNetworks",
-            Entity::Template => "listTemplates",
-            Entity::Offering => "listServiceOfferings",
-            Entity::Vm => "listVirtualMachines",
-            Entity::PublicIp => "listPublicIpAddresses",
-            Entity::Job => "listAsyncJobs",
-            Entity::Rule => "listPortForwardingRules",
-            Entity::Domain => "listDomains",
-        }
-    }
-
-    /// Its kind as the generic model names it: [`kind_of`] its list command.
+    /// Its kind as the generic model and the catalogue name it: [`kind_of`]
+    /// its list command, the kind of its response class.
     pub const fn kind(self) -> &'static str {
         match self {
             Entity::Zone => "zone",
@@ -64,23 +53,6 @@ impl Entity {
             Entity::PublicIp => "publicipaddress",
             Entity::Job => "asyncjob",
             Entity::Rule => "portforwardingrule",
-            Entity::Domain => "domain",
-        }
-    }
-
-    /// The server's response class, as the catalogue names what an id
-    /// parameter refers to (`ZoneResponse`).
-    pub const fn class(self) -> &'static str {
-        match self {
-            Entity::Zone => "ZoneResponse",
-            Entity::Network => "NetworkResponse",
-            Entity::Template => "TemplateResponse",
-            Entity::Offering => "ServiceOfferingResponse",
-            Entity::Vm => "UserVmResponse",
-            Entity::PublicIp => "IPAddressResponse",
-            Entity::Job => "AsyncJobResponse",
-            Entity::Rule => "FirewallRuleResponse",
-            Entity::Domain => "DomainResponse",
         }
     }
 
@@ -88,13 +60,58 @@ impl Entity {
     pub fn of_kind(kind: &str) -> Option<Entity> {
         Entity::ALL.into_iter().find(|entity| entity.kind() == kind)
     }
+}
 
-    /// The typed kind of a response class, if it is one.
-    pub fn of_class(class: &str) -> Option<Entity> {
-        Entity::ALL
-            .into_iter()
-            .find(|entity| entity.class() == class)
+/// Response classes whose server table holds several of the simulator's
+/// kinds: a firewall rule id may name a rule of any purpose (port
+/// forwarding, firewall, egress, static NAT, load balancing: one
+/// `firewall_rules` table), a template id a template or an ISO (one
+/// `vm_template` table).
+const SHARED_TABLES: &[(&str, &[&str])] = &[
+    (
+        "FirewallRuleResponse",
+        &[
+            "portforwardingrule",
+            "firewallrule",
+            "egressfirewallrule",
+            "ipforwardingrule",
+            "loadbalancerrule",
+        ],
+    ),
+    ("TemplateResponse", &["template", "iso"]),
+    ("IsoVmResponse", &["iso", "template"]),
+];
+
+/// Every response class the catalogue's id parameters name, with the kinds
+/// its ids may be of: the kind of the class's list command
+/// ([`crate::catalog::Catalog::list_command_for_entity`]), or the kinds of
+/// [`SHARED_TABLES`]. The one vocabulary from class to kind.
+static KINDS_OF_CLASS: LazyLock<HashMap<&'static str, Vec<String>>> = LazyLock::new(|| {
+    let catalog = crate::catalog::builtin();
+    let mut map = HashMap::new();
+    for api in catalog.apis() {
+        for param in api.params.iter() {
+            let Some(class) = param.entity.as_deref() else {
+                continue;
+            };
+            map.entry(class).or_insert_with(|| {
+                match SHARED_TABLES.iter().find(|(shared, _)| *shared == class) {
+                    Some((_, kinds)) => kinds.iter().map(|kind| kind.to_string()).collect(),
+                    None => catalog
+                        .list_command_for_entity(class)
+                        .map(|list| vec![kind_of(&list.name)])
+                        .unwrap_or_default(),
+                }
+            });
+        }
     }
+    map
+});
+
+/// The kinds an id of this response class (`ZoneResponse`) may name; empty
+/// for a class no list command of the catalogue lists.
+pub(crate) fn kinds_of_class(class: &str) -> &'static [String] {
+    KINDS_OF_CLASS.get(class).map_or(&[], Vec::as_slice)
 }
 
 /// Resource types that can carry tags: the server's name and the kind of
@@ -196,17 +213,24 @@ mod tests {
 
     #[test]
     fn each_typed_kind_is_named_alike_everywhere() {
-        let catalog = crate::catalog::builtin();
         for entity in Entity::ALL {
-            let list = catalog
-                .get(entity.list_command())
-                .expect("a catalogue command");
-            assert!(list.response.list, "{entity:?}");
-            assert_eq!(kind_of(entity.list_command()), entity.kind(), "{entity:?}");
-            assert_eq!(Entity::of_class(entity.class()), Some(entity));
             assert_eq!(Entity::of_kind(entity.kind()), Some(entity));
         }
-        assert_eq!(Entity::of_class("DiskOfferingResponse"), None);
+        for (class, entity) in [
+            ("ZoneResponse", Entity::Zone),
+            ("NetworkResponse", Entity::Network),
+            ("ServiceOfferingResponse", Entity::Offering),
+            ("UserVmResponse", Entity::Vm),
+            ("IPAddressResponse", Entity::PublicIp),
+            ("AsyncJobResponse", Entity::Job),
+        ] {
+            assert_eq!(kinds_of_class(class), [entity.kind()], "{class}");
+        }
+        assert_eq!(kinds_of_class("DomainResponse"), ["domain"]);
+        assert!(kinds_of_class("TemplateResponse").contains(&"template".to_string()));
+        assert!(kinds_of_class("FirewallRuleResponse").contains(&"portforwardingrule".to_string()));
+        assert_eq!(kinds_of_class("GuestOSResponse"), ["ostype"]);
+        assert_eq!(kinds_of_class("DiskOfferingResponse"), ["diskoffering"]);
         assert_eq!(
             list_command_for_key("firewallrule"),
             Some("listFirewallRules"),
