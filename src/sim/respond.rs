@@ -11,6 +11,8 @@ pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 pub(crate) const CS_SERVER_API: u32 = 9999;
 /// `cserrorcode` of `InvalidParameterValueException`.
 pub(crate) const CS_INVALID_PARAMETER: u32 = 4350;
+/// `CloudRuntimeException`'s cserrorcode.
+pub(crate) const CS_CLOUD_RUNTIME: u32 = 4250;
 
 /// An answer ready to be written.
 #[derive(Debug)]

@@ -798,3 +798,277 @@ fn ids_made_by_one_command_are_taken_by_the_others() {
     )["account"];
     assert!(account["id"].is_string(), "{account}");
 }
+
+/// Signs and sends one call that must fail: (HTTP status, error text).
+fn refused(sim: &TestSim, command: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let mut all = vec![("command", command)];
+    all.extend_from_slice(params);
+    let (status, body) = sim.signed_get(&all);
+    let key = format!("{}response", command.to_ascii_lowercase());
+    let text = body[&key]["errortext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (status, text)
+}
+
+#[test]
+fn a_zone_made_by_create_zone_is_one_zone_everywhere() {
+    let sim = TestSim::start();
+    let zone = sim.api(
+        "createZone",
+        &[
+            ("name", "lab"),
+            ("dns1", "192.0.2.53"),
+            ("internaldns1", "10.0.0.2"),
+            ("networktype", "Advanced"),
+        ],
+    )["zone"]
+        .clone();
+    // New zones start disabled, as the server's do.
+    assert_eq!(zone["allocationstate"], "Disabled", "{zone}");
+    let id = zone["id"].as_str().unwrap().to_string();
+    let listed = sim.api("listZones", &[("id", &id)]);
+    assert_eq!(listed["zone"][0]["name"], "lab", "{listed}");
+    assert_eq!(
+        refused(
+            &sim,
+            "createZone",
+            &[
+                ("name", "lab"),
+                ("dns1", "192.0.2.53"),
+                ("internaldns1", "10.0.0.2"),
+                ("networktype", "Basic")
+            ]
+        ),
+        (
+            431,
+            "A zone with that name already exists. Please specify a unique zone name.".into()
+        )
+    );
+    let updated = sim.api(
+        "updateZone",
+        &[
+            ("id", &id),
+            ("name", "lab2"),
+            ("allocationstate", "Enabled"),
+        ],
+    );
+    assert_eq!(updated["zone"]["name"], "lab2", "{updated}");
+    assert_eq!(updated["zone"]["allocationstate"], "Enabled", "{updated}");
+
+    // Its id is taken by the commands that take a zone.
+    let ostype = sim.api("listOsTypes", &[])["ostype"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let registered = sim.api(
+        "registerTemplate",
+        &[
+            ("name", "lab-image"),
+            ("displaytext", "Lab image"),
+            ("url", "http://192.0.2.1/lab.qcow2"),
+            ("format", "QCOW2"),
+            ("hypervisor", "KVM"),
+            ("zoneid", &id),
+            ("ostypeid", &ostype),
+        ],
+    );
+    let template = registered["template"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let network_offering = sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let network = sim.api(
+        "createNetwork",
+        &[
+            ("name", "lab-net"),
+            ("zoneid", &id),
+            ("networkofferingid", &network_offering),
+        ],
+    )["network"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "deployVirtualMachine",
+        &[
+            ("zoneid", &id),
+            ("templateid", &template),
+            ("serviceofferingid", M1_SMALL),
+            ("networkids", &network),
+        ],
+    );
+    let vm = job_result(&sim, &started)["virtualmachine"].clone();
+    assert_eq!(vm["zonename"], "lab2", "{vm}");
+
+    // A zone with a VM in it is not deletable; an empty one is, and then
+    // its id names a removed row: the parameter layer takes it, the
+    // service does not find it.
+    let (status, text) = refused(&sim, "deleteZone", &[("id", &id)]);
+    assert_eq!(status, 530);
+    assert!(
+        text.starts_with("The zone cannot be deleted because there are "),
+        "{text}"
+    );
+    let empty = sim.api(
+        "createZone",
+        &[
+            ("name", "spare"),
+            ("dns1", "192.0.2.53"),
+            ("internaldns1", "10.0.0.2"),
+            ("networktype", "Advanced"),
+        ],
+    )["zone"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.api("deleteZone", &[("id", &empty)]);
+    assert_eq!(sim.api("listZones", &[("id", &empty)])["zone"], Value::Null);
+    let (status, text) = refused(
+        &sim,
+        "deployVirtualMachine",
+        &[
+            ("zoneid", &empty),
+            ("templateid", DEBIAN7),
+            ("serviceofferingid", M1_SMALL),
+        ],
+    );
+    assert_eq!(
+        (status, text),
+        (431, format!("Unable to find zone by id={empty}"))
+    );
+}
+
+#[test]
+fn networks_offerings_vms_rules_and_addresses_change_in_their_own_rows() {
+    let sim = TestSim::start();
+    // A network: updated, restarted, then refused while a VM uses it.
+    let started = sim.api(
+        "updateNetwork",
+        &[("id", NETWORK), ("displaytext", "front end")],
+    );
+    let network = job_result(&sim, &started)["network"].clone();
+    assert_eq!(network["displaytext"], "front end", "{network}");
+    let listed = sim.api("listNetworks", &[("id", NETWORK)]);
+    assert_eq!(listed["network"][0]["displaytext"], "front end", "{listed}");
+    let started = sim.api("restartNetwork", &[("id", NETWORK)]);
+    assert_eq!(job_result(&sim, &started)["success"], true);
+
+    let deployed = sim.deploy(&[]);
+    let vm = deployed["jobresult"]["virtualmachine"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api("deleteNetwork", &[("id", NETWORK)]);
+    let job = sim.wait_job(started["jobid"].as_str().unwrap());
+    assert_eq!(job["jobstatus"], 2, "{job}");
+    assert_eq!(
+        job["jobresult"]["errortext"], "Failed to delete network",
+        "{job}"
+    );
+
+    // The VM: display name and group, a new offering, a new root disk.
+    let updated = sim.api(
+        "updateVirtualMachine",
+        &[("id", &vm), ("displayname", "web one"), ("group", "web")],
+    );
+    assert_eq!(
+        updated["virtualmachine"]["displayname"], "web one",
+        "{updated}"
+    );
+    let started = sim.api(
+        "scaleVirtualMachine",
+        &[
+            ("id", &vm),
+            ("serviceofferingid", csctl::sim::demo::M1_MEDIUM),
+        ],
+    );
+    job_result(&sim, &started);
+    let started = sim.api(
+        "restoreVirtualMachine",
+        &[
+            ("virtualmachineid", &vm),
+            ("templateid", csctl::sim::demo::CENTOS7),
+        ],
+    );
+    job_result(&sim, &started);
+    let listed = &sim.api("listVirtualMachines", &[("id", &vm)])["virtualmachine"][0];
+    assert_eq!(listed["displayname"], "web one", "{listed}");
+    assert_eq!(listed["group"], "web", "{listed}");
+    assert_eq!(
+        listed["serviceofferingid"],
+        csctl::sim::demo::M1_MEDIUM,
+        "{listed}"
+    );
+    assert_eq!(listed["templateid"], csctl::sim::demo::CENTOS7, "{listed}");
+
+    // A rule and an address: fordisplay and the private port kept.
+    let started = sim.api("associateIpAddress", &[("networkid", NETWORK)]);
+    let ip = job_result(&sim, &started)["ipaddress"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "createPortForwardingRule",
+        &[
+            ("ipaddressid", &ip),
+            ("protocol", "tcp"),
+            ("publicport", "2222"),
+            ("privateport", "22"),
+            ("virtualmachineid", &vm),
+        ],
+    );
+    let rule = job_result(&sim, &started)["portforwardingrule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "updatePortForwardingRule",
+        &[
+            ("id", &rule),
+            ("privateport", "2200"),
+            ("fordisplay", "false"),
+        ],
+    );
+    job_result(&sim, &started);
+    let listed = &sim.api("listPortForwardingRules", &[("id", &rule)])["portforwardingrule"][0];
+    assert_eq!(listed["privateport"], "2200", "{listed}");
+    assert_eq!(listed["fordisplay"], false, "{listed}");
+    let started = sim.api("updateIpAddress", &[("id", &ip), ("fordisplay", "false")]);
+    job_result(&sim, &started);
+    let listed = &sim.api("listPublicIpAddresses", &[("id", &ip)])["publicipaddress"][0];
+    assert_eq!(listed["fordisplay"], false, "{listed}");
+
+    // An offering: renamed, then deleted: gone from lists and deploys,
+    // still shown by the VM that uses it.
+    let renamed = sim.api(
+        "updateServiceOffering",
+        &[("id", csctl::sim::demo::M1_MEDIUM), ("name", "m1.mid")],
+    );
+    assert_eq!(renamed["serviceoffering"]["name"], "m1.mid", "{renamed}");
+    sim.api(
+        "deleteServiceOffering",
+        &[("id", csctl::sim::demo::M1_MEDIUM)],
+    );
+    let listed = sim.api(
+        "listServiceOfferings",
+        &[("id", csctl::sim::demo::M1_MEDIUM)],
+    );
+    assert_eq!(listed["serviceoffering"], Value::Null, "{listed}");
+    let (status, text) = refused(
+        &sim,
+        "deployVirtualMachine",
+        &[
+            ("zoneid", ZONE1),
+            ("templateid", DEBIAN7),
+            ("serviceofferingid", csctl::sim::demo::M1_MEDIUM),
+        ],
+    );
+    assert_eq!(status, 431, "{text}");
+    let listed = &sim.api("listVirtualMachines", &[("id", &vm)])["virtualmachine"][0];
+    assert_eq!(listed["serviceofferingname"], "m1.mid", "{listed}");
+}

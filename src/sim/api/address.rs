@@ -16,7 +16,35 @@ pub(crate) const HANDLERS: Handlers = &[
     ("listPublicIpAddresses", list_public_ip_addresses),
     ("associateIpAddress", associate_ip_address),
     ("disassociateIpAddress", disassociate_ip_address),
+    ("updateIpAddress", update_ip_address),
 ];
+
+/// `updateIpAddress` (async): whether end users see the address
+/// (`fordisplay`); the job's result is the address.
+pub(crate) fn update_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    let ip = ctx
+        .st
+        .ip(id)
+        .filter(|&ip| !ctx.st.ips[ip].removed)
+        .ok_or_else(|| ApiError::invalid(format!("Unable to find ip address by id={id}")))?;
+    let fordisplay = params.get("fordisplay").map(|_| params.flag("fordisplay"));
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("IpAddress"),
+        instance_id: Some(ctx.st.ips[ip].id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            if let Some(shown) = fordisplay {
+                st.ips[ip].fordisplay = shown;
+            }
+            let view = serde_json::to_value(st.ip_view(ip)).expect("in-memory");
+            serde_json::json!({ "ipaddress": view })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, None, job))
+}
 
 const ASSOCIATE_CMD: &str = "org.apache.cloudstack.api.command.user.address.AssociateIPAddrCmd";
 const DISASSOCIATE_CMD: &str =
@@ -90,7 +118,8 @@ pub(crate) fn associate_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result
         (Some(network), _) => ctx.st.networks[network].zone,
         (None, Some(zone)) => {
             // As the server: the account's one isolated network in the zone.
-            let mut in_zone = (0..ctx.st.networks.len()).filter(|&n| ctx.st.networks[n].zone == zone);
+            let mut in_zone = (0..ctx.st.networks.len())
+                .filter(|&n| ctx.st.networks[n].zone == zone && !ctx.st.networks[n].removed);
             if let (Some(only), None) = (in_zone.next(), in_zone.next()) {
                 network = Some(only);
             }
@@ -125,6 +154,7 @@ pub(crate) fn associate_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result
     };
     let id = ctx.st.uuid();
     let ip = ctx.st.add_ip(PublicIp {
+        fordisplay: true,
         id: id.clone(),
         address,
         ipaddress: ipv4(address),
@@ -259,7 +289,7 @@ impl State {
             physicalnetworkid: &zone.physical_network_id,
             tags: self.tags(&ip.id),
             isportable: false,
-            fordisplay: true,
+            fordisplay: ip.fordisplay,
         }
     }
 }

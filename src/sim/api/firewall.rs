@@ -15,6 +15,7 @@ pub(crate) const HANDLERS: Handlers = &[
     ("createPortForwardingRule", create_port_forwarding_rule),
     ("listPortForwardingRules", list_port_forwarding_rules),
     ("deletePortForwardingRule", delete_port_forwarding_rule),
+    ("updatePortForwardingRule", update_port_forwarding_rule),
     ("createFirewallRule", create_firewall_rule),
 ];
 
@@ -113,6 +114,7 @@ pub(crate) fn create_port_forwarding_rule(
     }
     let id = ctx.st.uuid();
     let rule = ctx.st.add_rule(PfRule {
+        fordisplay: true,
         id: id.clone(),
         ip,
         vm,
@@ -194,6 +196,50 @@ pub(crate) fn delete_port_forwarding_rule(
     Ok(async_reply(ctx, None, job))
 }
 
+/// `updatePortForwardingRule` (async): the private ports, the VM's guest
+/// address and `fordisplay`; the job's result is the rule.
+pub(crate) fn update_port_forwarding_rule(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Result<Reply, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    let rule = ctx
+        .st
+        .rule(id)
+        .filter(|&rule| !ctx.st.rules[rule].removed)
+        .ok_or_else(|| {
+            ApiError::invalid(format!("Unable to find port forwarding rule by id={id}"))
+        })?;
+    let private = match params.get("privateport") {
+        Some(_) => Some(port_range(params, "privateport", "privateendport")?),
+        None => None,
+    };
+    let guest_ip = params.get("vmguestip").map(str::to_string);
+    let fordisplay = params.get("fordisplay").map(|_| params.flag("fordisplay"));
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("FirewallRule"),
+        instance_id: Some(ctx.st.rules[rule].id.clone()),
+        action: Action::Effect(Box::new(move |st: &mut State| {
+            let row = &mut st.rules[rule];
+            if let Some(ports) = private {
+                row.private_port = ports;
+            }
+            if let Some(ip) = guest_ip {
+                row.vmguestip = ip;
+            }
+            if let Some(shown) = fordisplay {
+                row.fordisplay = shown;
+            }
+            let view = serde_json::to_value(st.rule_view(rule)).expect("in-memory");
+            serde_json::json!({ "portforwardingrule": view })
+        })),
+        failure: None,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    Ok(async_reply(ctx, None, job))
+}
+
 #[derive(Serialize)]
 pub(crate) struct RuleView<'a> {
     id: &'a str,
@@ -239,7 +285,7 @@ impl State {
             cidrlist: &rule.cidrlist,
             tags: self.tags(&rule.id),
             networkid: &self.networks[rule.network].spec.id,
-            fordisplay: true,
+            fordisplay: rule.fordisplay,
             owner: self.tenants.owner_view_of(&rule.id),
         }
     }

@@ -61,6 +61,14 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError>
         return list(ctx, params, &kind);
     }
     if verb == Verb::Create && !response.direct {
+        // A typed kind owns every object of its kind: a generic row of it
+        // would be seen by no typed list (`importVm` is the one such
+        // command without a handler).
+        if crate::sim::kinds::Entity::of_kind(&kind).is_some() {
+            return Err(ApiError::invalid(format!(
+                "The simulator does not simulate {name}: its {kind}s are made by their own commands"
+            )));
+        }
         let index = create(ctx.st, params, &kind, response.fields(), ctx.wall);
         return Ok(answer(ctx, params, Outcome::object(index)));
     }

@@ -1,20 +1,133 @@
-//! Guest networks: `listNetworks`, `createNetwork`.
+//! Guest networks: `listNetworks`, `createNetwork`, `updateNetwork`,
+//! `restartNetwork`, `deleteNetwork`.
 
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use super::{paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use super::{async_reply, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
 use crate::sim::api::views::{Pairs, Tags};
 use crate::sim::cloud::{self, Network};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
+use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::State;
 
 /// The commands of this group.
 pub(crate) const HANDLERS: Handlers = &[
     ("listNetworks", list_networks),
     ("createNetwork", create_network),
+    ("updateNetwork", update_network),
+    ("restartNetwork", restart_network),
+    ("deleteNetwork", delete_network),
 ];
+
+/// The live network `id` names.
+fn network_param(ctx: &Ctx<'_>, params: &Params) -> Result<usize, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    ctx.st
+        .network(id)
+        .ok_or_else(|| ApiError::invalid(format!("unable to find network {id}")))
+}
+
+/// A job on a network whose result is what `effect` returns.
+fn network_job(
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    effect: impl FnOnce(&mut State) -> serde_json::Value + Send + 'static,
+    failure: Option<(u16, String)>,
+) -> Reply {
+    let id = ctx.st.networks[index].spec.id.clone();
+    let job = NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some("Network"),
+        instance_id: Some(id),
+        action: Action::Effect(Box::new(effect)),
+        failure,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    async_reply(ctx, None, job)
+}
+
+/// `updateNetwork` (async): the given name, display text and network
+/// domain, in the job's result.
+pub(crate) fn update_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = network_param(ctx, params)?;
+    let given = |name: &str| {
+        params
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let (name, displaytext, domain) = (given("name"), given("displaytext"), given("networkdomain"));
+    Ok(network_job(
+        ctx,
+        index,
+        move |st: &mut State| {
+            let network = &mut st.networks[index];
+            if let Some(name) = name {
+                network.spec.name = name;
+            }
+            if let Some(text) = displaytext {
+                network.displaytext = text;
+            }
+            if let Some(domain) = domain {
+                network.networkdomain = domain;
+            }
+            let view = serde_json::to_value(st.network_view(index)).expect("in-memory");
+            serde_json::json!({ "network": view })
+        },
+        None,
+    ))
+}
+
+/// `restartNetwork` (async): nothing a list shows changes.
+pub(crate) fn restart_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = network_param(ctx, params)?;
+    Ok(network_job(
+        ctx,
+        index,
+        |_: &mut State| serde_json::json!({ "success": true }),
+        None,
+    ))
+}
+
+/// `deleteNetwork` (async): the network, its addresses and their rules go.
+/// As the server's `destroyNetwork`, the job fails while a VM that is not
+/// expunged still has a NIC in it.
+pub(crate) fn delete_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let index = network_param(ctx, params)?;
+    let in_use = ctx
+        .st
+        .vms
+        .iter()
+        .any(|vm| !vm.removed && vm.nics.iter().any(|nic| nic.network == index));
+    let failure = in_use.then(|| (530, "Failed to delete network".to_string()));
+    Ok(network_job(
+        ctx,
+        index,
+        move |st: &mut State| {
+            st.networks[index].removed = true;
+            let id = st.networks[index].spec.id.clone();
+            st.remove_tags(&id, |_| true);
+            for ip in 0..st.ips.len() {
+                if st.ips[ip].network == Some(index) && !st.ips[ip].removed {
+                    st.ips[ip].removed = true;
+                    let (zone, number) = (st.ips[ip].zone, st.ips[ip].address);
+                    st.zones[zone].ips_used.remove(&number);
+                    let address = st.ips[ip].id.clone();
+                    for rule in 0..st.rules.len() {
+                        if st.rules[rule].ip == ip {
+                            st.rules[rule].removed = true;
+                        }
+                    }
+                    st.remove_tags(&address, |_| true);
+                }
+            }
+            serde_json::json!({ "success": true })
+        },
+        failure,
+    ))
+}
 
 /// The guest CIDR of a network made without `gateway` and `netmask` (the
 /// zone's default guest CIDR: isolated networks may all use it).
@@ -94,6 +207,7 @@ pub(crate) fn list_networks(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply,
         .filter(|&i| {
             let network = &st.networks[i];
             wanted
+                && !network.removed
                 && ids.allows(&network.spec.id)
                 && scope.shows_id(&st.tenants, &network.spec.id)
                 && zone.allows(&st.zones[network.zone].spec.id)

@@ -12,6 +12,8 @@ use crate::sim::state::{cs_date, State};
 pub(crate) const HANDLERS: Handlers = &[
     ("listServiceOfferings", list_service_offerings),
     ("createServiceOffering", create_service_offering),
+    ("updateServiceOffering", update_service_offering),
+    ("deleteServiceOffering", delete_service_offering),
 ];
 
 /// `createServiceOffering` (sync): an offering every command that takes
@@ -48,6 +50,48 @@ pub(crate) fn create_service_offering(
     )))
 }
 
+/// The live offering `id` names.
+fn offering_param(ctx: &Ctx<'_>, params: &Params) -> Result<usize, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    ctx.st
+        .offering(id)
+        .ok_or_else(|| ApiError::invalid(format!("Unable to find service offering {id}")))
+}
+
+/// `updateServiceOffering` (sync): the given name and display text.
+pub(crate) fn update_service_offering(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Result<Reply, ApiError> {
+    let index = offering_param(ctx, params)?;
+    let offering = &mut ctx.st.offerings[index];
+    if let Some(name) = params.get("name").filter(|n| !n.is_empty()) {
+        offering.spec.name = name.to_string();
+    }
+    if let Some(text) = params.get("displaytext").filter(|t| !t.is_empty()) {
+        offering.displaytext = text.to_string();
+    }
+    let view = serde_json::to_value(ctx.st.offering_view(index)).expect("in-memory");
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "serviceoffering": view }),
+    )))
+}
+
+/// `deleteServiceOffering` (sync): gone from lists and new deploys; VMs
+/// that use it keep showing it, as the server's removed rows do.
+pub(crate) fn delete_service_offering(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Result<Reply, ApiError> {
+    let index = offering_param(ctx, params)?;
+    ctx.st.offerings[index].removed = true;
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "success": true }),
+    )))
+}
+
 pub(crate) fn list_service_offerings(
     ctx: &mut Ctx<'_>,
     params: &Params,
@@ -66,6 +110,7 @@ pub(crate) fn list_service_offerings(
         .filter(|&i| {
             let offering = &st.offerings[i].spec;
             !system
+                && !st.offerings[i].removed
                 && Some(i) != current
                 && ids.allows(&offering.id)
                 && name.allows(&offering.name)

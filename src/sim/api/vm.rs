@@ -100,7 +100,7 @@ fn requested_networks(
     }
     if chosen.is_empty() {
         let default = (0..st.networks.len())
-            .find(|&n| st.networks[n].zone == zone)
+            .find(|&n| st.networks[n].zone == zone && !st.networks[n].removed)
             .ok_or_else(|| {
                 ApiError::invalid(format!(
                     "Unable to find a network to deploy the vm in zone {}: specify networkids",
@@ -174,14 +174,26 @@ fn image_of<'p>(ctx: &Ctx<'_>, params: &'p Params) -> Result<&'p str, ApiError> 
 
 pub(crate) fn deploy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let (now, wall) = (ctx.now, ctx.wall);
+    // The parameter layer takes deleted rows too; the service does not.
+    let zone_id = params.get("zoneid").unwrap_or_default();
     let zone = ctx
         .st
-        .zone(params.get("zoneid").unwrap_or_default())
-        .expect("checked by the catalog");
-    let offering = ctx
-        .st
-        .offering(params.get("serviceofferingid").unwrap_or_default())
-        .expect("checked");
+        .zone(zone_id)
+        .ok_or_else(|| ApiError::invalid(format!("Unable to find zone by id={zone_id}")))?;
+    let offering_id = params.get("serviceofferingid").unwrap_or_default();
+    let offering = ctx.st.offering(offering_id).ok_or_else(|| {
+        ApiError::invalid(format!("Unable to find service offering: {offering_id}"))
+    })?;
+    if ctx.st.zones[zone].allocationstate == "Disabled" && ctx.caller.role != RoleType::Admin {
+        return Err(ApiError::new(
+            531,
+            Some(4365),
+            format!(
+                "Cannot perform this operation, Zone is currently disabled: {}",
+                ctx.st.zones[zone].spec.id
+            ),
+        ));
+    }
     let template_id = image_of(ctx, params)?;
     let template = ctx.st.template(template_id).expect("checked");
     if !ctx.st.templates[template].zones.contains(&zone) {

@@ -1,15 +1,174 @@
-//! Zones: `listZones`.
+//! Zones: `listZones`, and the admin's `createZone`, `updateZone` and
+//! `deleteZone` (the server's `ConfigurationManagerImpl`).
 
 use serde::Serialize;
 
 use super::{paged, paging, want, Ctx, Handlers, Ids, Keyword};
 use crate::sim::api::views::Tags;
+use crate::sim::cloud::Zone;
 use crate::sim::params::Params;
-use crate::sim::respond::{ApiError, Reply};
+use crate::sim::respond::{envelope, ApiError, Reply};
 use crate::sim::state::State;
 
 /// The commands of this group.
-pub(crate) const HANDLERS: Handlers = &[("listZones", list_zones)];
+pub(crate) const HANDLERS: Handlers = &[
+    ("listZones", list_zones),
+    ("createZone", create_zone),
+    ("updateZone", update_zone),
+    ("deleteZone", delete_zone),
+];
+
+/// `createZone` (sync): a zone with no hosts, pods or networks yet,
+/// `Disabled` unless `allocationstate` says otherwise ("Zone will be
+/// disabled since 3.0"). The checks run in the server's order
+/// (`checkZoneParameters`).
+pub(crate) fn create_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let name = params.get("name").unwrap_or_default().to_string();
+    let networktype = match params.get("networktype").unwrap_or_default() {
+        t if t.eq_ignore_ascii_case("advanced") => "Advanced",
+        t if t.eq_ignore_ascii_case("basic") => "Basic",
+        _ => {
+            return Err(ApiError::invalid(
+                "Invalid zone type; only Advanced and Basic values are supported",
+            ))
+        }
+    };
+    let allocationstate = check_zone_parameters(ctx.st, params, &name, true)?.unwrap_or("Disabled");
+    let zone = Zone {
+        id: ctx.st.uuid(),
+        name,
+        description: None,
+        networktype: networktype.into(),
+        dns1: params.get("dns1").unwrap_or_default().to_string(),
+        dns2: params
+            .get("dns2")
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        max_vms: 10_000,
+        public_ip_range: None,
+    };
+    let index = ctx.st.add_zone(zone, allocationstate);
+    Ok(zone_reply(ctx, index))
+}
+
+/// `updateZone` (sync): the given name, DNS servers and allocation state.
+/// Enabling needs no physical network here (the server asks for one with
+/// management traffic).
+pub(crate) fn update_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    let index = ctx
+        .st
+        .zone(id)
+        .ok_or_else(|| ApiError::invalid(format!("unable to find zone by id {id}")))?;
+    let old = ctx.st.zones[index].spec.name.clone();
+    let name = params.get("name").unwrap_or(&old).to_string();
+    let allocationstate = check_zone_parameters(ctx.st, params, &name, name != old)?;
+    let zone = &mut ctx.st.zones[index];
+    zone.spec.name = name;
+    if let Some(dns1) = params.get("dns1") {
+        zone.spec.dns1 = dns1.to_string();
+    }
+    if let Some(dns2) = params.get("dns2") {
+        zone.spec.dns2 = Some(dns2.to_string()).filter(|d| !d.is_empty());
+    }
+    if let Some(state) = allocationstate {
+        zone.allocationstate = state;
+    }
+    Ok(zone_reply(ctx, index))
+}
+
+/// `deleteZone` (sync): refused while anything is in the zone, in the
+/// server's order (`checkIfZoneIsDeletable`); then gone from lists.
+pub(crate) fn delete_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    let index = ctx
+        .st
+        .zone(id)
+        .ok_or_else(|| ApiError::invalid(format!("A zone with ID: {id} does not exist.")))?;
+    let st = &*ctx.st;
+    let zone_id = st.zones[index].spec.id.clone();
+    let generic_in_zone = |kind: &str| {
+        st.objects.of_kind(kind).any(|i| {
+            st.objects[i]
+                .text("zoneid")
+                .is_some_and(|z| z.eq_ignore_ascii_case(&zone_id))
+        })
+    };
+    let blocker = if generic_in_zone("host") {
+        Some("there are servers in this zone.")
+    } else if generic_in_zone("pod") {
+        Some("there are pods in this zone.")
+    } else if st.ips.iter().any(|ip| !ip.removed && ip.zone == index) {
+        Some("there are public IP addresses allocated in this zone.")
+    } else if st.vms.iter().any(|vm| !vm.removed && vm.zone == index) {
+        Some("there are virtual machines in this zone.")
+    } else if generic_in_zone("volume") {
+        Some("there are storage volumes in this zone.")
+    } else if generic_in_zone("physicalnetwork") {
+        Some("there are physical networks in this zone.")
+    } else if generic_in_zone("imagestore") {
+        Some("there are Secondary storages in this zone")
+    } else {
+        None
+    };
+    if let Some(blocker) = blocker {
+        return Err(ApiError::new(
+            530,
+            Some(crate::sim::respond::CS_CLOUD_RUNTIME),
+            format!("The zone cannot be deleted because {blocker}"),
+        ));
+    }
+    ctx.st.zones[index].removed = true;
+    for network in ctx.st.networks.iter_mut().filter(|n| n.zone == index) {
+        network.removed = true;
+    }
+    Ok(Reply::ok(envelope(
+        ctx.api.key,
+        &serde_json::json!({ "success": true }),
+    )))
+}
+
+/// The server's `checkZoneParameters`: a unique name (when it is new),
+/// IPv4 DNS servers, a known allocation state (which it gives back).
+fn check_zone_parameters(
+    st: &State,
+    params: &Params,
+    name: &str,
+    check_duplicates: bool,
+) -> Result<Option<&'static str>, ApiError> {
+    if check_duplicates && st.zones.iter().any(|z| !z.removed && z.spec.name == name) {
+        return Err(ApiError::invalid(
+            "A zone with that name already exists. Please specify a unique zone name.",
+        ));
+    }
+    for (param, what) in [
+        ("dns1", "DNS1"),
+        ("dns2", "DNS2"),
+        ("internaldns1", "internal DNS1"),
+        ("internaldns2", "internal DNS2"),
+    ] {
+        let value = params.get(param).unwrap_or_default();
+        if !value.is_empty() && value.parse::<std::net::Ipv4Addr>().is_err() {
+            return Err(ApiError::invalid(format!(
+                "Please enter a valid IP address for {what}"
+            )));
+        }
+    }
+    match params.get("allocationstate").unwrap_or_default() {
+        "" => Ok(None),
+        "Enabled" => Ok(Some("Enabled")),
+        "Disabled" => Ok(Some("Disabled")),
+        other => Err(ApiError::invalid(format!(
+            "Unable to resolve Allocation State '{other}' to a supported state"
+        ))),
+    }
+}
+
+/// A zone's answer, `{"zone": …}`.
+fn zone_reply(ctx: &Ctx<'_>, index: usize) -> Reply {
+    let view = serde_json::to_value(ctx.st.zone_view(index)).expect("in-memory");
+    Reply::ok(envelope(ctx.api.key, &serde_json::json!({ "zone": view })))
+}
 
 pub(crate) fn list_zones(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let page = paging(params)?;
@@ -23,7 +182,8 @@ pub(crate) fn list_zones(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, Ap
     let matches: Vec<usize> = (0..st.zones.len())
         .filter(|&i| {
             let zone = &st.zones[i].spec;
-            ids.allows(&zone.id)
+            !st.zones[i].removed
+                && ids.allows(&zone.id)
                 && name.allows(&zone.name)
                 && networktype.allows(&zone.networktype)
                 && keyword.allows(&[&zone.name])
@@ -64,7 +224,7 @@ impl State {
             internaldns1: "10.0.0.2",
             networktype: &zone.spec.networktype,
             securitygroupsenabled: false,
-            allocationstate: "Enabled",
+            allocationstate: zone.allocationstate,
             zonetoken: &zone.zonetoken,
             dhcpprovider: "VirtualRouter",
             localstorageenabled: false,

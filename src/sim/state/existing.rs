@@ -43,6 +43,7 @@ pub(crate) fn load(
             .and_then(|id| st.vm(id))
             .map(|vm| (vm, spec.vmipaddress.clone().unwrap_or_default()));
         st.add_ip(PublicIp {
+            fordisplay: true,
             id: spec.id.to_ascii_lowercase(),
             address,
             ipaddress: spec.ipaddress.clone(),
@@ -74,6 +75,7 @@ pub(crate) fn load(
                 .unwrap_or_default()
         });
         st.add_rule(PfRule {
+            fordisplay: true,
             id: spec.id.to_ascii_lowercase(),
             ip,
             vm,

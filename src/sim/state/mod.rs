@@ -81,6 +81,12 @@ pub(crate) struct ZoneRt {
     pub active_vms: u32,
     pub ip_range: Option<(u32, u32)>,
     pub ips_used: HashSet<u32>,
+    /// `Enabled` or `Disabled`: a zone `createZone` made starts disabled,
+    /// as the server's does, until `updateZone allocationstate=Enabled`.
+    pub allocationstate: &'static str,
+    /// Deleted by `deleteZone`: gone from lists and lookups, but its id
+    /// still names a row for the parameter layer ("including removed").
+    pub removed: bool,
 }
 
 pub(crate) struct NetworkRt {
@@ -98,6 +104,8 @@ pub(crate) struct NetworkRt {
     pub cursor: u32,
     /// Lower-cased host names in use, with their count.
     pub names: HashMap<String, u32>,
+    /// Deleted by `deleteNetwork` (see [`ZoneRt::removed`]).
+    pub removed: bool,
 }
 
 pub(crate) struct TemplateRt {
@@ -112,6 +120,8 @@ pub(crate) struct OfferingRt {
     pub spec: ServiceOffering,
     pub created: String,
     pub displaytext: String,
+    /// Deleted by `deleteServiceOffering` (see [`ZoneRt::removed`]).
+    pub removed: bool,
 }
 
 pub(crate) struct Nic {
@@ -163,6 +173,8 @@ pub(crate) struct PublicIp {
     pub state: &'static str,
     pub allocated: String,
     pub removed: bool,
+    /// Shown to end users (`fordisplay`, set by `updateIpAddress`).
+    pub fordisplay: bool,
     /// Static NAT: the VM and its guest address.
     pub static_nat: Option<(usize, String)>,
 }
@@ -179,6 +191,8 @@ pub(crate) struct PfRule {
     pub vmguestip: String,
     pub state: &'static str,
     pub removed: bool,
+    /// Shown to end users (`fordisplay`, set by `updatePortForwardingRule`).
+    pub fordisplay: bool,
 }
 
 pub(crate) struct Tag {
@@ -308,25 +322,8 @@ impl State {
             started: Instant::now(),
         };
         for zone in cloud.zones {
-            let host_id = state.uuid();
-            let zone_rt = ZoneRt {
-                zonetoken: state.uuid(),
-                host_name: format!("SimulatedAgent.{}", state.uuid()),
-                host_id,
-                public_network_id: state.uuid(),
-                physical_network_id: state.uuid(),
-                vlan_id: state.uuid(),
-                active_vms: 0,
-                ip_range: zone
-                    .public_ip_range
-                    .as_deref()
-                    .and_then(|r| cloud::parse_ip_range(r).ok()),
-                ips_used: HashSet::new(),
-                spec: zone,
-            };
-            state.zones.push(zone_rt);
+            state.add_zone(zone, "Enabled");
         }
-        state.zone_idx = indexed(&state.zones, |z| &z.spec.id);
         for network in cloud.networks {
             state.add_network(network);
         }
@@ -336,6 +333,7 @@ impl State {
                 let zone = state.networks[network].zone;
                 state.zones[zone].ips_used.insert(u32::from(address));
                 state.ips.push(PublicIp {
+                    fordisplay: true,
                     id: ip.id.to_ascii_lowercase(),
                     address: u32::from(address),
                     ipaddress: ip.ipaddress,
@@ -399,6 +397,7 @@ impl State {
             used,
             cursor: 2,
             names: HashMap::new(),
+            removed: false,
             spec: network,
         };
         self.network_idx
@@ -433,6 +432,34 @@ impl State {
         index
     }
 
+    /// Adds a zone with its simulated host and physical networks: the
+    /// cloud file's (enabled), or one `createZone` made.
+    pub fn add_zone(&mut self, zone: Zone, allocationstate: &'static str) -> usize {
+        let index = self.zones.len();
+        let host_id = self.uuid();
+        let zone_rt = ZoneRt {
+            zonetoken: self.uuid(),
+            host_name: format!("SimulatedAgent.{}", self.uuid()),
+            host_id,
+            public_network_id: self.uuid(),
+            physical_network_id: self.uuid(),
+            vlan_id: self.uuid(),
+            active_vms: 0,
+            ip_range: zone
+                .public_ip_range
+                .as_deref()
+                .and_then(|r| cloud::parse_ip_range(r).ok()),
+            ips_used: HashSet::new(),
+            allocationstate,
+            removed: false,
+            spec: zone,
+        };
+        self.zone_idx
+            .insert(zone_rt.spec.id.to_ascii_lowercase(), index);
+        self.zones.push(zone_rt);
+        index
+    }
+
     /// Adds a service offering: the cloud file's, or one
     /// `createServiceOffering` made.
     pub fn add_offering(&mut self, offering: ServiceOffering, created: String) -> usize {
@@ -445,6 +472,7 @@ impl State {
                 .displaytext
                 .clone()
                 .unwrap_or_else(|| offering.name.clone()),
+            removed: false,
             spec: offering,
         });
         index
@@ -472,17 +500,20 @@ impl State {
         self.instance_seq
     }
 
+    /// A zone that is not deleted.
     pub fn zone(&self, id: &str) -> Option<usize> {
-        find(&self.zone_idx, id)
+        find(&self.zone_idx, id).filter(|&i| !self.zones[i].removed)
     }
+    /// A network that is not deleted.
     pub fn network(&self, id: &str) -> Option<usize> {
-        find(&self.network_idx, id)
+        find(&self.network_idx, id).filter(|&i| !self.networks[i].removed)
     }
     pub fn template(&self, id: &str) -> Option<usize> {
         find(&self.template_idx, id)
     }
+    /// A service offering that is not deleted.
     pub fn offering(&self, id: &str) -> Option<usize> {
-        find(&self.offering_idx, id)
+        find(&self.offering_idx, id).filter(|&i| !self.offerings[i].removed)
     }
     /// A public IP, removed ones included.
     pub fn ip(&self, id: &str) -> Option<usize> {
@@ -498,25 +529,6 @@ impl State {
     /// A port forwarding rule, deleted ones included.
     pub fn rule(&self, id: &str) -> Option<usize> {
         find(&self.rule_idx, id)
-    }
-
-    /// Whether a uuid parameter refers to a known row (removed rows count,
-    /// as the parameter layer looks them up "including removed").
-    pub fn exists(&self, entity: Entity, id: &str) -> bool {
-        match entity {
-            Entity::Zone => self.zone(id).is_some(),
-            Entity::Network => self.network(id).is_some(),
-            Entity::Template => self.template(id).is_some(),
-            Entity::Offering => self.offering(id).is_some(),
-            Entity::Vm => self.vm(id).is_some(),
-            Entity::PublicIp => self.ip(id).is_some(),
-            Entity::Job => self.job(id).is_some(),
-            Entity::Rule => self.rule(id).is_some(),
-            Entity::Domain => {
-                id.eq_ignore_ascii_case(&self.account.domainid)
-                    || self.objects.live(Entity::Domain.kind(), id).is_some()
-            }
-        }
     }
 
     pub fn add_vm(&mut self, vm: Vm) -> usize {
@@ -607,55 +619,62 @@ impl State {
     }
 
     /// Whether a live object of this kind (`virtualmachine`, `iso`…) has
-    /// this id: the one question asked of every kind alike, answered from
-    /// the typed rows of a typed kind and from the generic table.
+    /// this id.
     pub fn live(&self, kind: &str, id: &str) -> bool {
-        let typed = match Entity::of_kind(kind) {
-            Some(Entity::Vm) => self.vm(id).is_some_and(|i| !self.vms[i].removed),
-            Some(Entity::PublicIp) => self.ip(id).is_some_and(|i| !self.ips[i].removed),
-            Some(Entity::Rule) => self.rule(id).is_some_and(|i| !self.rules[i].removed),
-            Some(
-                typed @ (Entity::Template | Entity::Network | Entity::Zone | Entity::Offering),
-            ) => self.exists(typed, id),
-            Some(Entity::Job | Entity::Domain) | None => false,
-        };
-        typed || self.objects.live(kind, id).is_some()
+        self.has(kind, id, false)
     }
 
-    /// Whether an id parameter naming an object of this response class
-    /// (`ZoneResponse`…) names a known row. The classes with hand-written
-    /// rows are checked by kind (their handlers rely on it); any other id
-    /// must name some object of the world.
-    pub fn entity_exists(&self, entity: &str, id: &str) -> bool {
-        let generic = || self.objects.find(id).is_some();
-        match Entity::of_class(entity) {
-            Some(
-                typed @ (Entity::Zone | Entity::Network | Entity::Template | Entity::Offering),
-            ) => self.exists(typed, id) || generic(),
-            Some(typed @ (Entity::Vm | Entity::PublicIp | Entity::Job)) => self.exists(typed, id),
-            // Port forwarding and firewall rules share a class; domains
-            // are any object of the world here.
-            Some(Entity::Rule | Entity::Domain) => self.id_known(id),
-            None => self.untyped_exists(entity, id),
+    /// Whether an object of this kind has this id, removed ones too when
+    /// `removed`: the one question asked of every kind alike, answered by
+    /// the store that owns the kind (a typed kind's own rows, else the
+    /// generic table).
+    pub fn has(&self, kind: &str, id: &str, removed: bool) -> bool {
+        let shown = |gone: bool| removed || !gone;
+        match Entity::of_kind(kind) {
+            Some(Entity::Zone) => {
+                find(&self.zone_idx, id).is_some_and(|i| shown(self.zones[i].removed))
+            }
+            Some(Entity::Network) => {
+                find(&self.network_idx, id).is_some_and(|i| shown(self.networks[i].removed))
+            }
+            Some(Entity::Template) => self.template(id).is_some(),
+            Some(Entity::Offering) => {
+                find(&self.offering_idx, id).is_some_and(|i| shown(self.offerings[i].removed))
+            }
+            Some(Entity::Vm) => self.vm(id).is_some_and(|i| shown(self.vms[i].removed)),
+            Some(Entity::PublicIp) => self.ip(id).is_some_and(|i| shown(self.ips[i].removed)),
+            Some(Entity::Rule) => self.rule(id).is_some_and(|i| shown(self.rules[i].removed)),
+            Some(Entity::Job) => self.job(id).is_some(),
+            // The root domain is the account's; every other is a generic row.
+            None if kind == "domain" && id.eq_ignore_ascii_case(&self.account.domainid) => true,
+            None => self.objects.find(id).is_some_and(|i| {
+                let obj = &self.objects[i];
+                obj.kind == kind && shown(obj.removed)
+            }),
         }
     }
 
-    /// Whether an id of a class no typed kind has names a known row.
-    fn untyped_exists(&self, entity: &str, id: &str) -> bool {
-        let generic = || self.objects.find(id).is_some();
-        match entity {
+    /// Whether an id parameter naming an object of this response class
+    /// (`ZoneResponse`…) names a known row, removed ones included: a row
+    /// of one of the class's kinds ([`super::kinds::kinds_of_class`]).
+    pub fn entity_exists(&self, class: &str, id: &str) -> bool {
+        match class {
             "SecurityGroupRuleResponse" => self.objects.of_kind("securitygroup").any(|i| {
                 let fields = &self.objects[i].fields;
                 has_rule(fields, "ingressrule", id) || has_rule(fields, "egressrule", id)
             }),
             "NicResponse" => {
-                generic()
+                self.has("nic", id, true)
                     || self
                         .vms
                         .iter()
                         .any(|vm| vm.nics.iter().any(|nic| nic.id.eq_ignore_ascii_case(id)))
             }
-            _ => self.id_known(id),
+            _ => match super::kinds::kinds_of_class(class) {
+                // A class no list command lists (a plugin's): any row.
+                [] => self.id_known(id),
+                kinds => kinds.iter().any(|kind| self.has(kind, id, true)),
+            },
         }
     }
 
@@ -667,16 +686,16 @@ impl State {
         if let Some(i) = self.vm(id) {
             return Some(self.vms[i].name.clone());
         }
-        if let Some(i) = self.zone(id) {
+        if let Some(i) = find(&self.zone_idx, id) {
             return Some(self.zones[i].spec.name.clone());
         }
-        if let Some(i) = self.network(id) {
+        if let Some(i) = find(&self.network_idx, id) {
             return Some(self.networks[i].spec.name.clone());
         }
         if let Some(i) = self.template(id) {
             return Some(self.templates[i].spec.name.clone());
         }
-        if let Some(i) = self.offering(id) {
+        if let Some(i) = find(&self.offering_idx, id) {
             return Some(self.offerings[i].spec.name.clone());
         }
         self.ip(id).map(|i| self.ips[i].ipaddress.clone())
@@ -688,10 +707,10 @@ impl State {
             || self.vm(id).is_some()
             || self.ip(id).is_some()
             || self.rule(id).is_some()
-            || self.zone(id).is_some()
-            || self.network(id).is_some()
+            || find(&self.zone_idx, id).is_some()
+            || find(&self.network_idx, id).is_some()
             || self.template(id).is_some()
-            || self.offering(id).is_some()
+            || find(&self.offering_idx, id).is_some()
             || self.job(id).is_some()
             || id.eq_ignore_ascii_case(&self.account.domainid)
             || id.eq_ignore_ascii_case(&self.account.id)
@@ -808,7 +827,7 @@ mod tests {
         assert!(st
             .zone(&crate::sim::demo::ZONE1.to_ascii_uppercase())
             .is_some());
-        assert!(st.exists(Entity::PublicIp, crate::sim::demo::SOURCE_NAT_IP));
-        assert!(!st.exists(Entity::Vm, crate::sim::demo::ZONE1));
+        assert!(st.has("publicipaddress", crate::sim::demo::SOURCE_NAT_IP, true));
+        assert!(!st.has("virtualmachine", crate::sim::demo::ZONE1, true));
     }
 }
