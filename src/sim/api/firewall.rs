@@ -167,18 +167,20 @@ pub(crate) fn list_port_forwarding_rules(
     }))
 }
 
+/// The live port forwarding rule `id` names.
+fn rule_param(ctx: &Ctx<'_>, params: &Params) -> Result<usize, ApiError> {
+    let id = params.get("id").unwrap_or_default();
+    ctx.st
+        .rule(id)
+        .filter(|&rule| !ctx.st.rules[rule].removed)
+        .ok_or_else(|| ApiError::invalid(format!("Unable to find port forwarding rule by id={id}")))
+}
+
 pub(crate) fn delete_port_forwarding_rule(
     ctx: &mut Ctx<'_>,
     params: &Params,
 ) -> Result<Reply, ApiError> {
-    let id = params.get("id").unwrap_or_default();
-    let rule = ctx
-        .st
-        .rule(id)
-        .filter(|&rule| !ctx.st.rules[rule].removed)
-        .ok_or_else(|| {
-            ApiError::invalid(format!("Unable to find port forwarding rule by id={id}"))
-        })?;
+    let rule = rule_param(ctx, params)?;
     ctx.st.rules[rule].state = "Revoke";
     let job = NewJob {
         cmd: DELETE_RULE_CMD,
@@ -202,14 +204,7 @@ pub(crate) fn update_port_forwarding_rule(
     ctx: &mut Ctx<'_>,
     params: &Params,
 ) -> Result<Reply, ApiError> {
-    let id = params.get("id").unwrap_or_default();
-    let rule = ctx
-        .st
-        .rule(id)
-        .filter(|&rule| !ctx.st.rules[rule].removed)
-        .ok_or_else(|| {
-            ApiError::invalid(format!("Unable to find port forwarding rule by id={id}"))
-        })?;
+    let rule = rule_param(ctx, params)?;
     let private = match params.get("privateport") {
         Some(_) => Some(port_range(params, "privateport", "privateendport")?),
         None => None,
