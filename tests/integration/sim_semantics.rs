@@ -853,13 +853,45 @@ fn a_zone_made_by_create_zone_is_one_zone_everywhere() {
             "A zone with that name already exists. Please specify a unique zone name.".into()
         )
     );
-    let updated = sim.api(
+    // Enabling needs a physical network with management and public
+    // traffic, as the server's `editZone` checks; nothing changes before.
+    let enable = [
+        ("id", id.as_str()),
+        ("name", "lab2"),
+        ("allocationstate", "Enabled"),
+    ];
+    assert_eq!(
+        refused(&sim, "updateZone", &enable),
+        (
+            431,
+            "Cannot enable this Zone since: Unable to find the default physical network with \
+             traffic=Management in the specified zone id"
+                .into()
+        )
+    );
+    let started = sim.api(
+        "createPhysicalNetwork",
+        &[("name", "lab-physical"), ("zoneid", &id)],
+    );
+    let physical = job_result(&sim, &started)["physicalnetwork"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for traffic in ["Management", "Public"] {
+        let started = sim.api(
+            "addTrafficType",
+            &[("physicalnetworkid", &physical), ("traffictype", traffic)],
+        );
+        job_result(&sim, &started);
+    }
+    let updated = sim.api("updateZone", &enable);
+    // The server adds storage traffic beside the management traffic.
+    let traffic = sim.api("listTrafficTypes", &[("physicalnetworkid", &physical)]);
+    assert_eq!(traffic["count"], 3, "{traffic}");
+    // The demo zones carry every traffic type already.
+    sim.api(
         "updateZone",
-        &[
-            ("id", &id),
-            ("name", "lab2"),
-            ("allocationstate", "Enabled"),
-        ],
+        &[("id", ZONE1), ("allocationstate", "Enabled")],
     );
     assert_eq!(updated["zone"]["name"], "lab2", "{updated}");
     assert_eq!(updated["zone"]["allocationstate"], "Enabled", "{updated}");

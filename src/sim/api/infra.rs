@@ -1,6 +1,7 @@
 //! What a fresh cloud has beyond the cloud file's zones, networks,
 //! templates and offerings: per zone a pod, a cluster, a host, a primary
 //! storage pool, a physical network (with the ids the typed views show)
+//! carrying guest, management, public and storage traffic
 //! and the system VMs; a virtual router per network; the management
 //! server; disk offerings, OS types, the hypervisor, the network offering,
 //! affinity group types. All are objects of the generic store, listed by
@@ -21,6 +22,20 @@ fn object(pairs: &[(&str, Value)]) -> Map<String, Value> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect()
+}
+
+/// A uuid made from another and a word: the same every time.
+fn derived_id(base: &str, word: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::new()
+        .chain_update(base.as_bytes())
+        .chain_update(word.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// Adds the infrastructure every cloud has.
@@ -101,12 +116,26 @@ pub(crate) fn seed(st: &mut State) {
             st,
             "listPhysicalNetworks",
             in_zone(&[
-                ("id", physical.into()),
+                ("id", physical.clone().into()),
                 ("name", format!("{zone_name}-physical").into()),
                 ("state", "Enabled".into()),
                 ("isolationmethods", "VLAN".into()),
             ]),
         );
+        // The traffic an enabled advanced zone carries (`updateZone`
+        // checks for them); ids derived from the physical network's, so
+        // the seeded RNG's sequence is unchanged.
+        for traffic in ["Guest", "Management", "Public", "Storage"] {
+            generic::seed(
+                st,
+                "addTrafficType",
+                object(&[
+                    ("id", derived_id(&physical, traffic).into()),
+                    ("physicalnetworkid", physical.clone().into()),
+                    ("traffictype", traffic.into()),
+                ]),
+            );
+        }
     }
     for network in 0..st.networks.len() {
         let (id, name, zone) = {

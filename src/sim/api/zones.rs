@@ -63,6 +63,9 @@ pub(crate) fn update_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, A
     let old = ctx.st.zones[index].spec.name.clone();
     let name = params.get("name").unwrap_or(&old).to_string();
     let allocationstate = check_zone_parameters(ctx.st, params, &name, name != old)?;
+    if allocationstate == Some("Enabled") {
+        enable(ctx.st, index)?;
+    }
     let zone = &mut ctx.st.zones[index];
     zone.spec.name = name;
     if let Some(dns1) = params.get("dns1") {
@@ -75,6 +78,53 @@ pub(crate) fn update_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, A
         zone.allocationstate = state;
     }
     Ok(zone_reply(ctx, index))
+}
+
+/// What enabling a zone asks of it (`editZone`): a physical network with
+/// management traffic and, in an advanced zone, one with public traffic.
+/// Without storage traffic, the management network's physical network
+/// gets it, as the server adds it.
+fn enable(st: &mut State, index: usize) -> Result<(), ApiError> {
+    let zone = &st.zones[index].spec;
+    let physical: Vec<String> = st
+        .objects
+        .of_kind("physicalnetwork")
+        .filter(|&i| {
+            st.objects[i]
+                .text("zoneid")
+                .is_some_and(|z| z.eq_ignore_ascii_case(&zone.id))
+        })
+        .map(|i| st.objects[i].id().to_string())
+        .collect();
+    let carrying = |traffic: &str| {
+        st.objects.of_kind("traffictype").find_map(|i| {
+            let row = &st.objects[i];
+            let network = row.text("physicalnetworkid")?;
+            (physical.iter().any(|p| p.eq_ignore_ascii_case(&network))
+                && row
+                    .text("traffictype")
+                    .is_some_and(|t| t.eq_ignore_ascii_case(traffic)))
+            .then_some(network)
+        })
+    };
+    let mut needed = vec!["Management"];
+    if zone.networktype == "Advanced" {
+        needed.push("Public");
+    }
+    if let Some(missing) = needed.into_iter().find(|t| carrying(t).is_none()) {
+        return Err(ApiError::invalid(format!(
+            "Cannot enable this Zone since: Unable to find the default physical network with \
+             traffic={missing} in the specified zone id"
+        )));
+    }
+    if carrying("Storage").is_none() {
+        let management = carrying("Management").expect("checked above");
+        let mut storage = serde_json::Map::new();
+        storage.insert("physicalnetworkid".into(), management.into());
+        storage.insert("traffictype".into(), "Storage".into());
+        super::generic::seed(st, "addTrafficType", storage);
+    }
+    Ok(())
 }
 
 /// `deleteZone` (sync): refused while anything is in the zone, in the
