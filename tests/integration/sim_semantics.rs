@@ -1099,3 +1099,59 @@ fn networks_offerings_vms_rules_and_addresses_change_in_their_own_rows() {
     let listed = &sim.api("listVirtualMachines", &[("id", &vm)])["virtualmachine"][0];
     assert_eq!(listed["serviceofferingname"], "m1.mid", "{listed}");
 }
+
+#[test]
+fn deleting_a_network_takes_its_addresses_and_every_rule_on_them() {
+    let sim = TestSim::start();
+    let network_offering = sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let network = sim.api(
+        "createNetwork",
+        &[
+            ("name", "short-lived"),
+            ("zoneid", ZONE1),
+            ("networkofferingid", &network_offering),
+        ],
+    )["network"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api("associateIpAddress", &[("networkid", &network)]);
+    let ip = job_result(&sim, &started)["ipaddress"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "createFirewallRule",
+        &[
+            ("ipaddressid", &ip),
+            ("protocol", "tcp"),
+            ("startport", "22"),
+        ],
+    );
+    let firewall = job_result(&sim, &started)["firewallrule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api(
+        "createEgressFirewallRule",
+        &[("networkid", &network), ("protocol", "all")],
+    );
+    let egress = job_result(&sim, &started)["firewallrule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = sim.api("deleteNetwork", &[("id", &network)]);
+    assert_eq!(job_result(&sim, &started)["success"], true);
+    for (list, id) in [
+        ("listNetworks", &network),
+        ("listPublicIpAddresses", &ip),
+        ("listFirewallRules", &firewall),
+        ("listEgressFirewallRules", &egress),
+    ] {
+        let listed = sim.api(list, &[("id", id)]);
+        assert_eq!(listed.get("count"), None, "{list}: {listed}");
+    }
+}

@@ -109,6 +109,7 @@ pub(crate) fn delete_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
             st.networks[index].removed = true;
             let id = st.networks[index].spec.id.clone();
             st.remove_tags(&id, |_| true);
+            let mut addresses = vec![id];
             for ip in 0..st.ips.len() {
                 if st.ips[ip].network == Some(index) && !st.ips[ip].removed {
                     st.ips[ip].removed = true;
@@ -121,12 +122,38 @@ pub(crate) fn delete_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
                         }
                     }
                     st.remove_tags(&address, |_| true);
+                    addresses.push(address);
                 }
             }
+            remove_generic_rules(st, &addresses);
             serde_json::json!({ "success": true })
         },
         failure,
     ))
+}
+
+/// Takes away the rules of the generic store (firewall, egress, IP
+/// forwarding, load balancing: the kinds sharing the server's
+/// `firewall_rules` table) whose `networkid` or `ipaddressid` is one of
+/// `ids`.
+fn remove_generic_rules(st: &mut State, ids: &[String]) {
+    let named = |value: Option<String>| {
+        value.is_some_and(|v| ids.iter().any(|id| id.eq_ignore_ascii_case(&v)))
+    };
+    let mut gone = Vec::new();
+    for kind in crate::sim::kinds::kinds_of_class("FirewallRuleResponse") {
+        for i in st.objects.of_kind(kind) {
+            let rule = &st.objects[i];
+            if named(rule.text("networkid")) || named(rule.text("ipaddressid")) {
+                gone.push(i);
+            }
+        }
+    }
+    for i in gone {
+        st.objects[i].removed = true;
+        let id = st.objects[i].id().to_string();
+        st.remove_tags(&id, |_| true);
+    }
 }
 
 /// The guest CIDR of a network made without `gateway` and `netmask` (the
