@@ -128,9 +128,10 @@ const UNCHANGED_BY_GENERIC: &[&str] = &[
     // Reads that answer a URL or a status.
     "extractTemplate",
     "prepareTemplate",
-    // Leaving CloudStack's management, and releasing a reserved address,
-    // are not simulated: the row stays.
+    // Leaving CloudStack's management, and reserving or releasing an
+    // address for an account (admins), are not simulated: the row stays.
     "unmanageVirtualMachine",
+    "reserveIpAddress",
     "releaseIpAddress",
     // Refused by the generic model: no unmanaged instances to import.
     "importVm",
