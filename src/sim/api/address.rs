@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use super::{async_reply, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use super::{async_reply, effect_job, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
 use crate::sim::api::views::{ipv4, Tags};
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
@@ -22,28 +22,17 @@ pub(crate) const HANDLERS: Handlers = &[
 /// `updateIpAddress` (async): whether end users see the address
 /// (`fordisplay`); the job's result is the address.
 pub(crate) fn update_ip_address(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
-    let id = params.get("id").unwrap_or_default();
-    let ip = ctx
-        .st
-        .ip(id)
-        .filter(|&ip| !ctx.st.ips[ip].removed)
-        .ok_or_else(|| ApiError::invalid(format!("Unable to find ip address by id={id}")))?;
+    let ip = live_ip(ctx, params.get("id").unwrap_or_default())?;
     let fordisplay = params.get("fordisplay").map(|_| params.flag("fordisplay"));
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("IpAddress"),
-        instance_id: Some(ctx.st.ips[ip].id.clone()),
-        action: Action::Effect(Box::new(move |st: &mut State| {
-            if let Some(shown) = fordisplay {
-                st.ips[ip].fordisplay = shown;
-            }
-            let view = serde_json::to_value(st.ip_view(ip)).expect("in-memory");
-            serde_json::json!({ "ipaddress": view })
-        })),
-        failure: None,
+    let instance = ("IpAddress", ctx.st.ips[ip].id.clone());
+    let effect = move |st: &mut State| {
+        if let Some(shown) = fordisplay {
+            st.ips[ip].fordisplay = shown;
+        }
+        let view = serde_json::to_value(st.ip_view(ip)).expect("in-memory");
+        serde_json::json!({ "ipaddress": view })
     };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, None, job))
+    Ok(effect_job(ctx, instance, effect, None))
 }
 
 const ASSOCIATE_CMD: &str = "org.apache.cloudstack.api.command.user.address.AssociateIPAddrCmd";
@@ -189,6 +178,19 @@ pub(crate) fn live_ip(ctx: &Ctx<'_>, id: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid(format!("Unable to find ip address by id={id}")))
 }
 
+/// Gives an address back to its zone: gone from lists, with its tags and
+/// its port forwarding rules.
+pub(crate) fn release_ip(st: &mut State, ip: usize) {
+    let rt = &mut st.ips[ip];
+    rt.removed = true;
+    let (zone, address, id) = (rt.zone, rt.address, rt.id.clone());
+    st.zones[zone].ips_used.remove(&address);
+    st.remove_tags(&id, |_| true);
+    for rule in st.rules.iter_mut().filter(|r| r.ip == ip) {
+        rule.removed = true;
+    }
+}
+
 pub(crate) fn disassociate_ip_address(
     ctx: &mut Ctx<'_>,
     params: &Params,
@@ -208,14 +210,7 @@ pub(crate) fn disassociate_ip_address(
         instance_type: Some("IpAddress"),
         instance_id: Some(ctx.st.ips[ip].id.clone()),
         action: Action::Effect(Box::new(move |st: &mut State| {
-            let rt = &mut st.ips[ip];
-            rt.removed = true;
-            let (zone, address, id) = (rt.zone, rt.address, rt.id.clone());
-            st.zones[zone].ips_used.remove(&address);
-            st.remove_tags(&id, |_| true);
-            for rule in st.rules.iter_mut().filter(|r| r.ip == ip) {
-                rule.removed = true;
-            }
+            release_ip(st, ip);
             serde_json::json!({ "success": true })
         })),
         failure,

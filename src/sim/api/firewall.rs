@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::address::live_ip;
-use super::{async_reply, paged, paging, want, Ctx, Handlers, Ids};
+use super::{async_reply, effect_job, paged, paging, want, Ctx, Handlers, Ids};
 use crate::sim::api::views::Tags;
 use crate::sim::params::Params;
 use crate::sim::respond::{ApiError, Reply, CS_SERVER_API};
@@ -211,28 +211,22 @@ pub(crate) fn update_port_forwarding_rule(
     };
     let guest_ip = params.get("vmguestip").map(str::to_string);
     let fordisplay = params.get("fordisplay").map(|_| params.flag("fordisplay"));
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("FirewallRule"),
-        instance_id: Some(ctx.st.rules[rule].id.clone()),
-        action: Action::Effect(Box::new(move |st: &mut State| {
-            let row = &mut st.rules[rule];
-            if let Some(ports) = private {
-                row.private_port = ports;
-            }
-            if let Some(ip) = guest_ip {
-                row.vmguestip = ip;
-            }
-            if let Some(shown) = fordisplay {
-                row.fordisplay = shown;
-            }
-            let view = serde_json::to_value(st.rule_view(rule)).expect("in-memory");
-            serde_json::json!({ "portforwardingrule": view })
-        })),
-        failure: None,
+    let instance = ("FirewallRule", ctx.st.rules[rule].id.clone());
+    let effect = move |st: &mut State| {
+        let row = &mut st.rules[rule];
+        if let Some(ports) = private {
+            row.private_port = ports;
+        }
+        if let Some(ip) = guest_ip {
+            row.vmguestip = ip;
+        }
+        if let Some(shown) = fordisplay {
+            row.fordisplay = shown;
+        }
+        let view = serde_json::to_value(st.rule_view(rule)).expect("in-memory");
+        serde_json::json!({ "portforwardingrule": view })
     };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    Ok(async_reply(ctx, None, job))
+    Ok(effect_job(ctx, instance, effect, None))
 }
 
 #[derive(Serialize)]

@@ -213,6 +213,26 @@ pub(crate) fn paged<K: Copy, T: Serialize>(
     list_reply(ctx.api.key, item_key, matches.len(), items)
 }
 
+/// Queues this command's job on one object (its `instance_type` and uuid):
+/// on success its result is what `effect` returns; `failure`, decided now,
+/// fails it instead. Answers with the job id.
+pub(crate) fn effect_job(
+    ctx: &mut Ctx<'_>,
+    instance: (&'static str, String),
+    effect: impl FnOnce(&mut State) -> serde_json::Value + Send + 'static,
+    failure: Option<(u16, String)>,
+) -> Reply {
+    let job = crate::sim::state::jobs::NewJob {
+        cmd: ctx.api.job_cmd,
+        instance_type: Some(instance.0),
+        instance_id: Some(instance.1),
+        action: crate::sim::state::jobs::Action::Effect(Box::new(effect)),
+        failure,
+    };
+    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
+    async_reply(ctx, None, job)
+}
+
 /// `{"<cmd>response":{"jobid":…}}` or `{"id":…,"jobid":…}` for async-create commands.
 pub(crate) fn async_reply(ctx: &Ctx<'_>, id: Option<&str>, job: usize) -> Reply {
     #[derive(Serialize)]

@@ -4,12 +4,11 @@
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use super::{async_reply, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
+use super::{effect_job, paged, paging, want, want_flag, Ctx, Handlers, Ids, Keyword};
 use crate::sim::api::views::{Pairs, Tags};
 use crate::sim::cloud::{self, Network};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
-use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::State;
 
 /// The commands of this group.
@@ -29,23 +28,9 @@ fn network_param(ctx: &Ctx<'_>, params: &Params) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid(format!("unable to find network {id}")))
 }
 
-/// A job on a network whose result is what `effect` returns.
-fn network_job(
-    ctx: &mut Ctx<'_>,
-    index: usize,
-    effect: impl FnOnce(&mut State) -> serde_json::Value + Send + 'static,
-    failure: Option<(u16, String)>,
-) -> Reply {
-    let id = ctx.st.networks[index].spec.id.clone();
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("Network"),
-        instance_id: Some(id),
-        action: Action::Effect(Box::new(effect)),
-        failure,
-    };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    async_reply(ctx, None, job)
+/// The job instance of a network.
+fn instance(st: &State, index: usize) -> (&'static str, String) {
+    ("Network", st.networks[index].spec.id.clone())
 }
 
 /// `updateNetwork` (async): the given name, display text and network
@@ -59,9 +44,9 @@ pub(crate) fn update_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
             .map(str::to_string)
     };
     let (name, displaytext, domain) = (given("name"), given("displaytext"), given("networkdomain"));
-    Ok(network_job(
+    Ok(effect_job(
         ctx,
-        index,
+        instance(ctx.st, index),
         move |st: &mut State| {
             let network = &mut st.networks[index];
             if let Some(name) = name {
@@ -83,9 +68,9 @@ pub(crate) fn update_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
 /// `restartNetwork` (async): nothing a list shows changes.
 pub(crate) fn restart_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, ApiError> {
     let index = network_param(ctx, params)?;
-    Ok(network_job(
+    Ok(effect_job(
         ctx,
-        index,
+        instance(ctx.st, index),
         |_: &mut State| serde_json::json!({ "success": true }),
         None,
     ))
@@ -102,9 +87,9 @@ pub(crate) fn delete_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
         .iter()
         .any(|vm| !vm.removed && vm.nics.iter().any(|nic| nic.network == index));
     let failure = in_use.then(|| (530, "Failed to delete network".to_string()));
-    Ok(network_job(
+    Ok(effect_job(
         ctx,
-        index,
+        instance(ctx.st, index),
         move |st: &mut State| {
             st.networks[index].removed = true;
             let id = st.networks[index].spec.id.clone();
@@ -112,17 +97,8 @@ pub(crate) fn delete_network(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply
             let mut addresses = vec![id];
             for ip in 0..st.ips.len() {
                 if st.ips[ip].network == Some(index) && !st.ips[ip].removed {
-                    st.ips[ip].removed = true;
-                    let (zone, number) = (st.ips[ip].zone, st.ips[ip].address);
-                    st.zones[zone].ips_used.remove(&number);
-                    let address = st.ips[ip].id.clone();
-                    for rule in 0..st.rules.len() {
-                        if st.rules[rule].ip == ip {
-                            st.rules[rule].removed = true;
-                        }
-                    }
-                    st.remove_tags(&address, |_| true);
-                    addresses.push(address);
+                    super::address::release_ip(st, ip);
+                    addresses.push(st.ips[ip].id.clone());
                 }
             }
             remove_generic_rules(st, &addresses);

@@ -3,10 +3,9 @@
 //! and `assignVirtualMachine`. Each changes the typed row that
 //! `listVirtualMachines` shows (the lifecycle commands are in `vm`).
 
-use super::{async_reply, Ctx, Handlers};
+use super::{effect_job, Ctx, Handlers};
 use crate::sim::params::Params;
 use crate::sim::respond::{envelope, ApiError, Reply};
-use crate::sim::state::jobs::{Action, NewJob};
 use crate::sim::state::{State, VmState};
 
 /// The commands of this group.
@@ -38,18 +37,12 @@ fn vm_change_job(
     vm: usize,
     effect: impl FnOnce(&mut State) + Send + 'static,
 ) -> Reply {
-    let job = NewJob {
-        cmd: ctx.api.job_cmd,
-        instance_type: Some("VirtualMachine"),
-        instance_id: Some(ctx.st.vms[vm].id.clone()),
-        action: Action::Effect(Box::new(move |st: &mut State| {
-            effect(st);
-            vm_result(st, vm)
-        })),
-        failure: None,
+    let instance = ("VirtualMachine", ctx.st.vms[vm].id.clone());
+    let result = move |st: &mut State| {
+        effect(st);
+        vm_result(st, vm)
     };
-    let job = ctx.st.create_job(job, ctx.now, ctx.wall, ctx.now);
-    async_reply(ctx, None, job)
+    effect_job(ctx, instance, result, None)
 }
 
 /// `updateVirtualMachine` (sync): the display name and group. The other

@@ -80,20 +80,22 @@ pub(crate) fn update_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, A
     Ok(zone_reply(ctx, index))
 }
 
+/// The live generic objects of a kind in this zone (by their `zoneid`).
+fn in_zone<'a>(st: &'a State, kind: &str, zone_id: &'a str) -> impl Iterator<Item = usize> + 'a {
+    st.objects.of_kind(kind).filter(move |&i| {
+        st.objects[i]
+            .text("zoneid")
+            .is_some_and(|z| z.eq_ignore_ascii_case(zone_id))
+    })
+}
+
 /// What enabling a zone asks of it (`editZone`): a physical network with
 /// management traffic and, in an advanced zone, one with public traffic.
 /// Without storage traffic, the management network's physical network
 /// gets it, as the server adds it.
 fn enable(st: &mut State, index: usize) -> Result<(), ApiError> {
     let zone = &st.zones[index].spec;
-    let physical: Vec<String> = st
-        .objects
-        .of_kind("physicalnetwork")
-        .filter(|&i| {
-            st.objects[i]
-                .text("zoneid")
-                .is_some_and(|z| z.eq_ignore_ascii_case(&zone.id))
-        })
+    let physical: Vec<String> = in_zone(st, "physicalnetwork", &zone.id)
         .map(|i| st.objects[i].id().to_string())
         .collect();
     let carrying = |traffic: &str| {
@@ -137,13 +139,7 @@ pub(crate) fn delete_zone(ctx: &mut Ctx<'_>, params: &Params) -> Result<Reply, A
         .ok_or_else(|| ApiError::invalid(format!("A zone with ID: {id} does not exist.")))?;
     let st = &*ctx.st;
     let zone_id = st.zones[index].spec.id.clone();
-    let generic_in_zone = |kind: &str| {
-        st.objects.of_kind(kind).any(|i| {
-            st.objects[i]
-                .text("zoneid")
-                .is_some_and(|z| z.eq_ignore_ascii_case(&zone_id))
-        })
-    };
+    let generic_in_zone = |kind: &str| in_zone(st, kind, &zone_id).next().is_some();
     let blocker = if generic_in_zone("host") {
         Some("there are servers in this zone.")
     } else if generic_in_zone("pod") {

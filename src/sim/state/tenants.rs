@@ -987,15 +987,12 @@ fn made_since<T>(
 /// account from the call's context: `listAsyncJobs` shows them as it
 /// shows any owned object.
 pub(crate) fn claim_jobs(st: &mut super::State, marks: &Marks, caller: &Caller) {
-    let ids: Vec<String> = made_since(&st.jobs, marks.jobs, |job| &job.id).collect();
     let account_id = st
         .tenants
         .user(&caller.user_id)
         .map(|user| user.account_id.clone());
-    for id in ids {
-        st.tenants.set_owner(&id, caller.owner());
-    }
     for job in st.jobs.iter_mut().skip(marks.jobs) {
+        st.tenants.set_owner(&job.id, caller.owner());
         job.user_id.clone_from(&caller.user_id);
         if let Some(account_id) = &account_id {
             job.account_id.clone_from(account_id);
