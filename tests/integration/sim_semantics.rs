@@ -23,6 +23,11 @@ fn error(sim: &TestSim, params: &[(&str, &str)]) -> (u16, String) {
     )
 }
 
+/// The `id` of an object in an answer.
+fn id_of(id: &Value) -> String {
+    id.as_str().expect("an id").to_string()
+}
+
 /// Acquires a public address in the demo network: its id.
 fn associate_ip(sim: &TestSim) -> String {
     let started = sim.api("associateIpAddress", &[("networkid", NETWORK)]);
@@ -873,10 +878,7 @@ fn a_zone_made_by_create_zone_is_one_zone_everywhere() {
         "createPhysicalNetwork",
         &[("name", "lab-physical"), ("zoneid", &id)],
     );
-    let physical = job_result(&sim, &started)["physicalnetwork"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let physical = id_of(&job_result(&sim, &started)["physicalnetwork"]["id"]);
     for traffic in ["Management", "Public"] {
         let started = sim.api(
             "addTrafficType",
@@ -897,10 +899,7 @@ fn a_zone_made_by_create_zone_is_one_zone_everywhere() {
     assert_eq!(updated["zone"]["allocationstate"], "Enabled", "{updated}");
 
     // Its id is taken by the commands that take a zone.
-    let ostype = sim.api("listOsTypes", &[])["ostype"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let ostype = id_of(&sim.api("listOsTypes", &[])["ostype"][0]["id"]);
     let registered = sim.api(
         "registerTemplate",
         &[
@@ -913,25 +912,18 @@ fn a_zone_made_by_create_zone_is_one_zone_everywhere() {
             ("ostypeid", &ostype),
         ],
     );
-    let template = registered["template"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let network_offering = sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let network = sim.api(
-        "createNetwork",
-        &[
-            ("name", "lab-net"),
-            ("zoneid", &id),
-            ("networkofferingid", &network_offering),
-        ],
-    )["network"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let template = id_of(&registered["template"][0]["id"]);
+    let network_offering = id_of(&sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]);
+    let network = id_of(
+        &sim.api(
+            "createNetwork",
+            &[
+                ("name", "lab-net"),
+                ("zoneid", &id),
+                ("networkofferingid", &network_offering),
+            ],
+        )["network"]["id"],
+    );
     let started = sim.api(
         "deployVirtualMachine",
         &[
@@ -953,10 +945,7 @@ fn a_zone_made_by_create_zone_is_one_zone_everywhere() {
         text.starts_with("The zone cannot be deleted because there are "),
         "{text}"
     );
-    let empty = create_zone(&sim, "spare", "Advanced").1["zone"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let empty = id_of(&create_zone(&sim, "spare", "Advanced").1["zone"]["id"]);
     sim.api("deleteZone", &[("id", &empty)]);
     assert_eq!(sim.api("listZones", &[("id", &empty)])["zone"], Value::Null);
     let (status, text) = refused(
@@ -990,10 +979,7 @@ fn networks_offerings_vms_rules_and_addresses_change_in_their_own_rows() {
     assert_eq!(job_result(&sim, &started)["success"], true);
 
     let deployed = sim.deploy(&[]);
-    let vm = deployed["jobresult"]["virtualmachine"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vm = id_of(&deployed["jobresult"]["virtualmachine"]["id"]);
     let started = sim.api("deleteNetwork", &[("id", NETWORK)]);
     let job = sim.wait_job(started["jobid"].as_str().unwrap());
     assert_eq!(job["jobstatus"], 2, "{job}");
@@ -1049,10 +1035,7 @@ fn networks_offerings_vms_rules_and_addresses_change_in_their_own_rows() {
             ("virtualmachineid", &vm),
         ],
     );
-    let rule = job_result(&sim, &started)["portforwardingrule"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let rule = id_of(&job_result(&sim, &started)["portforwardingrule"]["id"]);
     let started = sim.api(
         "updatePortForwardingRule",
         &[
@@ -1103,26 +1086,19 @@ fn networks_offerings_vms_rules_and_addresses_change_in_their_own_rows() {
 #[test]
 fn deleting_a_network_takes_its_addresses_and_every_rule_on_them() {
     let sim = TestSim::start();
-    let network_offering = sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let network = sim.api(
-        "createNetwork",
-        &[
-            ("name", "short-lived"),
-            ("zoneid", ZONE1),
-            ("networkofferingid", &network_offering),
-        ],
-    )["network"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let network_offering = id_of(&sim.api("listNetworkOfferings", &[])["networkoffering"][0]["id"]);
+    let network = id_of(
+        &sim.api(
+            "createNetwork",
+            &[
+                ("name", "short-lived"),
+                ("zoneid", ZONE1),
+                ("networkofferingid", &network_offering),
+            ],
+        )["network"]["id"],
+    );
     let started = sim.api("associateIpAddress", &[("networkid", &network)]);
-    let ip = job_result(&sim, &started)["ipaddress"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let ip = id_of(&job_result(&sim, &started)["ipaddress"]["id"]);
     let started = sim.api(
         "createFirewallRule",
         &[
@@ -1131,18 +1107,12 @@ fn deleting_a_network_takes_its_addresses_and_every_rule_on_them() {
             ("startport", "22"),
         ],
     );
-    let firewall = job_result(&sim, &started)["firewallrule"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let firewall = id_of(&job_result(&sim, &started)["firewallrule"]["id"]);
     let started = sim.api(
         "createEgressFirewallRule",
         &[("networkid", &network), ("protocol", "all")],
     );
-    let egress = job_result(&sim, &started)["firewallrule"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let egress = id_of(&job_result(&sim, &started)["firewallrule"]["id"]);
     let started = sim.api("deleteNetwork", &[("id", &network)]);
     assert_eq!(job_result(&sim, &started)["success"], true);
     for (list, id) in [
